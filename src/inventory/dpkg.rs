@@ -1,0 +1,19 @@
+//! Placeholder: being written.
+use super::{Package, PackageAnalyzer, PackageFormat, ParseError, Want};
+
+pub struct DpkgAnalyzer;
+
+impl PackageAnalyzer for DpkgAnalyzer {
+    fn format(&self) -> PackageFormat {
+        PackageFormat::Deb
+    }
+    fn wants(&self) -> &'static [Want] {
+        &[]
+    }
+    fn version(&self) -> u32 {
+        1
+    }
+    fn parse(&self, path: &str, _content: &[u8]) -> Result<Vec<Package>, ParseError> {
+        Err(ParseError::new(path, "not implemented"))
+    }
+}

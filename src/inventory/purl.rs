@@ -1,0 +1,142 @@
+//! Package URLs (https://github.com/package-url/purl-spec) for OS packages,
+//! the identifiers SBOMs, VEX documents and ignore files refer to packages by.
+
+use super::os::Os;
+use super::{Package, PackageFormat};
+
+/// Builds the purl of an OS package, in canonical form: percent-encoded
+/// version, epoch as a qualifier, qualifiers sorted by key.
+pub fn for_os_package(format: PackageFormat, os: Option<&Os>, pkg: &Package) -> String {
+    let ty = match format {
+        PackageFormat::Apk => "apk",
+        PackageFormat::Deb => "deb",
+        PackageFormat::Rpm => "rpm",
+    };
+    let namespace = os.map(|o| o.family.id()).unwrap_or(match format {
+        PackageFormat::Apk => "alpine",
+        PackageFormat::Deb => "debian",
+        PackageFormat::Rpm => "redhat",
+    });
+    let (epoch, version) = match format {
+        // apk versions have no epoch.
+        PackageFormat::Apk => (None, pkg.version.as_str()),
+        PackageFormat::Deb | PackageFormat::Rpm => match pkg.version.split_once(':') {
+            Some((e, v)) if !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()) => (Some(e), v),
+            _ => (None, pkg.version.as_str()),
+        },
+    };
+    let mut qualifiers: Vec<(&str, String)> = Vec::new();
+    if let Some(arch) = &pkg.arch {
+        qualifiers.push(("arch", arch.clone()));
+    }
+    if let Some(os) = os {
+        let distro = match (format, os.version.is_empty()) {
+            (_, true) => os.family.id().to_string(),
+            (PackageFormat::Apk, false) => os.version.clone(),
+            (_, false) => format!("{}-{}", os.family.id(), os.version),
+        };
+        qualifiers.push(("distro", distro));
+    }
+    if let Some(e) = epoch.filter(|e| *e != "0") {
+        qualifiers.push(("epoch", e.to_string()));
+    }
+    qualifiers.sort_by(|a, b| a.0.cmp(b.0));
+    let mut purl = format!(
+        "pkg:{ty}/{namespace}/{}@{}",
+        encode(&pkg.name),
+        encode(version)
+    );
+    for (i, (k, v)) in qualifiers.iter().enumerate() {
+        purl.push(if i == 0 { '?' } else { '&' });
+        purl.push_str(k);
+        purl.push('=');
+        purl.push_str(&encode(v));
+    }
+    purl
+}
+
+/// Percent-encodes everything but the purl spec's unreserved characters.
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::os::OsFamily;
+
+    fn pkg(name: &str, version: &str, arch: Option<&str>) -> Package {
+        Package {
+            name: name.into(),
+            version: version.into(),
+            source_name: name.into(),
+            source_version: version.into(),
+            arch: arch.map(Into::into),
+            licenses: vec![],
+            modularity_label: None,
+        }
+    }
+
+    #[test]
+    fn debian_purl_encodes_plus_and_moves_epoch_to_a_qualifier() {
+        let os = Os {
+            family: OsFamily::Debian,
+            version: "12".into(),
+            lts: false,
+        };
+        assert_eq!(
+            for_os_package(
+                PackageFormat::Deb,
+                Some(&os),
+                &pkg("openssl", "3.0.15-1~deb12u1", Some("amd64"))
+            ),
+            "pkg:deb/debian/openssl@3.0.15-1~deb12u1?arch=amd64&distro=debian-12"
+        );
+        assert_eq!(
+            for_os_package(
+                PackageFormat::Deb,
+                Some(&os),
+                &pkg("libgcc-s1", "1:12.2.0-14+deb12u1", Some("amd64"))
+            ),
+            "pkg:deb/debian/libgcc-s1@12.2.0-14%2Bdeb12u1?arch=amd64&distro=debian-12&epoch=1"
+        );
+    }
+
+    #[test]
+    fn alpine_and_rpm_purls() {
+        let alpine = Os {
+            family: OsFamily::Alpine,
+            version: "3.19.1".into(),
+            lts: false,
+        };
+        assert_eq!(
+            for_os_package(
+                PackageFormat::Apk,
+                Some(&alpine),
+                &pkg("musl", "1.2.4_git20230717-r4", Some("x86_64"))
+            ),
+            "pkg:apk/alpine/musl@1.2.4_git20230717-r4?arch=x86_64&distro=3.19.1"
+        );
+        let rocky = Os {
+            family: OsFamily::Rocky,
+            version: "9.3".into(),
+            lts: false,
+        };
+        assert_eq!(
+            for_os_package(
+                PackageFormat::Rpm,
+                Some(&rocky),
+                &pkg("openssl-libs", "1:3.0.7-25.el9_3", Some("x86_64"))
+            ),
+            "pkg:rpm/rocky/openssl-libs@3.0.7-25.el9_3?arch=x86_64&distro=rocky-9.3&epoch=1"
+        );
+    }
+}
