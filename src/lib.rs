@@ -1,7 +1,13 @@
 //! scangate: a container and repository security scanner for CI.
 //!
-//! The modules follow the data: `source` (where the image comes from) →
-//! `image` (layers into one file view) → `inventory` (packages found) →
-//! `report` (what the user reads).
+//! The modules follow the data, in order: [`source`] (where the image comes
+//! from) → [`image`] (layers stacked into one file view) → [`inventory`]
+//! (the packages found, and the layer that brought each) → [`report`]
+//! (what the user reads). [`cli`] and [`error`] frame them for the binary.
 
+pub mod cli;
+pub mod error;
+pub mod image;
 pub mod inventory;
+pub mod report;
+pub mod source;

@@ -7,10 +7,13 @@
 //! parses one file at a time.
 
 pub mod apk;
+mod collect;
 pub mod dpkg;
 pub mod os;
 pub mod purl;
 pub mod rpm;
+
+pub use collect::{inventory, FoundPackage, Inventory, PackageDbReport};
 
 use serde::Serialize;
 

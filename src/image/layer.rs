@@ -1,0 +1,255 @@
+//! Streaming one layer tar: decompress by magic bytes, verify its digest,
+//! and keep only wanted files, links and whiteouts.
+
+use crate::inventory::{Want, MAX_FILE_SIZE};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io::{self, BufRead, BufReader, Read};
+
+/// A link entry of a layer. Targets are kept as written in the tar; they are
+/// resolved against the image's own file view, never the host's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Link {
+    /// Target relative to the link's directory, or absolute from the image root.
+    Symbolic(String),
+    /// Target path from the image root.
+    Hard(String),
+}
+
+/// What one layer contributes to the final file view.
+#[derive(Debug, Default, Clone)]
+pub struct LayerScan {
+    /// `sha256:<hex>` of the uncompressed tar (the OCI diff ID); `None` for a
+    /// plain directory, which has no layers.
+    pub diff_id: Option<String>,
+    /// Wanted regular files and their contents.
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// Every symlink and hardlink, so paths can be resolved through them.
+    pub links: BTreeMap<String, Link>,
+    /// Paths deleted from lower layers (`.wh.NAME`).
+    pub whiteouts: Vec<String>,
+    /// Directories whose lower-layer contents are hidden (`.wh..wh..opq`).
+    pub opaque_dirs: Vec<String>,
+    /// Hashes of every other entry's path: an upper layer that puts a
+    /// directory or file where a lower layer had a link replaces that link.
+    others: HashSet<u64>,
+}
+
+impl LayerScan {
+    /// A scan for a source without layers (a root filesystem directory).
+    pub fn unlayered() -> Self {
+        LayerScan::default()
+    }
+
+    /// Whether this layer has an entry at `path` that is neither a link nor
+    /// a wanted file (i.e. it replaces whatever lower layers had there).
+    pub fn replaces(&self, path: &str) -> bool {
+        self.others.contains(&path_hash(path))
+    }
+
+    pub(crate) fn add_file(&mut self, path: String, content: Vec<u8>) {
+        self.links.remove(&path);
+        self.files.insert(path, content);
+    }
+
+    pub(crate) fn add_link(&mut self, path: String, link: Link) {
+        self.files.remove(&path);
+        self.links.insert(path, link);
+    }
+}
+
+fn path_hash(path: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    path.hash(&mut h);
+    h.finish()
+}
+
+/// Why a layer could not be read. The caller names the layer.
+#[derive(Debug, thiserror::Error)]
+pub enum LayerError {
+    #[error("{0}")]
+    Read(#[from] io::Error),
+    #[error("content digest is {actual}, expected {expected} (corrupt or truncated layer)")]
+    DigestMismatch { expected: String, actual: String },
+}
+
+/// Reads one layer tar stream (gzip, zstd or uncompressed, detected by magic
+/// bytes) keeping only what `wants` asks for. When `expected_diff_id` is
+/// given, the uncompressed stream's digest must match it: this is what
+/// catches a truncated layer even when the cut falls on an entry boundary.
+pub fn scan_layer(
+    reader: impl Read,
+    wants: &[Want],
+    expected_diff_id: Option<&str>,
+) -> Result<LayerScan, LayerError> {
+    let mut hashing = HashingReader::new(decompress(reader)?);
+    let mut scan = LayerScan::default();
+    {
+        let mut archive = tar::Archive::new(&mut hashing);
+        for entry in archive.entries()? {
+            read_entry(&mut entry?, wants, &mut scan)?;
+        }
+    }
+    // The diff ID covers the trailing zero blocks too.
+    io::copy(&mut hashing, &mut io::sink())?;
+    let actual = format!("sha256:{:x}", hashing.hasher.finalize());
+    if let Some(expected) = expected_diff_id {
+        if actual != expected {
+            return Err(LayerError::DigestMismatch {
+                expected: expected.to_string(),
+                actual,
+            });
+        }
+    }
+    scan.diff_id = Some(actual);
+    Ok(scan)
+}
+
+fn read_entry<R: Read>(
+    entry: &mut tar::Entry<'_, R>,
+    wants: &[Want],
+    scan: &mut LayerScan,
+) -> io::Result<()> {
+    let raw = entry.path_bytes();
+    let Some(path) = normalize(&raw) else {
+        tracing::warn!(
+            entry = %String::from_utf8_lossy(&raw),
+            "skipping layer entry with an absolute path or '..'"
+        );
+        return Ok(());
+    };
+    let (dir, name) = match path.rsplit_once('/') {
+        Some((d, n)) => (d, n),
+        None => ("", path.as_str()),
+    };
+    if let Some(hidden) = name.strip_prefix(".wh.") {
+        if hidden == ".wh..opq" {
+            scan.opaque_dirs.push(dir.to_string());
+        } else {
+            scan.whiteouts.push(join(dir, hidden));
+        }
+        return Ok(());
+    }
+    let header = entry.header();
+    let kind = header.entry_type();
+    if kind.is_symlink() || kind.is_hard_link() {
+        let Some(target) = entry.link_name_bytes() else {
+            return Ok(());
+        };
+        let target = String::from_utf8_lossy(&target).into_owned();
+        let link = if kind.is_symlink() {
+            Link::Symbolic(target)
+        } else {
+            match normalize(target.as_bytes()) {
+                Some(t) => Link::Hard(t),
+                None => return Ok(()),
+            }
+        };
+        scan.add_link(path, link);
+        return Ok(());
+    }
+    if (kind.is_file() || kind == tar::EntryType::Continuous)
+        && wants.iter().any(|w| w.matches(&path))
+    {
+        let size = header.size()?;
+        if size > MAX_FILE_SIZE {
+            tracing::warn!(
+                path,
+                size,
+                limit = MAX_FILE_SIZE,
+                "skipping file larger than the size limit"
+            );
+        } else {
+            let mut content = Vec::with_capacity(size.min(1 << 20) as usize);
+            entry.read_to_end(&mut content)?;
+            scan.add_file(path, content);
+            return Ok(());
+        }
+    }
+    scan.files.remove(&path);
+    scan.links.remove(&path);
+    scan.others.insert(path_hash(&path));
+    Ok(())
+}
+
+/// Turns a tar entry name into a path relative to the image root, or `None`
+/// for names that would escape it (absolute, or with a `..` component).
+pub(crate) fn normalize(raw: &[u8]) -> Option<String> {
+    let s = String::from_utf8_lossy(raw);
+    if s.starts_with('/') {
+        return None;
+    }
+    let mut parts = Vec::new();
+    for part in s.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => return None,
+            p => parts.push(p),
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+/// Wraps `reader` in the decompressor its first bytes call for.
+fn decompress<'a>(reader: impl Read + 'a) -> io::Result<Box<dyn Read + 'a>> {
+    let mut buffered = BufReader::with_capacity(256 * 1024, reader);
+    let head = buffered.fill_buf()?;
+    Ok(if head.starts_with(&[0x1f, 0x8b]) {
+        Box::new(flate2::bufread::GzDecoder::new(buffered))
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Box::new(zstd::stream::read::Decoder::with_buffer(buffered)?)
+    } else {
+        Box::new(buffered)
+    })
+}
+
+/// Digests everything read through it.
+struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<R: Read> HashingReader<R> {
+    fn new(inner: R) -> Self {
+        HashingReader {
+            inner,
+            hasher: Sha256::new(),
+        }
+    }
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_keeps_relative_paths_and_rejects_escapes() {
+        assert_eq!(
+            normalize(b"./etc/os-release").as_deref(),
+            Some("etc/os-release")
+        );
+        assert_eq!(normalize(b"var/lib/dpkg/").as_deref(), Some("var/lib/dpkg"));
+        assert_eq!(normalize(b"a//b/./c").as_deref(), Some("a/b/c"));
+        assert_eq!(normalize(b"/etc/passwd"), None);
+        assert_eq!(normalize(b"../evil"), None);
+        assert_eq!(normalize(b"a/../../evil"), None);
+        assert_eq!(normalize(b"./"), None);
+    }
+}

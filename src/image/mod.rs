@@ -1,0 +1,11 @@
+//! Layers → one file view. A layer is read once, as a stream, keeping only
+//! what analyzers asked for ([`layer::LayerScan`]); the scans are then
+//! stacked ([`view::FileView`]) applying whiteouts, so the image is never
+//! unpacked to disk.
+
+pub mod config;
+pub mod layer;
+pub mod view;
+
+pub use layer::{scan_layer, LayerScan, Link};
+pub use view::FileView;

@@ -1,0 +1,239 @@
+//! The final file view of an image: its layers stacked bottom to top, with
+//! whiteouts applied. It records where each wanted file's final version
+//! lives (which layer) and resolves symlinks inside the image.
+
+use super::layer::{LayerScan, Link};
+use std::collections::{BTreeMap, VecDeque};
+
+/// Linux gives up after 40 links in one lookup (ELOOP); so do we.
+const MAX_LINK_HOPS: usize = 40;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Node {
+    /// A wanted regular file whose final version is in this layer.
+    File {
+        layer: usize,
+    },
+    Link(Link),
+}
+
+/// Where the final version of a file is: its real path (after symlinks) and
+/// the index of the layer holding that version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    pub path: String,
+    pub layer: usize,
+}
+
+/// The image's files as a running container would see them, restricted to
+/// wanted files and links.
+#[derive(Debug, Default)]
+pub struct FileView {
+    nodes: BTreeMap<String, Node>,
+}
+
+impl FileView {
+    /// Stacks layer scans, lowest first.
+    pub fn stack(layers: &[LayerScan]) -> FileView {
+        let mut nodes: BTreeMap<String, Node> = BTreeMap::new();
+        for (index, layer) in layers.iter().enumerate() {
+            for dir in &layer.opaque_dirs {
+                nodes.retain(|path, _| !is_below(path, dir));
+            }
+            for gone in &layer.whiteouts {
+                nodes.retain(|path, _| path != gone && !is_below(path, gone));
+            }
+            nodes.retain(|path, _| !layer.replaces(path));
+            for path in layer.files.keys() {
+                nodes.insert(path.clone(), Node::File { layer: index });
+            }
+            for (path, link) in &layer.links {
+                nodes.insert(path.clone(), Node::Link(link.clone()));
+            }
+        }
+        FileView { nodes }
+    }
+
+    /// Follows `path` through symlinks and hardlinks inside the image to a
+    /// wanted regular file. `..` stops at the image root, so no link can
+    /// reach outside it; a loop gives `None`.
+    pub fn resolve(&self, path: &str) -> Option<Located> {
+        let mut pending: VecDeque<String> = path.split('/').map(str::to_string).collect();
+        let mut current: Vec<String> = Vec::new();
+        let mut hops = 0;
+        while let Some(part) = pending.pop_front() {
+            match part.as_str() {
+                "" | "." => continue,
+                ".." => {
+                    current.pop();
+                    continue;
+                }
+                _ => current.push(part),
+            }
+            let here = current.join("/");
+            match self.nodes.get(&here) {
+                None => {}
+                Some(Node::File { layer }) => {
+                    return pending
+                        .iter()
+                        .all(|p| p.is_empty() || p == ".")
+                        .then_some(Located {
+                            path: here,
+                            layer: *layer,
+                        });
+                }
+                Some(Node::Link(link)) => {
+                    hops += 1;
+                    if hops > MAX_LINK_HOPS {
+                        return None;
+                    }
+                    current.pop();
+                    let target = match link {
+                        Link::Symbolic(t) => {
+                            if t.starts_with('/') {
+                                current.clear();
+                            }
+                            t
+                        }
+                        Link::Hard(t) => {
+                            current.clear();
+                            t
+                        }
+                    };
+                    for part in target.split('/').rev() {
+                        pending.push_front(part.to_string());
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// Paths of the wanted files whose final version is in the view and
+    /// which satisfy `pred` (for directory patterns such as `status.d/*`).
+    pub fn files_matching(&self, pred: impl Fn(&str) -> bool) -> Vec<Located> {
+        self.nodes
+            .iter()
+            .filter(|(path, _)| pred(path))
+            .filter_map(|(path, _)| self.resolve(path))
+            .collect()
+    }
+}
+
+fn is_below(path: &str, dir: &str) -> bool {
+    dir.is_empty()
+        || path
+            .strip_prefix(dir)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layer(files: &[&str], links: &[(&str, Link)]) -> LayerScan {
+        let mut scan = LayerScan::default();
+        for f in files {
+            scan.add_file(f.to_string(), Vec::new());
+        }
+        for (p, l) in links {
+            scan.add_link(p.to_string(), l.clone());
+        }
+        scan
+    }
+
+    fn sym(t: &str) -> Link {
+        Link::Symbolic(t.to_string())
+    }
+
+    #[test]
+    fn upper_layer_version_wins() {
+        let view = FileView::stack(&[
+            layer(&["etc/os-release"], &[]),
+            layer(&["etc/os-release"], &[]),
+        ]);
+        assert_eq!(view.resolve("etc/os-release").map(|l| l.layer), Some(1));
+    }
+
+    #[test]
+    fn whiteout_and_opaque_dir_hide_lower_files() {
+        let mut upper = layer(&[], &[]);
+        upper.whiteouts.push("var/lib/dpkg/status".into());
+        upper.opaque_dirs.push("var/lib/dpkg/status.d".into());
+        let view = FileView::stack(&[
+            layer(
+                &[
+                    "var/lib/dpkg/status",
+                    "var/lib/dpkg/status.d/a",
+                    "var/lib/dpkg/statusx",
+                ],
+                &[],
+            ),
+            upper,
+        ]);
+        assert_eq!(view.resolve("var/lib/dpkg/status"), None);
+        assert_eq!(view.resolve("var/lib/dpkg/status.d/a"), None);
+        assert!(view.resolve("var/lib/dpkg/statusx").is_some());
+    }
+
+    #[test]
+    fn whiteout_of_a_directory_hides_everything_below() {
+        let mut upper = layer(&[], &[]);
+        upper.whiteouts.push("var/lib/dpkg".into());
+        let view = FileView::stack(&[layer(&["var/lib/dpkg/status"], &[]), upper]);
+        assert_eq!(view.resolve("var/lib/dpkg/status"), None);
+    }
+
+    #[test]
+    fn relative_absolute_and_directory_symlinks_resolve_inside_the_image() {
+        let view = FileView::stack(&[layer(
+            &["usr/lib/os-release", "usr/lib/sysimage/rpm/rpmdb.sqlite"],
+            &[
+                ("etc/os-release", sym("../usr/lib/os-release")),
+                ("etc/abs", sym("/usr/lib/os-release")),
+                ("var/lib/rpm", sym("../../usr/lib/sysimage/rpm")),
+            ],
+        )]);
+        for p in ["etc/os-release", "etc/abs"] {
+            assert_eq!(view.resolve(p).unwrap().path, "usr/lib/os-release");
+        }
+        assert_eq!(
+            view.resolve("var/lib/rpm/rpmdb.sqlite").unwrap().path,
+            "usr/lib/sysimage/rpm/rpmdb.sqlite"
+        );
+    }
+
+    #[test]
+    fn links_cannot_escape_the_root_and_loops_end() {
+        let view = FileView::stack(&[layer(
+            &["etc/passwd"],
+            &[
+                ("etc/escape", sym("../../../../../../etc/passwd")),
+                ("a", sym("b")),
+                ("b", sym("a")),
+                ("self", sym("./self")),
+            ],
+        )]);
+        // `..` above the root stays at the root: the image's own etc/passwd.
+        assert_eq!(view.resolve("etc/escape").unwrap().path, "etc/passwd");
+        assert_eq!(view.resolve("a"), None);
+        assert_eq!(view.resolve("self"), None);
+    }
+
+    #[test]
+    fn a_file_replacing_a_lower_link_wins() {
+        let lower = layer(
+            &["usr/lib/os-release"],
+            &[("etc/os-release", sym("../usr/lib/os-release"))],
+        );
+        let upper = layer(&["etc/os-release"], &[]);
+        let view = FileView::stack(&[lower, upper]);
+        assert_eq!(
+            view.resolve("etc/os-release"),
+            Some(Located {
+                path: "etc/os-release".into(),
+                layer: 1
+            })
+        );
+    }
+}
