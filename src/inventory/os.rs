@@ -3,6 +3,7 @@
 //! against and the purl namespace they are named with.
 
 use super::Want;
+use crate::ecosystem::{Base, Ecosystem};
 use serde::Serialize;
 use std::fmt;
 
@@ -107,30 +108,37 @@ impl Os {
     /// OSV spells it. `None` where OSV publishes no advisories for the OS
     /// (CentOS, Oracle, Fedora, Amazon Linux) or where the ecosystem is per
     /// package rather than per OS (Red Hat's CPE-based names).
-    pub fn osv_ecosystem(&self) -> Option<String> {
+    pub fn osv_ecosystem(&self) -> Option<Ecosystem> {
         let major = self.version.split('.').next().unwrap_or("");
         match self.family {
             OsFamily::Alpine => {
                 let mut parts = self.version.split('.');
                 let (maj, min) = (parts.next()?, parts.next()?);
                 let min: String = min.chars().take_while(char::is_ascii_digit).collect();
-                (!maj.is_empty() && !min.is_empty()).then(|| format!("Alpine:v{maj}.{min}"))
+                (!maj.is_empty() && !min.is_empty())
+                    .then(|| Ecosystem::new(Base::Alpine, Some(&format!("v{maj}.{min}"))))
             }
-            OsFamily::Debian => (!major.is_empty()).then(|| format!("Debian:{major}")),
+            OsFamily::Debian => {
+                (!major.is_empty()).then(|| Ecosystem::new(Base::Debian, Some(major)))
+            }
             OsFamily::Ubuntu => {
                 let v = self.version.as_str();
                 (!v.is_empty()).then(|| {
                     if self.lts {
-                        format!("Ubuntu:{v}:LTS")
+                        Ecosystem::new(Base::Ubuntu, Some(&format!("{v}:LTS")))
                     } else {
-                        format!("Ubuntu:{v}")
+                        Ecosystem::new(Base::Ubuntu, Some(v))
                     }
                 })
             }
-            OsFamily::Rocky => (!major.is_empty()).then(|| format!("Rocky Linux:{major}")),
-            OsFamily::Almalinux => (!major.is_empty()).then(|| format!("AlmaLinux:{major}")),
-            OsFamily::Wolfi => Some("Wolfi".to_string()),
-            OsFamily::Chainguard => Some("Chainguard".to_string()),
+            OsFamily::Rocky => {
+                (!major.is_empty()).then(|| Ecosystem::new(Base::RockyLinux, Some(major)))
+            }
+            OsFamily::Almalinux => {
+                (!major.is_empty()).then(|| Ecosystem::new(Base::AlmaLinux, Some(major)))
+            }
+            OsFamily::Wolfi => Some(Ecosystem::new(Base::Wolfi, None)),
+            OsFamily::Chainguard => Some(Ecosystem::new(Base::Chainguard, None)),
             OsFamily::Redhat
             | OsFamily::Centos
             | OsFamily::Oracle
@@ -290,7 +298,9 @@ mod tests {
     }
 
     fn ecosystem(files: &[(&str, &str)]) -> Option<String> {
-        detect_from(files).and_then(|os| os.osv_ecosystem())
+        detect_from(files)
+            .and_then(|os| os.osv_ecosystem())
+            .map(|e| e.to_string())
     }
 
     #[test]
@@ -356,7 +366,10 @@ mod tests {
     #[test]
     fn usr_lib_os_release_is_used_when_etc_has_none() {
         let os = detect_from(&[("usr/lib/os-release", "ID=debian\nVERSION_ID=\"11\"\n")]).unwrap();
-        assert_eq!(os.osv_ecosystem().as_deref(), Some("Debian:11"));
+        assert_eq!(
+            os.osv_ecosystem().map(|e| e.to_string()).as_deref(),
+            Some("Debian:11")
+        );
     }
 
     #[test]
@@ -389,7 +402,10 @@ mod tests {
             "Rocky Linux release 8.9 (Green Obsidian)\n",
         )])
         .unwrap();
-        assert_eq!(rocky.osv_ecosystem().as_deref(), Some("Rocky Linux:8"));
+        assert_eq!(
+            rocky.osv_ecosystem().map(|e| e.to_string()).as_deref(),
+            Some("Rocky Linux:8")
+        );
         let amazon =
             detect_from(&[("etc/system-release", "Amazon Linux release 2 (Karoo)\n")]).unwrap();
         assert_eq!(
@@ -401,7 +417,10 @@ mod tests {
             "DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=20.04\nDISTRIB_DESCRIPTION=\"Ubuntu 20.04.6 LTS\"\n",
         )])
         .unwrap();
-        assert_eq!(ubuntu.osv_ecosystem().as_deref(), Some("Ubuntu:20.04:LTS"));
+        assert_eq!(
+            ubuntu.osv_ecosystem().map(|e| e.to_string()).as_deref(),
+            Some("Ubuntu:20.04:LTS")
+        );
     }
 
     #[test]
@@ -414,6 +433,9 @@ mod tests {
             ("etc/debian_version", "trixie/sid\n"),
         ])
         .unwrap();
-        assert_eq!(os.osv_ecosystem().as_deref(), Some("Ubuntu:24.04:LTS"));
+        assert_eq!(
+            os.osv_ecosystem().map(|e| e.to_string()).as_deref(),
+            Some("Ubuntu:24.04:LTS")
+        );
     }
 }

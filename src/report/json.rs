@@ -81,7 +81,8 @@ pub fn write(result: &ScanResult, options: ReportOptions, out: &mut dyn Write) -
         .inventory
         .os
         .as_ref()
-        .and_then(|os| os.osv_ecosystem());
+        .and_then(|os| os.osv_ecosystem())
+        .map(|e| e.to_string());
     let report = Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
