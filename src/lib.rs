@@ -10,5 +10,6 @@ pub mod ecosystem;
 pub mod error;
 pub mod image;
 pub mod inventory;
+pub mod matching;
 pub mod report;
 pub mod source;

@@ -1,0 +1,3 @@
+//! Matching: packages × advisories → findings.
+
+pub mod severity;
