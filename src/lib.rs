@@ -12,3 +12,4 @@ pub mod image;
 pub mod inventory;
 pub mod report;
 pub mod source;
+pub mod version;
