@@ -8,6 +8,9 @@
 #   dpkg  `dpkg --compare-versions` (the dpkg package)
 #   rpm   python3-rpm: rpm.ver(a) vs rpm.ver(b), i.e. rpmverCmp; every answer
 #         is also checked against rpm.labelCompare
+#   pep440  packaging.version.Version, the PEP 440 implementation of pip
+#         (and OSV's PyPI tooling), if some python3 has `packaging`
+#         (pip install packaging); otherwise reported as not run
 #   apk   only if $APK names a command that answers like apk-tools 3's
 #         `apk version -t A B` (prints <, = or >; exits 1 on an invalid
 #         version). There is no apk on Debian: without it the apk check is
@@ -53,9 +56,17 @@ if [ -z "$python" ]; then
 fi
 command -v dpkg >/dev/null || { echo "error: dpkg not found" >&2; exit 2; }
 
+packaging_python=""
+for p in python3 /usr/bin/python3; do
+    if command -v "$p" >/dev/null && "$p" -c 'import packaging.version' 2>/dev/null; then
+        packaging_python=$(command -v "$p")
+        break
+    fi
+done
+
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-export APK="${APK:-}"
+export APK="${APK:-}" PACKAGING_PYTHON="$packaging_python"
 
 "$python" - "$out" "$random" "$seed" "$update" <<'PY'
 import concurrent.futures
@@ -92,6 +103,30 @@ def rpm_cmp(a, b):
     lc = rpm.labelCompare(a, b)
     assert {"<": -1, "=": 0, ">": 1}[op] == lc, (a, b, op, lc)
     return op
+
+PACKAGING_PYTHON = os.environ.get("PACKAGING_PYTHON", "")
+
+def pep440_cmp_all(pairs):
+    """Asks packaging about all pairs in one process (it may live in another
+    python than the rpm module)."""
+    code = r"""
+import sys
+from packaging.version import Version, InvalidVersion
+for line in sys.stdin.read().split("\0")[:-1]:
+    a, b = line.split("\1")
+    try:
+        x, y = Version(a), Version(b)
+    except InvalidVersion:
+        print("error")
+        continue
+    print("<" if x < y else ">" if x > y else "=")
+"""
+    data = "".join(f"{a}\1{b}\0" for a, b in pairs)
+    r = subprocess.run([PACKAGING_PYTHON, "-c", code], input=data, capture_output=True,
+                       text=True, check=True)
+    answers = r.stdout.split()
+    assert len(answers) == len(pairs)
+    return answers
 
 APK = os.environ.get("APK", "")
 
@@ -211,6 +246,32 @@ def apk_in_scope(v):
     pairs are not asked of apk."""
     return all(int(run) < 2**64 for run in re.findall(r"[0-9]+", v))
 
+def pep440_version(r):
+    v = r.choice(["", "", "", "", "v", "1!", "0!", "2!"])
+    v += ".".join(digits(r) for _ in range(r.randint(1, 4)))
+    if r.random() < 0.4:
+        v += r.choice(["a", "b", "rc", "c", "alpha", "beta", "pre", "preview", ".a", "-rc", "_b"])
+        if r.random() < 0.8:
+            v += digits(r)
+    if r.random() < 0.3:
+        v += r.choice([".post", "post", "-", ".r", "rev", "-post"]) + digits(r)
+    if r.random() < 0.25:
+        v += r.choice([".dev", "dev", "-dev"]) + (digits(r) if r.random() < 0.8 else "")
+    if r.random() < 0.2:
+        v += "+" + ".".join(r.choice(["ubuntu", "1", "abc", "2", "local", "10", "Z", "0"])
+                            for _ in range(r.randint(1, 3)))
+    if r.random() < 0.05:
+        v = v.upper()
+    return v
+
+PEP440_ALPHABET = list("0123456789.!+-_abcrv") + ["dev", "post", "rc"]
+
+def pep440_in_scope(v):
+    """packaging has unbounded integers; scangate (pep440_rs) refuses
+    numbers from 2^64 - 1 on (an error, never a wrong order). Deliberate,
+    so such pairs are not asked of packaging."""
+    return all(int(run) < 2**64 - 1 for run in re.findall(r"[0-9]+", v))
+
 # ---- edge cases -----------------------------------------------------------
 
 DPKG_EDGE = """
@@ -240,6 +301,13 @@ APK_EDGE = """
 18446744073709551615 1.18446744073709551615 1.0_p18446744073709551615
 """.split()
 
+PEP440_EDGE = """
+0 1 1.0 1.0.0 v1.0 1!0.1 0!1.0 1.0.dev0 1.0dev 1.0a1.dev1 1.0a1 1.0alpha1 1.0a
+1.0b1 1.0rc1 1.0c1 1.0pre1 1.0.post1 1.0-1 1.0r1 1.0.post1.dev1 1.0+abc 1.0+abc.5
+1.0+5 1.0+ubuntu-1 1.0.1 1.1.dev1 2004d 1.0-beta-2 1.0.* 1..0
+18446744073709551614 1.0.dev18446744073709551614 1.0.post18446744073709551614
+""".split()
+
 # ---- run ------------------------------------------------------------------
 
 def edge_pairs(edge):
@@ -256,6 +324,8 @@ def random_pairs(gen, alphabet, count, rng, in_scope=lambda v: True):
     return pairs
 
 def ask(tool, pairs):
+    if tool is None:
+        return pep440_cmp_all(pairs)
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 4) as ex:
         return list(ex.map(lambda p: tool(*p), pairs))
 
@@ -272,6 +342,13 @@ schemes = [
     ("rpm", rpm_cmp, [v for v in RPM_EDGE if rpm_in_scope(v)], rpm_version, RPM_ALPHABET,
      rpm_in_scope, "python3-rpm %s rpm.ver comparison (rpmverCmp)" % rpm.__version__),
 ]
+if PACKAGING_PYTHON:
+    version = subprocess.run([PACKAGING_PYTHON, "-c", "import packaging; print(packaging.__version__)"],
+                             capture_output=True, text=True).stdout.strip()
+    schemes.append(("pep440", None, PEP440_EDGE, pep440_version, PEP440_ALPHABET, pep440_in_scope,
+                    f"packaging {version} Version comparison"))
+else:
+    print("pep440: not checked here (no python3 with packaging: pip install packaging)")
 if APK:
     schemes.append(("apk", apk_cmp, APK_EDGE, apk_version, APK_ALPHABET, apk_in_scope,
                     os.environ.get("APK_LABEL") or "apk version -t (%s)" % APK))

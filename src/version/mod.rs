@@ -23,7 +23,7 @@
 //! Matching calls `compare(installed, event_version)` for each OSV range
 //! event. Comparators work on `&str` directly, with no separate parse step:
 //! versions are short, every comparator scans them once without allocating
-//! (semver excepted, which the `semver` crate parses), and a cached parse would be a
+//! (SemVer and PEP 440 excepted, which well-kept crates parse), and a cached parse would be a
 //! second API to keep in step with the first.
 //!
 //! What the comparators deliberately do *not* know: OSV's `introduced: "0"`
@@ -39,6 +39,7 @@ use crate::ecosystem::VersionScheme;
 
 pub mod apk;
 pub mod dpkg;
+pub mod pep440;
 pub mod rpm;
 pub mod semver;
 
@@ -70,28 +71,24 @@ pub trait Comparator: Sync {
     }
 }
 
-/// The comparator for `scheme`, or `None` where only exact matching is
-/// possible.
-///
-/// `None` for [`VersionScheme::ExactOnly`] by definition, and for
-/// [`VersionScheme::Pep440`] because PEP 440 is not implemented yet: a
-/// half-right PEP 440 order (epochs, post/dev/local releases, normalisation)
-/// would be worse than none, since matching falls back to exact `versions[]`
-/// lists when there is no comparator.
+/// The comparator for `scheme`, or `None` for
+/// [`VersionScheme::ExactOnly`], whose ecosystems have no implemented order:
+/// there matching can only use OSV's exact `versions[]` lists.
 pub fn comparator(scheme: VersionScheme) -> Option<&'static dyn Comparator> {
     match scheme {
         VersionScheme::Dpkg => Some(&dpkg::Dpkg),
         VersionScheme::Apk => Some(&apk::Apk),
         VersionScheme::Rpm => Some(&rpm::Rpm),
+        VersionScheme::Pep440 => Some(&pep440::Pep440),
         VersionScheme::Semver => Some(&semver::Semver),
-        VersionScheme::Pep440 | VersionScheme::ExactOnly => None,
+        VersionScheme::ExactOnly => None,
     }
 }
 
 /// A version a comparator refuses: which scheme, the version itself, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct VersionError {
-    /// The scheme's short name: `dpkg`, `apk`, `rpm`, `semver`.
+    /// The scheme's short name: `dpkg`, `apk`, `rpm`, `pep440`, `semver`.
     pub scheme: &'static str,
     /// The refused version, verbatim.
     pub version: String,
@@ -160,11 +157,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_scheme_but_exact_only_and_pep440_has_a_comparator() {
+    fn every_scheme_but_exact_only_has_a_comparator() {
         for scheme in [
             VersionScheme::Dpkg,
             VersionScheme::Apk,
             VersionScheme::Rpm,
+            VersionScheme::Pep440,
             VersionScheme::Semver,
         ] {
             let c = comparator(scheme).expect("implemented");
@@ -173,7 +171,6 @@ mod tests {
             assert_eq!(c.compare("1.1.0", "1.1.0"), Ok(Ordering::Equal));
         }
         assert!(comparator(VersionScheme::ExactOnly).is_none());
-        assert!(comparator(VersionScheme::Pep440).is_none());
     }
 
     #[test]
