@@ -14,3 +14,4 @@ pub mod matching;
 pub mod report;
 pub mod source;
 pub mod vulndb;
+pub mod version;
