@@ -81,12 +81,25 @@ pub fn match_inventory(inventory: &Inventory, db: &VulnDb) -> Result<Vec<DbFindi
                 cache.insert(name.to_string(), db.affecting(&eco, name)?);
             }
             let records = cache.get(name).map(Vec::as_slice).unwrap_or_default();
-            vulns.extend(match_package(&eco, &pkg_db.path, found, index, name, version, records));
+            vulns.extend(match_package(
+                &eco,
+                &pkg_db.path,
+                found,
+                index,
+                name,
+                version,
+                records,
+            ));
         }
         vulns.sort_by(|a, b| {
             b.severity
                 .cmp(&a.severity)
-                .then_with(|| pkg_db.packages[a.package].package.name.cmp(&pkg_db.packages[b.package].package.name))
+                .then_with(|| {
+                    pkg_db.packages[a.package]
+                        .package
+                        .name
+                        .cmp(&pkg_db.packages[b.package].package.name)
+                })
                 .then_with(|| a.id.cmp(&b.id))
         });
         all.push(DbFindings {
@@ -128,7 +141,9 @@ fn match_package(
     let mut groups: BTreeMap<String, Vec<Hit<'_>>> = BTreeMap::new();
     for record in records.iter().filter(|r| r.withdrawn.is_none()) {
         for affected in &record.affected {
-            let Some(package) = &affected.package else { continue };
+            let Some(package) = &affected.package else {
+                continue;
+            };
             if package.ecosystem != eco_name || package.name != name {
                 continue;
             }
@@ -229,7 +244,9 @@ fn merge(
                 fixed = Some(f.clone());
             }
         }
-        if worst.is_none_or(|w| (hit.assessment.severity, hit.assessment.score) > (w.severity, w.score)) {
+        if worst
+            .is_none_or(|w| (hit.assessment.severity, hit.assessment.score) > (w.severity, w.score))
+        {
             worst = Some(&hit.assessment);
         }
         if title.is_empty() {
@@ -243,7 +260,11 @@ fn merge(
         aliases: aliases.into_iter().collect(),
         package: index,
         installed_version: version.to_string(),
-        status: if fixed.is_some() { Status::Fixed } else { Status::Affected },
+        status: if fixed.is_some() {
+            Status::Fixed
+        } else {
+            Status::Affected
+        },
         fixed_version: fixed,
         severity,
         score,
@@ -259,7 +280,12 @@ fn title_of(record: &Record) -> String {
         .summary
         .as_deref()
         .filter(|s| !s.trim().is_empty())
-        .or_else(|| record.details.as_deref().and_then(|d| d.lines().find(|l| !l.trim().is_empty())))
+        .or_else(|| {
+            record
+                .details
+                .as_deref()
+                .and_then(|d| d.lines().find(|l| !l.trim().is_empty()))
+        })
         .unwrap_or("");
     text.trim().chars().take(200).collect()
 }

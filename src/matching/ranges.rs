@@ -12,7 +12,9 @@ pub enum Verdict {
     NotAffected,
     /// Affected; `fixed` is the lowest fixed version above the installed
     /// one, if any range names one.
-    Affected { fixed: Option<String> },
+    Affected {
+        fixed: Option<String>,
+    },
 }
 
 /// Evaluates `installed` against `affected`. `ecosystem_cmp` orders
@@ -39,7 +41,12 @@ pub fn evaluate(
             RangeType::Semver => semver_cmp,
             RangeType::Git | RangeType::Other(_) => continue,
         };
-        if !hit && affected.versions.iter().any(|v| cmp.compare(installed, v) == Ok(Ordering::Equal)) {
+        if !hit
+            && affected
+                .versions
+                .iter()
+                .any(|v| cmp.compare(installed, v) == Ok(Ordering::Equal))
+        {
             hit = true;
         }
         if in_range(installed, &range.events, cmp)? {
@@ -64,7 +71,9 @@ pub fn evaluate(
 fn version_of(event: &Event) -> Option<&str> {
     match event {
         Event::Introduced(v) if v == "0" => None,
-        Event::Introduced(v) | Event::Fixed(v) | Event::LastAffected(v) | Event::Limit(v) => Some(v),
+        Event::Introduced(v) | Event::Fixed(v) | Event::LastAffected(v) | Event::Limit(v) => {
+            Some(v)
+        }
     }
 }
 
@@ -87,7 +96,10 @@ fn in_range(installed: &str, events: &[Event], cmp: &dyn Comparator) -> Result<b
             return Ok(false);
         }
     }
-    let mut sorted: Vec<&Event> = events.iter().filter(|e| !matches!(e, Event::Limit(_))).collect();
+    let mut sorted: Vec<&Event> = events
+        .iter()
+        .filter(|e| !matches!(e, Event::Limit(_)))
+        .collect();
     // Validate first so the sort below never meets an error half way.
     for e in &sorted {
         if let Some(v) = version_of(e) {
@@ -128,7 +140,11 @@ fn in_range(installed: &str, events: &[Event], cmp: &dyn Comparator) -> Result<b
 }
 
 /// The lowest `fixed` version of the range that is above `installed`.
-fn lowest_fix_above(installed: &str, events: &[Event], cmp: &dyn Comparator) -> Result<Option<String>, VersionError> {
+fn lowest_fix_above(
+    installed: &str,
+    events: &[Event],
+    cmp: &dyn Comparator,
+) -> Result<Option<String>, VersionError> {
     let mut best: Option<&str> = None;
     for event in events {
         if let Event::Fixed(v) = event {
@@ -163,12 +179,16 @@ mod tests {
     }
 
     fn yes(fixed: Option<&str>) -> Verdict {
-        Verdict::Affected { fixed: fixed.map(str::to_string) }
+        Verdict::Affected {
+            fixed: fixed.map(str::to_string),
+        }
     }
 
     #[test]
     fn introduced_zero_and_fixed() {
-        let e = affected(json!({"ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.0.15-1~deb12u1"}]}]}));
+        let e = affected(
+            json!({"ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.0.15-1~deb12u1"}]}]}),
+        );
         assert_eq!(dpkg("3.0.14-1~deb12u2", &e), yes(Some("3.0.15-1~deb12u1")));
         assert_eq!(dpkg("3.0.15-1~deb12u1", &e), Verdict::NotAffected);
         assert_eq!(dpkg("3.0.16-1", &e), Verdict::NotAffected);
@@ -178,14 +198,18 @@ mod tests {
 
     #[test]
     fn introduced_bounds_the_range_from_below() {
-        let e = affected(json!({"ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "2.0-1"}, {"fixed": "2.5-1"}]}]}));
+        let e = affected(
+            json!({"ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "2.0-1"}, {"fixed": "2.5-1"}]}]}),
+        );
         assert_eq!(dpkg("1.9-1", &e), Verdict::NotAffected);
         assert_eq!(dpkg("2.0-1", &e), yes(Some("2.5-1")));
     }
 
     #[test]
     fn last_affected_includes_its_own_version() {
-        let e = affected(json!({"ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"last_affected": "1.4-2"}]}]}));
+        let e = affected(
+            json!({"ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"last_affected": "1.4-2"}]}]}),
+        );
         assert_eq!(dpkg("1.4-2", &e), yes(None));
         assert_eq!(dpkg("1.4-3", &e), Verdict::NotAffected);
     }
@@ -222,29 +246,57 @@ mod tests {
 
     #[test]
     fn limit_caps_a_range() {
-        let e = affected(json!({"ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"limit": "2.0"}]}]}));
+        let e = affected(
+            json!({"ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"limit": "2.0"}]}]}),
+        );
         assert_eq!(dpkg("1.0", &e), yes(None));
         assert_eq!(dpkg("2.0", &e), Verdict::NotAffected);
-        let star = affected(json!({"ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "1.0"}, {"limit": "*"}]}]}));
+        let star = affected(
+            json!({"ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "1.0"}, {"limit": "*"}]}]}),
+        );
         assert_eq!(dpkg("9.0", &star), yes(None));
     }
 
     #[test]
     fn git_ranges_are_ignored_and_semver_ranges_use_semver() {
-        let git = affected(json!({"ranges": [{"type": "GIT", "repo": "https://example.invalid/r", "events": [{"introduced": "0"}, {"fixed": "abc123"}]}]}));
+        let git = affected(
+            json!({"ranges": [{"type": "GIT", "repo": "https://example.invalid/r", "events": [{"introduced": "0"}, {"fixed": "abc123"}]}]}),
+        );
         assert_eq!(dpkg("1.0", &git), Verdict::NotAffected);
-        let semver = affected(json!({"ranges": [{"type": "SEMVER", "events": [{"introduced": "1.2.0"}, {"fixed": "1.10.0"}]}]}));
-        assert_eq!(check("1.9.0", &semver, VersionScheme::ExactOnly), yes(Some("1.10.0")));
+        let semver = affected(
+            json!({"ranges": [{"type": "SEMVER", "events": [{"introduced": "1.2.0"}, {"fixed": "1.10.0"}]}]}),
+        );
+        assert_eq!(
+            check("1.9.0", &semver, VersionScheme::ExactOnly),
+            yes(Some("1.10.0"))
+        );
     }
 
     #[test]
     fn apk_and_rpm_orders_apply_to_their_ecosystems() {
-        let apk = affected(json!({"ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.2.4_git20230717-r5"}]}]}));
-        assert_eq!(check("1.2.4_git20230717-r4", &apk, VersionScheme::Apk), yes(Some("1.2.4_git20230717-r5")));
-        assert_eq!(check("1.2.4_git20230717-r10", &apk, VersionScheme::Apk), Verdict::NotAffected);
-        let rpm = affected(json!({"ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1:3.0.7-27.el9"}]}]}));
-        assert_eq!(check("1:3.0.7-25.el9_3", &rpm, VersionScheme::Rpm), yes(Some("1:3.0.7-27.el9")));
-        assert_eq!(check("3.1.0-1.el9", &rpm, VersionScheme::Rpm), yes(Some("1:3.0.7-27.el9")), "the epoch wins");
+        let apk = affected(
+            json!({"ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.2.4_git20230717-r5"}]}]}),
+        );
+        assert_eq!(
+            check("1.2.4_git20230717-r4", &apk, VersionScheme::Apk),
+            yes(Some("1.2.4_git20230717-r5"))
+        );
+        assert_eq!(
+            check("1.2.4_git20230717-r10", &apk, VersionScheme::Apk),
+            Verdict::NotAffected
+        );
+        let rpm = affected(
+            json!({"ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1:3.0.7-27.el9"}]}]}),
+        );
+        assert_eq!(
+            check("1:3.0.7-25.el9_3", &rpm, VersionScheme::Rpm),
+            yes(Some("1:3.0.7-27.el9"))
+        );
+        assert_eq!(
+            check("3.1.0-1.el9", &rpm, VersionScheme::Rpm),
+            yes(Some("1:3.0.7-27.el9")),
+            "the epoch wins"
+        );
     }
 
     #[test]
@@ -258,7 +310,9 @@ mod tests {
 
     #[test]
     fn an_uncomparable_installed_version_is_an_error_not_a_verdict() {
-        let e = affected(json!({"ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.0"}]}]}));
+        let e = affected(
+            json!({"ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.0"}]}]}),
+        );
         let semver = comparator(VersionScheme::Semver).expect("semver");
         assert!(evaluate("1:", &e, comparator(VersionScheme::Dpkg), semver).is_err());
     }

@@ -14,6 +14,7 @@ pub mod osv;
 pub mod schema;
 pub(crate) mod store;
 pub mod time;
+pub mod update;
 
 pub use import::{ImportStats, Importer};
 pub use osv::Record;
