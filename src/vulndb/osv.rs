@@ -1,4 +1,4 @@
-//! OSV records (https://ossf.github.io/osv-schema/) as serde types.
+//! OSV records (<https://ossf.github.io/osv-schema/>) as serde types.
 //!
 //! Reading is tolerant: unknown fields are ignored, every optional field may
 //! be missing, and `null` stands for "absent" in lists. Only `id` is truly

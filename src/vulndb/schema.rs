@@ -162,7 +162,9 @@ pub(crate) fn ensure(conn: &mut Connection, path: &str) -> Result<()> {
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| db_error(path, e))?
     };
-    create(conn, path, &objects)
+    create(conn, path, &objects)?;
+    // Give the old data's pages back to the file system.
+    conn.execute_batch("VACUUM").map_err(|e| db_error(path, e))
 }
 
 /// Drops `objects` (type, name) and creates the current schema, in one

@@ -485,3 +485,55 @@ fn files_that_are_not_our_database_are_refused_and_left_alone() {
     let err = VulnDb::open(dir.path()).map(|_| ()).unwrap_err();
     assert_eq!(err.exit_code(), crate::error::EXIT_SCAN_FAILED, "{err}");
 }
+
+/// Collects what `tracing` prints.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut v) = self.0.lock() {
+            v.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn warnings_name_the_file_the_entry_and_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let zip_path = dir.path().join("osv.zip");
+    fs::write(&zip_path, zip_bytes(&[("GHSA-bad.json", b"{\"id\": 1}")])).unwrap();
+    let json_path = dir.path().join("broken.json");
+    fs::write(
+        &json_path,
+        b"[{\"id\": \"OK-1\"}, {\"summary\": \"no id\"}]",
+    )
+    .unwrap();
+
+    let out = Captured::default();
+    let writer = out.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let mut db = VulnDb::open_in_memory().unwrap();
+    let stats = tracing::subscriber::with_default(subscriber, || {
+        db.import_paths(&[&zip_path, &json_path]).unwrap()
+    });
+    assert_eq!((stats.imported, stats.skipped), (1, 2));
+    let log = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    let zip_line = format!(
+        "skipping {}: GHSA-bad.json: invalid type: integer",
+        zip_path.display()
+    );
+    let json_line = format!(
+        "skipping {}: record #1: missing field `id`",
+        json_path.display()
+    );
+    assert!(log.contains(&zip_line), "{log}");
+    assert!(log.contains(&json_line), "{log}");
+}
