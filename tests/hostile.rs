@@ -272,6 +272,35 @@ fn truncated_layer_is_an_error_naming_the_layer() {
 }
 
 #[test]
+fn corrupted_layer_is_an_error_naming_the_layer() {
+    // One flipped byte: a plain tar still parses (only the diff_id check
+    // can notice), a compressed one fails its checksum.
+    let dir = tempfile::tempdir().unwrap();
+    for c in [Compression::None, Compression::Gzip, Compression::Zstd] {
+        let bad = Layer::new()
+            .file("usr/share/doc/big.txt", "x".repeat(40_000))
+            .file("var/lib/dpkg/status", dpkg_status(&[("late", "1.0", None)]))
+            .compression(c)
+            .corrupted();
+        let img = ImageBuilder::new()
+            .tag("t:1")
+            .layer(debian_base())
+            .layer(bad.clone());
+        let input = dir.path().join(format!("corrupt-{c:?}.tar"));
+        img.docker_archive(&input);
+        let err = run(&["image", "--input", path_str(&input), "--format", "json"]).error_line(3);
+        let (diff, blob) = (
+            short(&bad.diff_id()).to_string(),
+            short(&bad.blob_digest()).to_string(),
+        );
+        assert!(
+            err.contains(&diff) || err.contains(&blob),
+            "{c:?}: error names neither diff_id {diff} nor blob {blob}: {err}"
+        );
+    }
+}
+
+#[test]
 fn truncated_layer_in_an_oci_layout_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let bad = Layer::new()

@@ -107,6 +107,16 @@ fn gzipped_docker_archive() {
 }
 
 #[test]
+fn zstd_compressed_docker_archive() {
+    // The README promises docker-archives "plain, gzip or zstd compressed".
+    let dir = tempfile::tempdir().unwrap();
+    let img = debian_image(MIXED);
+    let input = dir.path().join("app.tar.zst");
+    docker_archive(&input, &[&img], Compression::Zstd);
+    assert_debian_report(&scan_image_json(&input), &img, path_str(&input));
+}
+
+#[test]
 fn oci_layout_directory_with_each_layer_media_type() {
     let dir = tempfile::tempdir().unwrap();
     let img = debian_image(MIXED);
@@ -240,7 +250,7 @@ fn ref_picks_one_image_of_a_multi_image_docker_archive() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = two_images();
     let input = dir.path().join("multi.tar");
-    docker_archive(&input, &[&a, &b], false);
+    docker_archive(&input, &[&a, &b], Compression::None);
     for (tag, img, version) in [
         ("app:2", &b, "3.0.15-1~deb12u1"),
         ("app:1", &a, "3.0.11-1~deb12u2"),
@@ -310,7 +320,7 @@ fn multi_image_archive_without_ref_is_a_usage_error_listing_the_tags() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = two_images();
     let input = dir.path().join("multi.tar");
-    docker_archive(&input, &[&a, &b], false);
+    docker_archive(&input, &[&a, &b], Compression::None);
     let err = run(&["image", "--input", path_str(&input), "--format", "json"]).error_line(2);
     assert!(
         err.contains("app:1") && err.contains("app:2"),
@@ -323,7 +333,7 @@ fn ref_matching_no_image_is_a_usage_error_listing_the_tags() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = two_images();
     let input = dir.path().join("multi.tar");
-    docker_archive(&input, &[&a, &b], false);
+    docker_archive(&input, &[&a, &b], Compression::None);
     let err = run(&["image", "--input", path_str(&input), "--ref", "nope"]).error_line(2);
     assert!(
         err.contains("app:1") && err.contains("app:2"),

@@ -412,6 +412,28 @@ fn layer_diff_id_is_the_layer_that_introduced_the_package_version() {
 }
 
 #[test]
+fn a_package_removed_and_reinstalled_belongs_to_the_reinstalling_layer() {
+    let with = |pkgs: &[(&str, &str, Option<&str>)]| {
+        Layer::new().file("var/lib/dpkg/status", dpkg_status(pkgs))
+    };
+    let img = ImageBuilder::new()
+        .tag("t:1")
+        .layer(
+            with(&[("curl", "7.88.1-10", None), ("libc6", "2.36-9", None)])
+                .file("etc/os-release", debian12_os_release()),
+        )
+        .layer(with(&[("libc6", "2.36-9", None)]))
+        .layer(with(&[
+            ("curl", "7.88.1-10", None),
+            ("libc6", "2.36-9", None),
+        ]));
+    let ids = img.diff_ids();
+    let r = scan(&img);
+    assert_eq!(package(&r, "libc6")["layer_diff_id"], ids[0]);
+    assert_eq!(package(&r, "curl")["layer_diff_id"], ids[2]);
+}
+
+#[test]
 fn whiteout_deletes_the_package_database() {
     let img = ImageBuilder::new()
         .tag("t:1")

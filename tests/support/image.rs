@@ -6,7 +6,7 @@
 //! and layer diff_ids — are the same on every run.
 //!
 //! Writers: [`ImageBuilder::docker_archive`] (the `docker save` format,
-//! optionally gzip-compressed as a whole), [`ImageBuilder::oci_layout`] (an
+//! optionally compressed as a whole), [`ImageBuilder::oci_layout`] (an
 //! OCI image layout directory) and [`ImageBuilder::oci_archive`] (a tar of
 //! that layout). The free functions of the same names write several images
 //! into one archive.
@@ -74,7 +74,16 @@ struct Entry {
 pub struct Layer {
     entries: Vec<Entry>,
     compression: Compression,
-    truncate: bool,
+    damage: Option<Damage>,
+}
+
+/// How an archive's copy of a layer blob is broken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Damage {
+    /// Only the first half is stored.
+    Truncated,
+    /// The middle byte is flipped.
+    FlippedByte,
 }
 
 impl Default for Layer {
@@ -89,7 +98,7 @@ impl Layer {
         Layer {
             entries: Vec::new(),
             compression: Compression::None,
-            truncate: false,
+            damage: None,
         }
     }
 
@@ -214,7 +223,15 @@ impl Layer {
     /// Writes only the first half of the blob into archives (the config
     /// still lists the complete layer's diff_id): a truncated download.
     pub fn truncated(mut self) -> Self {
-        self.truncate = true;
+        self.damage = Some(Damage::Truncated);
+        self
+    }
+
+    /// Stores the blob with its middle byte flipped (the config still lists
+    /// the intact layer's diff_id): corruption that a tar reader alone may
+    /// not notice.
+    pub fn corrupted(mut self) -> Self {
+        self.damage = Some(Damage::FlippedByte);
         self
     }
 
@@ -251,21 +268,24 @@ impl Layer {
         format!("sha256:{}", sha256_hex(&self.tar()))
     }
 
-    /// The blob as stored (compressed; the complete one, even if truncated).
+    /// The blob as built (compressed; the intact one, even if damaged).
     pub fn blob(&self) -> Vec<u8> {
         self.compression.compress(&self.tar())
     }
 
-    /// `sha256:<hex>` of the complete blob, its name in an OCI layout.
+    /// `sha256:<hex>` of the intact blob, its name in an OCI layout.
     pub fn blob_digest(&self) -> String {
         format!("sha256:{}", sha256_hex(&self.blob()))
     }
 
-    /// The bytes an archive holds for this layer (half of them if truncated).
+    /// The bytes an archive holds for this layer (damaged if asked for).
     fn stored_blob(&self) -> Vec<u8> {
         let mut blob = self.blob();
-        if self.truncate {
-            blob.truncate(blob.len() / 2);
+        let mid = blob.len() / 2;
+        match self.damage {
+            None => {}
+            Some(Damage::Truncated) => blob.truncate(mid),
+            Some(Damage::FlippedByte) => blob[mid] ^= 0x01,
         }
         blob
     }
@@ -339,12 +359,12 @@ impl ImageBuilder {
 
     /// Writes a `docker save` archive holding this image.
     pub fn docker_archive(&self, path: &Path) {
-        docker_archive(path, &[self], false)
+        docker_archive(path, &[self], Compression::None)
     }
 
     /// Writes a gzip-compressed `docker save` archive (`.tar.gz`).
     pub fn docker_archive_gz(&self, path: &Path) {
-        docker_archive(path, &[self], true)
+        docker_archive(path, &[self], Compression::Gzip)
     }
 
     /// Writes an OCI image layout directory holding this image.
@@ -419,8 +439,9 @@ impl TarFiles {
 /// Writes a `docker save` archive with several images (each with its own
 /// tags): `manifest.json`, `<config hex>.json`, `<blob hex>/layer.tar`
 /// (the blob as built: compressed layers keep their compression, as
-/// `docker load` accepts), and `repositories`. `gzip` compresses the whole.
-pub fn docker_archive(path: &Path, images: &[&ImageBuilder], gzip_whole: bool) {
+/// `docker load` accepts), and `repositories`. `whole` compresses the
+/// archive as a whole (docker loads plain, gzip and zstd saves).
+pub fn docker_archive(path: &Path, images: &[&ImageBuilder], whole: Compression) {
     let mut t = TarFiles::new();
     let mut written = std::collections::HashSet::new();
     let mut manifest = Vec::new();
@@ -460,11 +481,7 @@ pub fn docker_archive(path: &Path, images: &[&ImageBuilder], gzip_whole: bool) {
     }
     t.file("manifest.json", &serde_json::to_vec(&manifest).unwrap());
     t.file("repositories", &serde_json::to_vec(&repositories).unwrap());
-    let mut bytes = t.finish();
-    if gzip_whole {
-        bytes = gzip(&bytes);
-    }
-    std::fs::write(path, bytes).unwrap();
+    std::fs::write(path, whole.compress(&t.finish())).unwrap();
 }
 
 /// The files of an OCI image layout holding these images, as (path, bytes).
@@ -504,9 +521,9 @@ fn oci_layout_files(images: &[&ImageBuilder]) -> Vec<(String, Vec<u8>)> {
             manifests.push(desc);
         }
     }
-    // Truncated layers are stored cut in half under their full digest.
+    // Damaged layers are stored under their intact digest.
     for img in images {
-        for layer in img.layers.iter().filter(|l| l.truncate) {
+        for layer in img.layers.iter().filter(|l| l.damage.is_some()) {
             let name = format!("blobs/sha256/{}", sha256_hex(&layer.blob()));
             if let Some(b) = blobs.iter_mut().find(|(n, _)| *n == name) {
                 b.1 = layer.stored_blob();
