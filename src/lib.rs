@@ -13,3 +13,4 @@ pub mod inventory;
 pub mod matching;
 pub mod report;
 pub mod source;
+pub mod vulndb;

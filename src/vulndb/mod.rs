@@ -1,0 +1,3 @@
+//! The vulnerability database: OSV advisories in SQLite.
+
+pub mod fetch;
