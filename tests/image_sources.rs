@@ -5,7 +5,7 @@
 mod support;
 
 use serde_json::Value;
-use support::image::{docker_archive, oci_archive, oci_layout};
+use support::image::{docker_archive, docker_archive_oci, oci_archive, oci_layout};
 use support::*;
 
 /// A three-layer Debian 12 image: each layer adds one package (rewriting
@@ -114,6 +114,58 @@ fn zstd_compressed_docker_archive() {
     let input = dir.path().join("app.tar.zst");
     docker_archive(&input, &[&img], Compression::Zstd);
     assert_debian_report(&scan_image_json(&input), &img, path_str(&input));
+}
+
+#[test]
+fn docker_25_save_format_with_an_oci_layout_inside() {
+    // What `docker save` writes since Docker 25: manifest.json pointing
+    // into blobs/sha256/, next to oci-layout and index.json.
+    let dir = tempfile::tempdir().unwrap();
+    let img = debian_image(MIXED);
+    let input = dir.path().join("docker25.tar");
+    docker_archive_oci(&input, &[&img]);
+    assert_debian_report(&scan_image_json(&input), &img, path_str(&input));
+
+    let (a, b) = two_images();
+    let multi = dir.path().join("docker25-multi.tar");
+    docker_archive_oci(&multi, &[&a, &b]);
+    let report = run(&[
+        "image",
+        "--input",
+        path_str(&multi),
+        "--ref",
+        "app:2",
+        "--list-packages",
+        "--format",
+        "json",
+    ])
+    .json();
+    assert_eq!(report["artifact"]["digest"], b.config_digest());
+    assert_eq!(name_versions(&report), ["openssl 3.0.15-1~deb12u1"]);
+    let err = run(&["image", "--input", path_str(&multi)]).error_line(2);
+    assert!(
+        err.contains("app:1") && err.contains("app:2"),
+        "tags not listed: {err}"
+    );
+}
+
+#[test]
+fn untagged_image_scans_without_ref() {
+    // `docker save <image id>` writes "RepoTags": null.
+    let dir = tempfile::tempdir().unwrap();
+    let img = ImageBuilder::new().layer(
+        Layer::new()
+            .file("etc/os-release", debian12_os_release())
+            .file(
+                "var/lib/dpkg/status",
+                dpkg_status(&[("libc6", "2.36-9", None)]),
+            ),
+    );
+    let input = dir.path().join("untagged.tar");
+    img.docker_archive(&input);
+    let report = scan_image_json(&input);
+    assert_eq!(report["artifact"]["digest"], img.config_digest());
+    assert_eq!(name_versions(&report), ["libc6 2.36-9"]);
 }
 
 #[test]

@@ -221,6 +221,35 @@ fn distroless_status_d_without_os_release() {
     assert_eq!(ssl["layer_diff_id"], img.diff_ids()[0]);
 }
 
+#[test]
+fn tar_name_forms_other_tools_write() {
+    let stanza = |name: &str| format!("Package: {name}\nVersion: 1.0\nArchitecture: amd64\n");
+    let status_d = "var/lib/dpkg/status.d";
+    let img = ImageBuilder::new()
+        .tag("t:1")
+        .layer(
+            Layer::new()
+                // `tar -C rootfs .` names everything ./like/this.
+                .file("./etc/os-release", debian12_os_release())
+                .file("./var/lib/dpkg/status.d/dot-slash", stanza("dot-slash"))
+                // Longer than the 100-byte name field: ustar prefix split...
+                .file(&format!("usr/share/{}file.txt", "deep/".repeat(25)), "x")
+                .file(
+                    &format!("{status_d}/{}", "u".repeat(90)),
+                    stanza("long-ustar"),
+                )
+                // ...and a PAX path record when no split fits.
+                .file(
+                    &format!("{status_d}/{}", "p".repeat(120)),
+                    stanza("long-pax"),
+                ),
+        )
+        .layer(Layer::new().file("./var/lib/dpkg/status.d/.wh.dot-slash", ""));
+    let r = scan(&img);
+    assert_eq!(r["artifact"]["os"]["family"], "debian");
+    assert_eq!(name_versions(&r), ["long-pax 1.0", "long-ustar 1.0"]);
+}
+
 // ---------------------------------------------------------------------------
 // apk
 // ---------------------------------------------------------------------------
