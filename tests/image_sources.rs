@@ -473,6 +473,21 @@ fn bad_flags_are_usage_errors() {
     assert_eq!(code(&["no-such-command"]), Some(2));
 }
 
+#[test]
+fn bad_flag_errors_are_one_line() {
+    // "Errors are ONE line on stderr" holds for usage errors too: a CI log
+    // shows the one line that says what is wrong.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("app.tar");
+    debian_image(MIXED).docker_archive(&input);
+    let err = run(&["image", "--input", path_str(&input), "--format", "xml"]).error_line(2);
+    assert!(err.contains("xml"), "{err}");
+    let err = run(&["image", "--input", path_str(&input), "--no-such-flag"]).error_line(2);
+    assert!(err.contains("--no-such-flag"), "{err}");
+    let err = run(&["image", "--format", "json"]).error_line(2);
+    assert!(err.contains("--input"), "{err}");
+}
+
 // ---------------------------------------------------------------------------
 // Table output and snapshots
 // ---------------------------------------------------------------------------

@@ -96,6 +96,11 @@ fn dpkg_lists_installed_packages_with_their_sources() {
     assert_eq!(libc["source_name"], "glibc");
     assert_eq!(libc["source_version"], "2.36-9+deb12u4");
     assert_eq!(libc["arch"], "amd64");
+    assert!(
+        libc.get("licenses").is_none(),
+        "empty licenses must be omitted: {libc:#}"
+    );
+    assert!(libc.get("modularity_label").is_none(), "{libc:#}");
     assert_eq!(libc["layer_diff_id"], img.diff_ids()[0]);
     let gcc = package(&r, "libgcc-s1");
     assert_eq!(gcc["source_name"], "gcc-12");
@@ -201,6 +206,11 @@ fn distroless_status_d_without_os_release() {
                 "var/lib/dpkg/status.d/tzdata",
                 stanza("tzdata", "2024a-0+deb12u1", None),
             )
+            // No Architecture field at all.
+            .file(
+                "var/lib/dpkg/status.d/no-arch",
+                "Package: no-arch\nVersion: 1.0\n",
+            )
             .zstd(),
     );
     let r = scan(&img);
@@ -213,8 +223,19 @@ fn distroless_status_d_without_os_release() {
         [
             "base-files 12.4+deb12u5",
             "libssl3 3.0.15-1~deb12u1",
+            "no-arch 1.0",
             "tzdata 2024a-0+deb12u1"
         ]
+    );
+    let no_arch = package(&r, "no-arch");
+    assert!(
+        no_arch.get("arch").is_none(),
+        "unknown arch must be omitted: {no_arch:#}"
+    );
+    let purl = no_arch["purl"].as_str().unwrap();
+    assert!(
+        purl.starts_with("pkg:deb/debian/no-arch@1.0?") && !purl.contains("arch="),
+        "{purl}"
     );
     let ssl = package(&r, "libssl3");
     assert_eq!(ssl["source_name"], "openssl");
