@@ -5,7 +5,9 @@
 mod support;
 
 use serde_json::Value;
-use support::image::{docker_archive, docker_archive_oci, oci_archive, oci_layout};
+use support::image::{
+    docker_archive, docker_archive_oci, oci_archive, oci_layout, oci_layout_multi_platform,
+};
 use support::*;
 
 /// A three-layer Debian 12 image: each layer adds one package (rewriting
@@ -147,6 +149,29 @@ fn docker_25_save_format_with_an_oci_layout_inside() {
         err.contains("app:1") && err.contains("app:2"),
         "tags not listed: {err}"
     );
+}
+
+#[test]
+fn multi_platform_oci_index_resolves_to_linux_amd64() {
+    // The README: "Multi-platform OCI indexes resolve to linux/amd64".
+    let dir = tempfile::tempdir().unwrap();
+    let image = |arch: &str, version: &str| {
+        ImageBuilder::new().architecture(arch).layer(
+            Layer::new()
+                .file("etc/os-release", debian12_os_release())
+                .file(
+                    "var/lib/dpkg/status",
+                    dpkg_status(&[("libc6", version, None)]),
+                ),
+        )
+    };
+    let arm = image("arm64", "2.36-9+arm");
+    let amd = image("amd64", "2.36-9+amd");
+    let input = dir.path().join("layout");
+    oci_layout_multi_platform(&input, "app:1", &[&arm, &amd]);
+    let report = scan_image_json(&input);
+    assert_eq!(report["artifact"]["digest"], amd.config_digest());
+    assert_eq!(name_versions(&report), ["libc6 2.36-9+amd"]);
 }
 
 #[test]

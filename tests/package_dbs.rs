@@ -506,6 +506,31 @@ fn whiteout_deletes_the_package_database() {
 }
 
 #[test]
+fn whiteout_of_a_parent_directory_deletes_everything_below() {
+    let img = ImageBuilder::new()
+        .tag("t:1")
+        .layer(
+            Layer::new()
+                .file("etc/os-release", debian12_os_release())
+                .file(
+                    "var/lib/dpkg/status",
+                    dpkg_status(&[("ghost", "1.0-1", None)]),
+                )
+                .file(
+                    "var/lib/dpkg/status.d/ghost2",
+                    "Package: ghost2\nVersion: 1\n",
+                ),
+        )
+        .layer(Layer::new().whiteout("var/lib/dpkg").zstd());
+    let r = scan(&img);
+    assert!(
+        all_packages(&r).is_empty(),
+        "under a whited-out dir: {:?}",
+        name_versions(&r)
+    );
+}
+
+#[test]
 fn whiteout_then_recreate_in_a_later_layer() {
     let img = ImageBuilder::new()
         .tag("t:1")

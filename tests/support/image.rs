@@ -337,6 +337,12 @@ impl ImageBuilder {
         self
     }
 
+    /// Sets the platform architecture (`amd64`, `arm64`).
+    pub fn architecture(mut self, arch: &str) -> Self {
+        self.architecture = arch.to_string();
+        self
+    }
+
     /// Adds a layer on top.
     pub fn layer(mut self, layer: Layer) -> Self {
         self.layers.push(layer);
@@ -632,6 +638,49 @@ fn oci_layout_files(images: &[&ImageBuilder]) -> Vec<(String, Vec<u8>)> {
 /// `blobs/sha256/<hex>` for manifests, configs and layers.
 pub fn oci_layout(dir: &Path, images: &[&ImageBuilder]) {
     for (name, data) in oci_layout_files(images) {
+        let p = dir.join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, data).unwrap();
+    }
+}
+
+/// Writes an OCI layout holding one multi-platform image: `index.json`
+/// points (with `tag`) to a nested image index listing each image's manifest
+/// with its platform, as `docker buildx --output type=oci` writes it.
+pub fn oci_layout_multi_platform(dir: &Path, tag: &str, images: &[&ImageBuilder]) {
+    let mut files = oci_layout_files(images);
+    let platform_manifests: Vec<Value> = images
+        .iter()
+        .map(|img| {
+            let m = img.oci_manifest();
+            json!({
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "digest": format!("sha256:{}", sha256_hex(&m)),
+                "size": m.len(),
+                "platform": {"architecture": img.architecture, "os": "linux"},
+            })
+        })
+        .collect();
+    let nested = serde_json::to_vec(&json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": platform_manifests,
+    }))
+    .unwrap();
+    let index = json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [{
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "digest": format!("sha256:{}", sha256_hex(&nested)),
+            "size": nested.len(),
+            "annotations": {"org.opencontainers.image.ref.name": tag},
+        }],
+    });
+    files.iter_mut().find(|(n, _)| n == "index.json").unwrap().1 =
+        serde_json::to_vec(&index).unwrap();
+    files.push((format!("blobs/sha256/{}", sha256_hex(&nested)), nested));
+    for (name, data) in files {
         let p = dir.join(name);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, data).unwrap();
