@@ -9,7 +9,13 @@
 //! optionally compressed as a whole), [`ImageBuilder::oci_layout`] (an
 //! OCI image layout directory) and [`ImageBuilder::oci_archive`] (a tar of
 //! that layout). The free functions of the same names write several images
-//! into one archive.
+//! into one archive; [`docker_archive_oci`] writes Docker 25+'s `docker save`
+//! (an OCI layout plus `manifest.json`) and [`oci_layout_multi_platform`] a
+//! multi-platform index.
+//!
+//! Hostile inputs: [`Layer::raw_file`] writes any name bytes (`../evil`,
+//! `/abs/evil`), [`Layer::truncated`] and [`Layer::corrupted`] damage the
+//! archive's copy of a layer while the config keeps the intact diff_id.
 
 use flate2::write::GzEncoder;
 use serde_json::{json, Value};
