@@ -12,5 +12,7 @@ pub mod image;
 pub mod inventory;
 pub mod matching;
 pub mod report;
+pub mod run;
 pub mod source;
+pub mod version;
 pub mod vulndb;

@@ -195,7 +195,7 @@ fn read_hash_page(
         ));
         return;
     }
-    if entries % 2 != 0 {
+    if !entries.is_multiple_of(2) {
         sink.skip(format!(
             "page {pgno}: odd item count {entries}, last item ignored"
         ));

@@ -314,7 +314,7 @@ pub(crate) mod encode {
                     }
                     Value::Bin(b) => (BIN, b.len(), b.clone(), 1),
                 };
-                while data.len() % align != 0 {
+                while !data.len().is_multiple_of(align) {
                     data.push(0);
                 }
                 index.push([tag, kind, data.len() as u32, count as u32]);
