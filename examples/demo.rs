@@ -18,7 +18,9 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo");
-    let read = |name: &str| std::fs::read(demo.join(name)).expect("examples/demo is part of the repository");
+    let read = |name: &str| {
+        std::fs::read(demo.join(name)).expect("examples/demo is part of the repository")
+    };
     let out_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/demo");
     std::fs::create_dir_all(&out_dir).expect("target/ is writable");
     let archive = out_dir.join("demo.tar");
@@ -43,7 +45,15 @@ fn main() -> ExitCode {
 
     // The same as `scangate image --input target/demo/demo.tar --scanners none --list-packages`;
     // drop `--scanners none` to match OSV advisories too (that downloads them).
-    let args = ["scangate", "image", "--input", &archive.display().to_string(), "--scanners", "none", "--list-packages"];
+    let args = [
+        "scangate",
+        "image",
+        "--input",
+        &archive.display().to_string(),
+        "--scanners",
+        "none",
+        "--list-packages",
+    ];
     let cli = scangate::cli::Cli::parse_from(args);
     match scangate::run::run(cli.command, cli.cache_dir) {
         Ok(()) => ExitCode::SUCCESS,

@@ -15,10 +15,21 @@ use std::time::Duration;
 
 /// The `scangate` binary of this crate, with a timeout so a hang fails the
 /// test instead of the whole run, and a clean environment for logging.
+///
+/// These tests are about images and package inventories, so the
+/// vulnerability scanner is off (`SCANGATE_SCANNERS=none`), and the
+/// database URL points at a closed loopback port so that nothing here can
+/// reach the network even if a test turns the scanner back on.
 pub fn scangate() -> Command {
     let mut cmd = Command::cargo_bin("scangate").expect("scangate binary");
     cmd.timeout(Duration::from_secs(60));
     cmd.env_remove("RUST_LOG");
+    cmd.env("SCANGATE_SCANNERS", "none");
+    cmd.env("SCANGATE_DB_URL", "http://127.0.0.1:9");
+    cmd.env(
+        "SCANGATE_CACHE_DIR",
+        std::env::temp_dir().join("scangate-tests-no-cache"),
+    );
     cmd
 }
 

@@ -112,7 +112,7 @@ fn encode_header(tags: &[(u32, Value)]) -> Vec<u8> {
                 data.push(0);
             }
             Value::Int(i) => {
-                while data.len() % 4 != 0 {
+                while !data.len().is_multiple_of(4) {
                     data.push(0);
                 }
                 index.push([*t, INT32, data.len() as u32, 1]);
