@@ -94,7 +94,29 @@ fn find_vulnerabilities(
         ));
     }
     let db = VulnDb::open_read_only(&path)?;
+    if args.offline {
+        warn_if_missing(&db, &needed)?;
+    }
     matching::match_inventory(inventory, &db)
+}
+
+/// An offline scan against a database that lacks the image's ecosystem
+/// would report nothing and look clean; say so.
+fn warn_if_missing(db: &VulnDb, needed: &Needed) -> Result<()> {
+    let held: Vec<String> = db
+        .info()?
+        .ecosystems
+        .into_iter()
+        .map(|e| e.ecosystem)
+        .collect();
+    for eco in needed.ecosystems() {
+        if !held.iter().any(|h| h == eco) {
+            tracing::warn!(
+                "the vulnerability database holds no advisories for {eco}; run `scangate db update {eco}`"
+            );
+        }
+    }
+    Ok(())
 }
 
 fn update_options(db: &DbArgs, force: bool) -> UpdateOptions {

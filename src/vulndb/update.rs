@@ -51,6 +51,11 @@ impl Needed {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// Every ecosystem needed, by OSV name.
+    pub fn ecosystems(&self) -> impl Iterator<Item = &String> {
+        self.0.values().flatten()
+    }
 }
 
 /// What happened to one export.
