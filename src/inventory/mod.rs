@@ -21,7 +21,9 @@ use serde::Serialize;
 /// root, without a leading slash (`var/lib/dpkg/status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Want {
-    /// Exactly this file. Symlinks on the way are resolved inside the image.
+    /// Exactly this file. Symlinks on the way are resolved inside the image,
+    /// to a file that some analyzer wants too (a layer is read once, keeping
+    /// only wanted files, so list every real location, as `os.rs` does).
     File(&'static str),
     /// Every regular file directly inside this directory.
     DirEntries(&'static str),

@@ -182,10 +182,46 @@ fn match_package(
             }
         }
     }
-    groups
+    let vulns: Vec<Vulnerability> = groups
         .into_iter()
         .map(|(id, hits)| merge(id, hits, eco, db_path, found, index, version, cmp))
-        .collect()
+        .collect();
+    fold_umbrellas(vulns)
+}
+
+/// An umbrella advisory (a Debian DSA/DLA fixing several CVEs) whose CVEs
+/// are all findings of their own is not a finding too: that would count the
+/// same problem twice. Its id joins those findings' aliases instead. An
+/// umbrella with a CVE not otherwise found stays a finding.
+fn fold_umbrellas(mut vulns: Vec<Vulnerability>) -> Vec<Vulnerability> {
+    let ids: BTreeSet<String> = vulns.iter().map(|v| v.id.clone()).collect();
+    let mut folded: Vec<(String, Vec<String>)> = Vec::new();
+    vulns.retain(|v| {
+        if v.id.starts_with("CVE-") {
+            return true;
+        }
+        let cves: Vec<String> = v
+            .aliases
+            .iter()
+            .filter(|a| a.starts_with("CVE-"))
+            .cloned()
+            .collect();
+        if !cves.is_empty() && cves.iter().all(|c| ids.contains(c)) {
+            folded.push((v.id.clone(), cves));
+            false
+        } else {
+            true
+        }
+    });
+    for (umbrella, cves) in folded {
+        for v in vulns.iter_mut().filter(|v| cves.contains(&v.id)) {
+            if !v.aliases.contains(&umbrella) {
+                v.aliases.push(umbrella.clone());
+                v.aliases.sort();
+            }
+        }
+    }
+    vulns
 }
 
 /// The id a finding leads with: a CVE id when the advisory is about exactly

@@ -31,7 +31,9 @@ pub fn write(result: &ScanResult, options: ReportOptions, out: &mut dyn Write) -
     };
     for (i, db) in result.inventory.package_dbs.iter().enumerate() {
         let found = result.vulnerabilities.as_ref().and_then(|all| all.get(i));
-        let mut heading = format!("{name} — {} — {} packages", db.path, db.packages.len());
+        let count = db.packages.len();
+        let plural = if count == 1 { "" } else { "s" };
+        let mut heading = format!("{name} — {} — {count} package{plural}", db.path);
         if let Some(found) = found {
             heading.push_str(&format!(
                 ", {}",
