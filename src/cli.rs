@@ -2,14 +2,15 @@
 //! see the README before changing one.
 
 use crate::report::Format;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "scangate",
     version,
-    about = "Scan container images and root filesystems for what they contain."
+    about = "Scan container images and root filesystems for vulnerable packages."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -20,6 +21,10 @@ pub struct Cli {
     /// Only errors on stderr, no warnings.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Where the vulnerability database and caches live [default: the
+    /// user cache directory + `scangate`].
+    #[arg(long, global = true, env = "SCANGATE_CACHE_DIR", value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -28,6 +33,9 @@ pub enum Command {
     Image(ImageArgs),
     /// Scan an unpacked root filesystem.
     Fs(FsArgs),
+    /// Manage the vulnerability database.
+    #[command(subcommand)]
+    Db(DbCommand),
 }
 
 #[derive(Debug, Args)]
@@ -41,7 +49,7 @@ pub struct ImageArgs {
     #[arg(long = "ref", value_name = "TAG")]
     pub reference: Option<String>,
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub scan: ScanArgs,
 }
 
 #[derive(Debug, Args)]
@@ -50,18 +58,114 @@ pub struct FsArgs {
     #[arg(value_name = "DIR")]
     pub path: PathBuf,
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub scan: ScanArgs,
+}
+
+/// What to look for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Scanner {
+    /// Vulnerable packages (needs the vulnerability database).
+    Vuln,
+    /// Nothing beyond the package inventory.
+    None,
 }
 
 #[derive(Debug, Args)]
-pub struct OutputArgs {
+pub struct ScanArgs {
+    /// What to look for: `vuln`, or `none` for the package inventory only.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "vuln",
+        env = "SCANGATE_SCANNERS"
+    )]
+    pub scanners: Vec<Scanner>,
     /// List every package found, with its version, source and layer.
     #[arg(long)]
     pub list_packages: bool,
+    /// Never touch the network: use the vulnerability database as it is.
+    #[arg(long, visible_alias = "skip-db-update")]
+    pub offline: bool,
+    #[command(flatten)]
+    pub db: DbArgs,
     /// Report format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Write the report to this file instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// Where the vulnerability database comes from.
+#[derive(Debug, Args, Clone)]
+pub struct DbArgs {
+    /// Base URL of OSV's bulk exports (`<URL>/<Ecosystem>/all.zip`): a
+    /// mirror, or a test server.
+    #[arg(long, env = "SCANGATE_DB_URL", value_name = "URL", default_value = crate::vulndb::update::DEFAULT_BASE_URL)]
+    pub db_url: String,
+    /// How long a downloaded export counts as fresh (`30m`, `12h`, `2d`;
+    /// `0` always asks the server).
+    #[arg(long, env = "SCANGATE_DB_TTL", value_name = "DURATION", default_value = "12h", value_parser = parse_duration)]
+    pub db_ttl: Duration,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Download or refresh OSV advisories.
+    Update {
+        /// OSV ecosystems to fetch (`Debian:12`, `Alpine:v3.19`, `Wolfi`);
+        /// default: those already in the database.
+        #[arg(value_name = "ECOSYSTEM")]
+        ecosystems: Vec<String>,
+        /// Ask the server even when the data is fresh.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Import OSV JSON files, directories, or OSV's per-ecosystem all.zip.
+    Import {
+        #[arg(value_name = "PATH", required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Show what the database holds.
+    Info {
+        #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+/// Parses `90s`, `30m`, `12h`, `2d`, or a bare number of seconds.
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (number, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration such as 30m, 12h or 2d"))?;
+    let secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use s, m, h or d)")),
+    };
+    Ok(Duration::from_secs(n.saturating_mul(secs)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_take_a_unit() {
+        assert_eq!(parse_duration("12h"), Ok(Duration::from_secs(43200)));
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert!(parse_duration("12 hours").is_err());
+        assert!(parse_duration("h").is_err());
+    }
 }

@@ -20,6 +20,10 @@ pub enum Error {
     /// mismatch).
     #[error("layer {layer}: {message}")]
     Layer { layer: String, message: String },
+    /// A download failed after retries. The URL is shown without
+    /// credentials or query string.
+    #[error("{url}: {message}")]
+    Network { url: String, message: String },
     /// An I/O failure on a file scangate had to read or write.
     #[error("{path}: {source}")]
     Io {
@@ -48,7 +52,10 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Usage(_) => EXIT_USAGE,
-            Error::Input { .. } | Error::Layer { .. } | Error::Io { .. } => EXIT_SCAN_FAILED,
+            Error::Input { .. }
+            | Error::Layer { .. }
+            | Error::Network { .. }
+            | Error::Io { .. } => EXIT_SCAN_FAILED,
         }
     }
 }

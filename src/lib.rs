@@ -6,8 +6,13 @@
 //! (what the user reads). [`cli`] and [`error`] frame them for the binary.
 
 pub mod cli;
+pub mod ecosystem;
 pub mod error;
 pub mod image;
 pub mod inventory;
+pub mod matching;
 pub mod report;
+pub mod run;
 pub mod source;
+pub mod version;
+pub mod vulndb;

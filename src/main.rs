@@ -2,22 +2,42 @@
 //! into an exit code (see the README for the contract).
 
 use clap::Parser;
-use scangate::cli::{Cli, Command, OutputArgs};
-use scangate::error::{Error, Result};
-use scangate::inventory;
-use scangate::report::{self, ReportOptions, ScanResult};
-use scangate::source::{self, RootFs, Source};
-use std::io::Write;
+use scangate::cli::Cli;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     init_logging(&cli);
-    match run(cli) {
+    match scangate::run::run(cli.command, cli.cache_dir) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(3))
+        }
+    }
+}
+
+/// Help and version go out as clap writes them; a usage error is one line
+/// on stderr (a CI log shows it whole) and exit code 2.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => e.exit(),
+        _ => {
+            // clap's message is its lines up to the blank line before "Usage:".
+            let text = e.to_string();
+            let message: Vec<&str> = text
+                .lines()
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            eprintln!("{}; see `scangate --help`", message.join(" "));
+            ExitCode::from(2)
         }
     }
 }
@@ -35,40 +55,4 @@ fn init_logging(cli: &Cli) {
         .without_time()
         .with_target(false)
         .init();
-}
-
-fn run(cli: Cli) -> Result<()> {
-    let (source, output): (Box<dyn Source>, OutputArgs) = match cli.command {
-        Command::Image(args) => (
-            source::for_input(&args.input, args.reference.as_deref())?,
-            args.output,
-        ),
-        Command::Fs(args) => (Box::new(RootFs::new(&args.path)?), args.output),
-    };
-    let collected = source.collect(&inventory::all_wants())?;
-    let result = ScanResult {
-        inventory: inventory::inventory(&collected.layers),
-        artifact: collected.artifact,
-    };
-    let options = ReportOptions {
-        list_packages: output.list_packages,
-    };
-    write_report(&output, &result, options)
-}
-
-fn write_report(output: &OutputArgs, result: &ScanResult, options: ReportOptions) -> Result<()> {
-    match &output.output {
-        Some(path) => {
-            let io_err = |e| Error::io(path.display(), e);
-            let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(io_err)?);
-            report::write(output.format, result, options, &mut file).map_err(io_err)?;
-            file.flush().map_err(io_err)
-        }
-        None => {
-            let stdout = std::io::stdout();
-            let mut lock = stdout.lock();
-            report::write(output.format, result, options, &mut lock)
-                .map_err(|e| Error::io("stdout", e))
-        }
-    }
 }

@@ -3,6 +3,7 @@
 //! against and the purl namespace they are named with.
 
 use super::Want;
+use crate::ecosystem::{Base, Ecosystem};
 use serde::Serialize;
 use std::fmt;
 
@@ -107,30 +108,37 @@ impl Os {
     /// OSV spells it. `None` where OSV publishes no advisories for the OS
     /// (CentOS, Oracle, Fedora, Amazon Linux) or where the ecosystem is per
     /// package rather than per OS (Red Hat's CPE-based names).
-    pub fn osv_ecosystem(&self) -> Option<String> {
+    pub fn osv_ecosystem(&self) -> Option<Ecosystem> {
         let major = self.version.split('.').next().unwrap_or("");
         match self.family {
             OsFamily::Alpine => {
                 let mut parts = self.version.split('.');
                 let (maj, min) = (parts.next()?, parts.next()?);
                 let min: String = min.chars().take_while(char::is_ascii_digit).collect();
-                (!maj.is_empty() && !min.is_empty()).then(|| format!("Alpine:v{maj}.{min}"))
+                (!maj.is_empty() && !min.is_empty())
+                    .then(|| Ecosystem::new(Base::Alpine, Some(&format!("v{maj}.{min}"))))
             }
-            OsFamily::Debian => (!major.is_empty()).then(|| format!("Debian:{major}")),
+            OsFamily::Debian => {
+                (!major.is_empty()).then(|| Ecosystem::new(Base::Debian, Some(major)))
+            }
             OsFamily::Ubuntu => {
                 let v = self.version.as_str();
                 (!v.is_empty()).then(|| {
                     if self.lts {
-                        format!("Ubuntu:{v}:LTS")
+                        Ecosystem::new(Base::Ubuntu, Some(&format!("{v}:LTS")))
                     } else {
-                        format!("Ubuntu:{v}")
+                        Ecosystem::new(Base::Ubuntu, Some(v))
                     }
                 })
             }
-            OsFamily::Rocky => (!major.is_empty()).then(|| format!("Rocky Linux:{major}")),
-            OsFamily::Almalinux => (!major.is_empty()).then(|| format!("AlmaLinux:{major}")),
-            OsFamily::Wolfi => Some("Wolfi".to_string()),
-            OsFamily::Chainguard => Some("Chainguard".to_string()),
+            OsFamily::Rocky => {
+                (!major.is_empty()).then(|| Ecosystem::new(Base::RockyLinux, Some(major)))
+            }
+            OsFamily::Almalinux => {
+                (!major.is_empty()).then(|| Ecosystem::new(Base::AlmaLinux, Some(major)))
+            }
+            OsFamily::Wolfi => Some(Ecosystem::new(Base::Wolfi, None)),
+            OsFamily::Chainguard => Some(Ecosystem::new(Base::Chainguard, None)),
             OsFamily::Redhat
             | OsFamily::Centos
             | OsFamily::Oracle
@@ -277,4 +285,157 @@ fn family_from_release_line(line: &str) -> Option<OsFamily> {
     } else {
         return None;
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn detect_from(files: &[(&str, &str)]) -> Option<Os> {
+        let files: HashMap<&str, &str> = files.iter().copied().collect();
+        detect(&|p: &str| files.get(p).map(|c| c.as_bytes().to_vec()))
+    }
+
+    fn ecosystem(files: &[(&str, &str)]) -> Option<String> {
+        detect_from(files)
+            .and_then(|os| os.osv_ecosystem())
+            .map(|e| e.to_string())
+    }
+
+    #[test]
+    fn os_release_gives_family_version_and_the_osv_ecosystem() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("ID=alpine\nVERSION_ID=3.19.1\n", Some("Alpine:v3.19")),
+            (
+                "ID=alpine\nVERSION_ID=3.21.0_alpha20240807\n",
+                Some("Alpine:v3.21"),
+            ),
+            (
+                "ID=debian\nVERSION_ID=\"12\"\nVERSION=\"12 (bookworm)\"\n",
+                Some("Debian:12"),
+            ),
+            (
+                "ID=ubuntu\nVERSION_ID=\"22.04\"\nVERSION=\"22.04.4 LTS (Jammy Jellyfish)\"\n",
+                Some("Ubuntu:22.04:LTS"),
+            ),
+            (
+                "ID=ubuntu\nVERSION_ID=\"23.10\"\nVERSION=\"23.10 (Mantic Minotaur)\"\n",
+                Some("Ubuntu:23.10"),
+            ),
+            ("ID=\"rocky\"\nVERSION_ID=\"9.3\"\n", Some("Rocky Linux:9")),
+            (
+                "ID=\"almalinux\"\nVERSION_ID=\"8.9\"\n",
+                Some("AlmaLinux:8"),
+            ),
+            ("ID=wolfi\nVERSION_ID=20230201\n", Some("Wolfi")),
+            ("ID=chainguard\nVERSION_ID=20230214\n", Some("Chainguard")),
+            // OSV has no per-OS ecosystem for these.
+            ("ID=\"rhel\"\nVERSION_ID=\"9.4\"\n", None),
+            ("ID=\"amzn\"\nVERSION_ID=\"2023\"\n", None),
+            ("ID=\"centos\"\nVERSION_ID=\"7\"\n", None),
+        ];
+        for (content, expected) in cases {
+            assert_eq!(
+                ecosystem(&[("etc/os-release", content)]).as_deref(),
+                *expected,
+                "for {content:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn family_names_follow_os_release_ids() {
+        let os = detect_from(&[("etc/os-release", "ID=ol\nVERSION_ID=\"8.9\"\n")]).unwrap();
+        assert_eq!((os.family, os.version.as_str()), (OsFamily::Oracle, "8.9"));
+        let os = detect_from(&[("etc/os-release", "ID=amzn\nVERSION_ID=\"2\"\n")]).unwrap();
+        assert_eq!(os.to_string(), "amazon 2");
+    }
+
+    #[test]
+    fn unknown_ids_are_not_guessed_from_id_like() {
+        assert_eq!(
+            detect_from(&[(
+                "etc/os-release",
+                "ID=linuxmint\nID_LIKE=\"ubuntu debian\"\n"
+            )]),
+            None
+        );
+    }
+
+    #[test]
+    fn usr_lib_os_release_is_used_when_etc_has_none() {
+        let os = detect_from(&[("usr/lib/os-release", "ID=debian\nVERSION_ID=\"11\"\n")]).unwrap();
+        assert_eq!(
+            os.osv_ecosystem().map(|e| e.to_string()).as_deref(),
+            Some("Debian:11")
+        );
+    }
+
+    #[test]
+    fn older_release_files_are_read_when_os_release_is_missing() {
+        assert_eq!(
+            ecosystem(&[("etc/alpine-release", "3.18.4\n")]).as_deref(),
+            Some("Alpine:v3.18")
+        );
+        // Distroless Debian images have only debian_version.
+        assert_eq!(
+            ecosystem(&[("etc/debian_version", "12.5\n")]).as_deref(),
+            Some("Debian:12")
+        );
+        let testing = detect_from(&[("etc/debian_version", "trixie/sid\n")]).unwrap();
+        assert_eq!(
+            (testing.family, testing.osv_ecosystem()),
+            (OsFamily::Debian, None)
+        );
+        let centos = detect_from(&[(
+            "etc/centos-release",
+            "CentOS Linux release 7.9.2009 (Core)\n",
+        )])
+        .unwrap();
+        assert_eq!(
+            (centos.family, centos.version.as_str()),
+            (OsFamily::Centos, "7.9.2009")
+        );
+        let rocky = detect_from(&[(
+            "etc/redhat-release",
+            "Rocky Linux release 8.9 (Green Obsidian)\n",
+        )])
+        .unwrap();
+        assert_eq!(
+            rocky.osv_ecosystem().map(|e| e.to_string()).as_deref(),
+            Some("Rocky Linux:8")
+        );
+        let amazon =
+            detect_from(&[("etc/system-release", "Amazon Linux release 2 (Karoo)\n")]).unwrap();
+        assert_eq!(
+            (amazon.family, amazon.version.as_str()),
+            (OsFamily::Amazon, "2")
+        );
+        let ubuntu = detect_from(&[(
+            "etc/lsb-release",
+            "DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=20.04\nDISTRIB_DESCRIPTION=\"Ubuntu 20.04.6 LTS\"\n",
+        )])
+        .unwrap();
+        assert_eq!(
+            ubuntu.osv_ecosystem().map(|e| e.to_string()).as_deref(),
+            Some("Ubuntu:20.04:LTS")
+        );
+    }
+
+    #[test]
+    fn os_release_wins_over_older_files() {
+        let os = detect_from(&[
+            (
+                "etc/os-release",
+                "ID=ubuntu\nVERSION_ID=\"24.04\"\nVERSION=\"24.04 LTS (Noble Numbat)\"\n",
+            ),
+            ("etc/debian_version", "trixie/sid\n"),
+        ])
+        .unwrap();
+        assert_eq!(
+            os.osv_ecosystem().map(|e| e.to_string()).as_deref(),
+            Some("Ubuntu:24.04:LTS")
+        );
+    }
 }

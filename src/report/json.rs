@@ -4,6 +4,8 @@
 
 use super::{ReportOptions, ScanResult};
 use crate::inventory::os::OsFamily;
+use crate::matching::severity::Severity;
+use crate::matching::Status;
 use crate::source::ArtifactKind;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -56,6 +58,25 @@ struct Target<'a> {
     path: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     packages: Option<Vec<Package<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vulnerabilities: Option<Vec<Vulnerability<'a>>>,
+}
+
+#[derive(Serialize)]
+struct Vulnerability<'a> {
+    id: &'a str,
+    aliases: &'a [String],
+    package_name: &'a str,
+    installed_version: &'a str,
+    fixed_version: Option<&'a str>,
+    status: Status,
+    severity: Severity,
+    score: Option<f64>,
+    title: &'a str,
+    references: &'a [String],
+    purl: &'a str,
+    layer_diff_id: Option<&'a str>,
+    fingerprint: &'a str,
 }
 
 #[derive(Serialize)]
@@ -81,7 +102,8 @@ pub fn write(result: &ScanResult, options: ReportOptions, out: &mut dyn Write) -
         .inventory
         .os
         .as_ref()
-        .and_then(|os| os.osv_ecosystem());
+        .and_then(|os| os.osv_ecosystem())
+        .map(|e| e.to_string());
     let report = Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -114,7 +136,8 @@ pub fn write(result: &ScanResult, options: ReportOptions, out: &mut dyn Write) -
             .inventory
             .package_dbs
             .iter()
-            .map(|db| Target {
+            .enumerate()
+            .map(|(i, db)| Target {
                 name: target_name(result),
                 kind: "os-packages",
                 ecosystem: ecosystem.clone(),
@@ -128,6 +151,34 @@ pub fn write(result: &ScanResult, options: ReportOptions, out: &mut dyn Write) -
                             layer_diff_id: layer_id(p.layer),
                         })
                         .collect()
+                }),
+                vulnerabilities: result.vulnerabilities.as_ref().map(|all| {
+                    all.get(i)
+                        .map(|found| {
+                            found
+                                .vulnerabilities
+                                .iter()
+                                .map(|v| {
+                                    let pkg = &db.packages[v.package];
+                                    Vulnerability {
+                                        id: &v.id,
+                                        aliases: &v.aliases,
+                                        package_name: &pkg.package.name,
+                                        installed_version: &v.installed_version,
+                                        fixed_version: v.fixed_version.as_deref(),
+                                        status: v.status,
+                                        severity: v.severity,
+                                        score: v.score,
+                                        title: &v.title,
+                                        references: &v.references,
+                                        purl: &pkg.purl,
+                                        layer_diff_id: layer_id(pkg.layer),
+                                        fingerprint: &v.fingerprint,
+                                    }
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default()
                 }),
             })
             .collect(),

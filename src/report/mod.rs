@@ -1,10 +1,12 @@
 //! Reports: one file per format, each formatting the finished scan result
 //! without re-deriving anything.
 
+pub mod db_info;
 pub mod json;
 pub mod table;
 
 use crate::inventory::Inventory;
+use crate::matching::DbFindings;
 use crate::source::Artifact;
 use std::io::{self, Write};
 
@@ -12,6 +14,9 @@ use std::io::{self, Write};
 pub struct ScanResult {
     pub artifact: Artifact,
     pub inventory: Inventory,
+    /// Per package database (same order as `inventory.package_dbs`), when
+    /// the vulnerability scanner ran.
+    pub vulnerabilities: Option<Vec<DbFindings>>,
 }
 
 /// What a report includes beyond the defaults.

@@ -1,12 +1,16 @@
-//! The human report: one table per target, plain text (it must read well
-//! in a CI log as much as on a terminal).
+//! The human report: per target, its vulnerabilities (worst first) and, on
+//! request, its packages. Plain text: it must read as well in a CI log as
+//! on a terminal.
 
 use super::{ReportOptions, ScanResult};
+use crate::matching::severity::Severity;
 use std::io::{self, Write};
 
 /// Characters of a layer's diff ID shown (after `sha256:`), like Docker's
 /// short IDs.
 const SHORT_ID: usize = 12;
+/// Longest title shown in a table cell.
+const TITLE_CHARS: usize = 60;
 
 pub fn write(result: &ScanResult, options: ReportOptions, out: &mut dyn Write) -> io::Result<()> {
     let name = super::json::target_name(result);
@@ -14,55 +18,120 @@ pub fn write(result: &ScanResult, options: ReportOptions, out: &mut dyn Write) -
         writeln!(out, "{name}: no OS packages found")?;
         return Ok(());
     }
-    for db in &result.inventory.package_dbs {
-        writeln!(out, "{name} — {} — {} packages", db.path, db.packages.len())?;
-        if !options.list_packages {
-            continue;
-        }
-        let short = |i: usize| {
-            result
-                .artifact
-                .layers
-                .get(i)
-                .map(|l| {
-                    let hex = l.diff_id.trim_start_matches("sha256:");
-                    hex.get(..SHORT_ID).unwrap_or(hex).to_string()
-                })
-                .unwrap_or_else(|| "-".into())
-        };
-        let rows: Vec<[String; 4]> = db
-            .packages
-            .iter()
-            .map(|p| {
-                let source = if p.package.source_version == p.package.version {
-                    p.package.source_name.clone()
-                } else {
-                    format!("{} {}", p.package.source_name, p.package.source_version)
-                };
-                [
-                    p.package.name.clone(),
-                    p.package.version.clone(),
-                    source,
-                    short(p.layer),
-                ]
+    let short = |i: usize| {
+        result
+            .artifact
+            .layers
+            .get(i)
+            .map(|l| {
+                let hex = l.diff_id.trim_start_matches("sha256:");
+                hex.get(..SHORT_ID).unwrap_or(hex).to_string()
             })
-            .collect();
-        write_table(out, ["PACKAGE", "VERSION", "SOURCE", "LAYER"], &rows)?;
-        writeln!(out)?;
+            .unwrap_or_else(|| "-".into())
+    };
+    for (i, db) in result.inventory.package_dbs.iter().enumerate() {
+        let found = result.vulnerabilities.as_ref().and_then(|all| all.get(i));
+        let mut heading = format!("{name} — {} — {} packages", db.path, db.packages.len());
+        if let Some(found) = found {
+            heading.push_str(&format!(
+                ", {}",
+                summary(found.vulnerabilities.iter().map(|v| v.severity))
+            ));
+        }
+        writeln!(out, "{heading}")?;
+        if let Some(found) = found.filter(|f| !f.vulnerabilities.is_empty()) {
+            let rows: Vec<Vec<String>> = found
+                .vulnerabilities
+                .iter()
+                .map(|v| {
+                    vec![
+                        db.packages[v.package].package.name.clone(),
+                        v.id.clone(),
+                        v.severity.to_string(),
+                        format!("{:?}", v.status).to_lowercase(),
+                        v.installed_version.clone(),
+                        v.fixed_version.clone().unwrap_or_default(),
+                        v.title.chars().take(TITLE_CHARS).collect(),
+                    ]
+                })
+                .collect();
+            write_table(
+                out,
+                &[
+                    "PACKAGE",
+                    "VULNERABILITY",
+                    "SEVERITY",
+                    "STATUS",
+                    "INSTALLED",
+                    "FIXED",
+                    "TITLE",
+                ],
+                &rows,
+            )?;
+            writeln!(out)?;
+        }
+        if options.list_packages {
+            let rows: Vec<Vec<String>> = db
+                .packages
+                .iter()
+                .map(|p| {
+                    let source = if p.package.source_version == p.package.version {
+                        p.package.source_name.clone()
+                    } else {
+                        format!("{} {}", p.package.source_name, p.package.source_version)
+                    };
+                    vec![
+                        p.package.name.clone(),
+                        p.package.version.clone(),
+                        source,
+                        short(p.layer),
+                    ]
+                })
+                .collect();
+            write_table(out, &["PACKAGE", "VERSION", "SOURCE", "LAYER"], &rows)?;
+            writeln!(out)?;
+        }
     }
     Ok(())
 }
 
-fn write_table(out: &mut dyn Write, header: [&str; 4], rows: &[[String; 4]]) -> io::Result<()> {
-    let mut widths = header.map(|h| h.chars().count());
+/// "3 vulnerabilities (1 CRITICAL, 2 HIGH)".
+fn summary(severities: impl Iterator<Item = Severity>) -> String {
+    let mut counts = [0usize; 5];
+    let mut total = 0;
+    for s in severities {
+        counts[s as usize] += 1;
+        total += 1;
+    }
+    let order = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Unknown,
+    ];
+    let parts: Vec<String> = order
+        .iter()
+        .filter(|s| counts[**s as usize] > 0)
+        .map(|s| format!("{} {s}", counts[*s as usize]))
+        .collect();
+    match total {
+        0 => "no vulnerabilities".to_string(),
+        1 => format!("1 vulnerability ({})", parts.join(", ")),
+        n => format!("{n} vulnerabilities ({})", parts.join(", ")),
+    }
+}
+
+fn write_table(out: &mut dyn Write, header: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
-    let line = |cells: [&str; 4]| {
+    let line = |cells: &[&str]| {
         let mut s = String::new();
-        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
             if i + 1 == cells.len() {
                 s.push_str(cell);
             } else {
@@ -73,7 +142,8 @@ fn write_table(out: &mut dyn Write, header: [&str; 4], rows: &[[String; 4]]) -> 
     };
     writeln!(out, "{}", line(header))?;
     for row in rows {
-        writeln!(out, "{}", line([&row[0], &row[1], &row[2], &row[3]]))?;
+        let cells: Vec<&str> = row.iter().map(String::as_str).collect();
+        writeln!(out, "{}", line(&cells))?;
     }
     Ok(())
 }

@@ -1,0 +1,171 @@
+//! OSV ecosystems (https://ossf.github.io/osv-schema/#affectedpackage-field),
+//! spelled exactly as OSV spells them. The ecosystem decides which version
+//! comparator applies and which bulk export (`<Base>/all.zip`) holds the
+//! advisories.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// The part of an ecosystem name before the first `:`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Base {
+    Alpine,
+    Debian,
+    Ubuntu,
+    RockyLinux,
+    AlmaLinux,
+    RedHat,
+    Wolfi,
+    Chainguard,
+    PyPI,
+    Npm,
+    CratesIo,
+    Go,
+    Maven,
+    RubyGems,
+    Packagist,
+    NuGet,
+}
+
+/// How versions of an ecosystem are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VersionScheme {
+    Dpkg,
+    Apk,
+    Rpm,
+    Pep440,
+    Semver,
+    /// Ecosystems whose version rules scangate does not implement yet:
+    /// only exact `versions[]` lists can match them.
+    ExactOnly,
+}
+
+impl Base {
+    const ALL: [Base; 16] = [
+        Base::Alpine,
+        Base::Debian,
+        Base::Ubuntu,
+        Base::RockyLinux,
+        Base::AlmaLinux,
+        Base::RedHat,
+        Base::Wolfi,
+        Base::Chainguard,
+        Base::PyPI,
+        Base::Npm,
+        Base::CratesIo,
+        Base::Go,
+        Base::Maven,
+        Base::RubyGems,
+        Base::Packagist,
+        Base::NuGet,
+    ];
+
+    /// OSV's spelling, also the folder of its bulk export.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Base::Alpine => "Alpine",
+            Base::Debian => "Debian",
+            Base::Ubuntu => "Ubuntu",
+            Base::RockyLinux => "Rocky Linux",
+            Base::AlmaLinux => "AlmaLinux",
+            Base::RedHat => "Red Hat",
+            Base::Wolfi => "Wolfi",
+            Base::Chainguard => "Chainguard",
+            Base::PyPI => "PyPI",
+            Base::Npm => "npm",
+            Base::CratesIo => "crates.io",
+            Base::Go => "Go",
+            Base::Maven => "Maven",
+            Base::RubyGems => "RubyGems",
+            Base::Packagist => "Packagist",
+            Base::NuGet => "NuGet",
+        }
+    }
+
+    pub fn version_scheme(self) -> VersionScheme {
+        match self {
+            Base::Debian | Base::Ubuntu => VersionScheme::Dpkg,
+            Base::Alpine | Base::Wolfi | Base::Chainguard => VersionScheme::Apk,
+            Base::RockyLinux | Base::AlmaLinux | Base::RedHat => VersionScheme::Rpm,
+            Base::PyPI => VersionScheme::Pep440,
+            Base::Npm | Base::CratesIo | Base::Go => VersionScheme::Semver,
+            Base::Maven | Base::RubyGems | Base::Packagist | Base::NuGet => {
+                VersionScheme::ExactOnly
+            }
+        }
+    }
+}
+
+/// A full OSV ecosystem name: a base plus an optional release suffix
+/// (`Debian:12`, `Alpine:v3.19`, `Ubuntu:22.04:LTS`, `Ubuntu:Pro:18.04:LTS`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Ecosystem {
+    pub base: Base,
+    /// Everything after the first `:`, as OSV writes it.
+    pub release: Option<String>,
+}
+
+impl Ecosystem {
+    pub fn new(base: Base, release: Option<&str>) -> Self {
+        Ecosystem {
+            base,
+            release: release.map(str::to_string),
+        }
+    }
+}
+
+impl fmt::Display for Ecosystem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.release {
+            Some(r) => write!(f, "{}:{r}", self.base.as_str()),
+            None => f.write_str(self.base.as_str()),
+        }
+    }
+}
+
+/// An ecosystem name scangate does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown OSV ecosystem {0:?}")]
+pub struct UnknownEcosystem(pub String);
+
+impl FromStr for Ecosystem {
+    type Err = UnknownEcosystem;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (base, release) = match s.split_once(':') {
+            Some((b, r)) => (b, Some(r)),
+            None => (s, None),
+        };
+        let base = Base::ALL
+            .into_iter()
+            .find(|b| b.as_str() == base)
+            .ok_or_else(|| UnknownEcosystem(s.to_string()))?;
+        Ok(Ecosystem::new(base, release.filter(|r| !r.is_empty())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_as_osv_spells_them() {
+        for name in [
+            "Debian:12",
+            "Alpine:v3.19",
+            "Ubuntu:22.04:LTS",
+            "Ubuntu:Pro:18.04:LTS",
+            "Rocky Linux:9",
+            "PyPI",
+            "npm",
+            "crates.io",
+        ] {
+            assert_eq!(name.parse::<Ecosystem>().unwrap().to_string(), name);
+        }
+        assert!(
+            "debian:12".parse::<Ecosystem>().is_err(),
+            "OSV names are case-sensitive"
+        );
+        assert!("Gentoo".parse::<Ecosystem>().is_err());
+    }
+}

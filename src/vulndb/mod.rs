@@ -1,0 +1,26 @@
+//! The vulnerability database: OSV advisories in one SQLite file, imported
+//! from OSV's JSON (files, directories, the bulk `all.zip` exports) and read
+//! back per (ecosystem, package) for matching.
+//!
+//! - [`osv`]: the OSV record as serde types.
+//! - [`schema`]: the file's layout and its versioning (rebuild on change).
+//! - [`VulnDb`]: open, query ([`VulnDb::affecting`]), bookkeeping for the
+//!   updater ([`SourceState`]).
+//! - [`Importer`]: one import, one transaction; rules in [`import`].
+
+pub mod fetch;
+pub mod import;
+pub mod osv;
+pub mod schema;
+pub(crate) mod store;
+pub mod time;
+pub mod update;
+
+pub use import::{ImportStats, Importer};
+pub use osv::Record;
+pub use store::{normalize_package_name, Advisory, DbInfo, EcosystemCount, SourceState, VulnDb};
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+pub(crate) mod testutil;
