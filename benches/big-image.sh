@@ -75,6 +75,10 @@ if [[ -z "${TRIVY:-}" ]]; then
     fi
 fi
 [[ -x "$SCANGATE" && -x "$TRIVY" ]] || die "missing scangate ($SCANGATE) or trivy ($TRIVY)"
+# Inventory only: newer scangate scans for vulnerabilities by default, which
+# needs its database (and the network to fetch it).
+SG_ARGS=()
+if "$SCANGATE" image --help 2>/dev/null | grep -q -- '--scanners'; then SG_ARGS=(--scanners none); fi
 
 # ------------------------------------------------------------- layers
 if [[ ! -e layers/1-base.tar ]]; then
@@ -273,7 +277,7 @@ for fmt in docker-archive docker-archive.gz oci-layout; do
     esac
     warm "$input"
     measure scangate "$fmt" "$input" "$SG_RUNS" \
-        "$SCANGATE" -q image --input "$input" --list-packages --format json -o "out/scangate-$fmt.json"
+        "$SCANGATE" -q image "${SG_ARGS[@]}" --input "$input" --list-packages --format json -o "out/scangate-$fmt.json"
     COUNTS[scangate-$fmt]=$(pkgcount_sg "out/scangate-$fmt.json")
     warm "$input"
     measure trivy "$fmt" "$input" "$TRIVY_RUNS" \

@@ -62,6 +62,10 @@ if [[ -z "${SCANGATE:-}" ]]; then
     SCANGATE="$REPO/target/release/scangate"
 fi
 [[ -x "$SCANGATE" ]] || die "scangate binary not found: $SCANGATE"
+# Inventory only: newer scangate scans for vulnerabilities by default, which
+# needs its database (and the network to fetch it).
+SG_ARGS=()
+if "$SCANGATE" image --help 2>/dev/null | grep -q -- '--scanners'; then SG_ARGS=(--scanners none); fi
 
 if [[ -z "${TRIVY:-}" ]]; then
     if command -v trivy >/dev/null; then
@@ -142,7 +146,7 @@ for s in 1 2 3; do
     dpkg-query --admindir="stage$s/var/lib/dpkg" -W -f="$DPKG_FMT" >"out/dpkg-stage$s.tsv"
 done
 
-scan() { "$SCANGATE" -q image --input "img/$1" --list-packages --format json -o "out/scangate-$2.json"; }
+scan() { "$SCANGATE" -q image "${SG_ARGS[@]}" --input "img/$1" --list-packages --format json -o "out/scangate-$2.json"; }
 scan single.tar single
 scan multi.tar multi
 scan multi-gz.tar.gz multi-gz
