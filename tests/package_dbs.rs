@@ -6,16 +6,8 @@
 mod support;
 
 use serde_json::Value;
-use support::rpm::{rpmdb_sqlite, RpmPackage};
+use support::rpmdb::{rpmdb_sqlite, RpmPackage};
 use support::*;
-
-/// Scans `img` written as a docker-archive.
-fn scan(img: &ImageBuilder) -> Value {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("image.tar");
-    img.docker_archive(&input);
-    scan_image_json(&input)
-}
 
 fn one_layer(layer: Layer) -> ImageBuilder {
     ImageBuilder::new().tag("t:1").layer(layer)
@@ -78,7 +70,7 @@ fn dpkg_lists_installed_packages_with_their_sources() {
             .file("var/lib/dpkg/status", status)
             .gzip(),
     );
-    let r = scan(&img);
+    let r = scan_image(&img);
     let t = only_target(&r);
     assert_eq!(t["ecosystem"], "Debian:12");
     assert_eq!(t["path"], "var/lib/dpkg/status");
@@ -139,7 +131,7 @@ fn packages_sort_by_name_then_version() {
         ),
     ]
     .join("\n");
-    let r = scan(&one_layer(
+    let r = scan_image(&one_layer(
         Layer::new()
             .file("etc/os-release", debian12_os_release())
             .file("var/lib/dpkg/status", status),
@@ -158,7 +150,7 @@ fn packages_sort_by_name_then_version() {
 fn ubuntu_lts_ecosystem() {
     let os_release = "PRETTY_NAME=\"Ubuntu 22.04.4 LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"22.04\"\n\
                       VERSION=\"22.04.4 LTS (Jammy Jellyfish)\"\nID=ubuntu\nID_LIKE=debian\n";
-    let r = scan(&one_layer(
+    let r = scan_image(&one_layer(
         Layer::new().file("etc/os-release", os_release).file(
             "var/lib/dpkg/status",
             dpkg_status(&[("libc6", "2.35-0ubuntu3.6", Some("glibc"))]),
@@ -213,7 +205,7 @@ fn distroless_status_d_without_os_release() {
             )
             .zstd(),
     );
-    let r = scan(&img);
+    let r = scan_image(&img);
     assert_eq!(r["artifact"]["os"]["family"], "debian");
     let t = only_target(&r);
     assert_eq!(t["ecosystem"], "Debian:12");
@@ -266,7 +258,7 @@ fn tar_name_forms_other_tools_write() {
                 ),
         )
         .layer(Layer::new().file("./var/lib/dpkg/status.d/.wh.dot-slash", ""));
-    let r = scan(&img);
+    let r = scan_image(&img);
     assert_eq!(r["artifact"]["os"]["family"], "debian");
     assert_eq!(name_versions(&r), ["long-pax 1.0", "long-ustar 1.0"]);
 }
@@ -290,7 +282,7 @@ fn alpine_installed_db() {
             .file("lib/apk/db/installed", installed + "\n")
             .gzip(),
     );
-    let r = scan(&img);
+    let r = scan_image(&img);
     assert_eq!(r["artifact"]["os"]["family"], "alpine");
     assert_eq!(r["artifact"]["os"]["version"], "3.19.1");
     let t = only_target(&r);
@@ -355,7 +347,7 @@ fn rpm_sqlite_database() {
             .file("var/lib/rpm/rpmdb.sqlite", rpmdb_sqlite(&rocky_packages()))
             .zstd(),
     );
-    let r = scan(&img);
+    let r = scan_image(&img);
     assert_eq!(r["artifact"]["os"]["family"], "rocky");
     assert_eq!(r["artifact"]["os"]["version"], "9.3");
     let t = only_target(&r);
@@ -393,7 +385,7 @@ fn rpm_sqlite_database() {
 #[test]
 fn rpm_os_without_osv_data_has_null_ecosystem() {
     let os_release = "NAME=\"CentOS Linux\"\nVERSION=\"8\"\nID=\"centos\"\nVERSION_ID=\"8\"\n";
-    let r = scan(&one_layer(
+    let r = scan_image(&one_layer(
         Layer::new().file("etc/os-release", os_release).file(
             "var/lib/rpm/rpmdb.sqlite",
             rpmdb_sqlite(&[RpmPackage::new("bash", "4.4.20", "4.el8", "x86_64")]),
@@ -454,7 +446,7 @@ fn layer_diff_id_is_the_layer_that_introduced_the_package_version() {
         // Layer 4 touches something unrelated.
         .layer(Layer::new().file("etc/motd", "hello\n"));
     let ids = img.diff_ids();
-    let r = scan(&img);
+    let r = scan_image(&img);
     assert_eq!(package(&r, "libc6")["layer_diff_id"], ids[0]);
     assert_eq!(package(&r, "curl")["layer_diff_id"], ids[1]);
     assert_eq!(package(&r, "openssl")["version"], "3.0.15-1~deb12u1");
@@ -478,7 +470,7 @@ fn a_package_removed_and_reinstalled_belongs_to_the_reinstalling_layer() {
             ("libc6", "2.36-9", None),
         ]));
     let ids = img.diff_ids();
-    let r = scan(&img);
+    let r = scan_image(&img);
     assert_eq!(package(&r, "libc6")["layer_diff_id"], ids[0]);
     assert_eq!(package(&r, "curl")["layer_diff_id"], ids[2]);
 }
@@ -496,7 +488,7 @@ fn whiteout_deletes_the_package_database() {
                 ),
         )
         .layer(Layer::new().whiteout("var/lib/dpkg/status").gzip());
-    let r = scan(&img);
+    let r = scan_image(&img);
     assert_eq!(r["artifact"]["os"]["family"], "debian");
     assert!(
         all_packages(&r).is_empty(),
@@ -522,7 +514,7 @@ fn whiteout_of_a_parent_directory_deletes_everything_below() {
                 ),
         )
         .layer(Layer::new().whiteout("var/lib/dpkg").zstd());
-    let r = scan(&img);
+    let r = scan_image(&img);
     assert!(
         all_packages(&r).is_empty(),
         "under a whited-out dir: {:?}",
@@ -547,7 +539,7 @@ fn whiteout_then_recreate_in_a_later_layer() {
             "var/lib/dpkg/status",
             dpkg_status(&[("fresh", "2.0-1", None)]),
         ));
-    let r = scan(&img);
+    let r = scan_image(&img);
     assert_eq!(name_versions(&r), ["fresh 2.0-1"]);
     assert_eq!(package(&r, "fresh")["layer_diff_id"], img.diff_ids()[2]);
 }
@@ -570,7 +562,7 @@ fn opaque_directory_hides_lower_files_but_not_its_own_layer() {
                 .file("var/lib/dpkg/status.d/new-c", distroless("new-c", "2.0"))
                 .zstd(),
         );
-    let r = scan(&img);
+    let r = scan_image(&img);
     assert_eq!(name_versions(&r), ["new-c 2.0"]);
     assert_eq!(package(&r, "new-c")["layer_diff_id"], img.diff_ids()[1]);
 }
@@ -588,7 +580,7 @@ fn opaque_parent_directory_hides_the_status_file() {
                 ),
         )
         .layer(Layer::new().dir("var/lib/dpkg").opaque("var/lib/dpkg"));
-    let r = scan(&img);
+    let r = scan_image(&img);
     assert_eq!(
         r["artifact"]["os"]["family"], "debian",
         "etc/ is not under the opaque dir"
@@ -621,7 +613,7 @@ fn a_file_replaced_in_an_upper_layer_wins() {
                 )
                 .gzip(),
         );
-    let r = scan(&img);
+    let r = scan_image(&img);
     assert_eq!(r["artifact"]["os"]["version"], "12");
     assert_eq!(only_target(&r)["ecosystem"], "Debian:12");
     assert_eq!(name_versions(&r), ["new 2.0-1"]);
@@ -648,7 +640,7 @@ fn os_release_symlink_to_usr_lib_relative_and_absolute() {
                 .symlink("etc/os-release", target),
         );
         assert_eq!(
-            os_of(&scan(&img)),
+            os_of(&scan_image(&img)),
             ("alpine".into(), "3.19.1".into()),
             "-> {target}"
         );
@@ -670,7 +662,7 @@ fn os_release_symlink_in_an_upper_layer_replaces_the_lower_file() {
             )
             .layer(Layer::new().symlink("etc/os-release", target).gzip());
         assert_eq!(
-            os_of(&scan(&img)),
+            os_of(&scan_image(&img)),
             ("alpine".into(), "3.19.1".into()),
             "-> {target}"
         );
@@ -688,7 +680,7 @@ fn os_release_hardlink_in_an_upper_layer_replaces_the_lower_file() {
                 .file("usr/lib/os-release", alpine_os_release())
                 .hardlink("etc/os-release", "usr/lib/os-release"),
         );
-    assert_eq!(os_of(&scan(&img)), ("alpine".into(), "3.19.1".into()));
+    assert_eq!(os_of(&scan_image(&img)), ("alpine".into(), "3.19.1".into()));
 }
 
 #[test]
@@ -706,7 +698,7 @@ fn rpm_db_reached_through_a_directory_symlink_is_one_target() {
             .dir("var/lib")
             .symlink("var/lib/rpm", "../../usr/lib/sysimage/rpm"),
     );
-    let r = scan(&img);
+    let r = scan_image(&img);
     assert_eq!(name_versions(&r), ["bash 5.1.8-6.el9_1"]);
     assert_eq!(only_target(&r)["ecosystem"], "Rocky Linux:9");
 }

@@ -1,9 +1,9 @@
 //! Shared test support: building images ([`image`]), rpm databases
-//! ([`rpm`]), running the binary and reading its JSON report.
+//! ([`rpmdb`]), running the binary and reading its JSON report.
 #![allow(dead_code)]
 
 pub mod image;
-pub mod rpm;
+pub mod rpmdb;
 
 #[allow(unused_imports)]
 pub use image::{Compression, ImageBuilder, Layer};
@@ -101,6 +101,14 @@ pub fn scan_image_json(input: &Path) -> Value {
         "json",
     ])
     .json()
+}
+
+/// [`scan_image_json`] of `img` written as a docker-archive.
+pub fn scan_image(img: &ImageBuilder) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("image.tar");
+    img.docker_archive(&input);
+    scan_image_json(&input)
 }
 
 /// `scangate fs ROOT --list-packages --format json`, parsed.

@@ -18,7 +18,7 @@
 //! except when the `CI` environment variable is set: there they fail, so a
 //! CI image missing a tool cannot silently skip the cross-check.
 
-use super::bdb::encode::{hash_db, Options};
+use super::rpmdb::bdb::{hash_db, Options};
 use super::RpmAnalyzer;
 use crate::inventory::{Package, PackageAnalyzer};
 use std::fs;

@@ -28,18 +28,6 @@
 
 use std::fmt;
 
-/// Tags scangate reads (rpm's `rpmTag` numbers).
-pub(super) mod tag {
-    pub const NAME: u32 = 1000;
-    pub const VERSION: u32 = 1001;
-    pub const RELEASE: u32 = 1002;
-    pub const EPOCH: u32 = 1003;
-    pub const LICENSE: u32 = 1014;
-    pub const ARCH: u32 = 1022;
-    pub const SOURCERPM: u32 = 1044;
-    pub const MODULARITYLABEL: u32 = 5096;
-}
-
 /// Entry data types (`rpmTagType`) this decoder understands.
 mod kind {
     pub const INT32: u32 = 4;
@@ -210,154 +198,10 @@ fn be32(bytes: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
 }
 
-/// Test helper: builds header blobs the way rpm lays them out (sorted
-/// index, aligned data, immutable region with its trailer), so the tests
-/// exercise realistic input rather than a mirror of the decoder.
-#[cfg(test)]
-pub(crate) mod encode {
-    const BIN: u32 = 7;
-    const INT32: u32 = 4;
-    const STRING: u32 = 6;
-    const STRING_ARRAY: u32 = 8;
-    const I18NSTRING: u32 = 9;
-    /// `RPMTAG_HEADERIMMUTABLE`.
-    pub const HEADERIMMUTABLE: u32 = 63;
-
-    enum Value {
-        Int32(Vec<u32>),
-        Str(u32, Vec<String>),
-        Bin(Vec<u8>),
-    }
-
-    /// Builder for a header blob.
-    #[derive(Default)]
-    pub struct HeaderBuilder {
-        region: Vec<(u32, Value)>,
-        dribbles: Vec<(u32, Value)>,
-        no_region: bool,
-    }
-
-    impl HeaderBuilder {
-        pub fn new() -> Self {
-            Self::default()
-        }
-        /// A header with the usual tags of a binary package.
-        pub fn package(name: &str, epoch: Option<u32>, version: &str, release: &str) -> Self {
-            let mut h = Self::new()
-                .string(super::tag::NAME, name)
-                .string(super::tag::VERSION, version)
-                .string(super::tag::RELEASE, release)
-                .i18n(1004, "a summary")
-                .string(super::tag::ARCH, "x86_64");
-            if let Some(e) = epoch {
-                h = h.int32(super::tag::EPOCH, e);
-            }
-            h
-        }
-        pub fn string(mut self, tag: u32, s: &str) -> Self {
-            self.region.push((tag, Value::Str(STRING, vec![s.into()])));
-            self
-        }
-        pub fn i18n(mut self, tag: u32, s: &str) -> Self {
-            self.region
-                .push((tag, Value::Str(I18NSTRING, vec![s.into()])));
-            self
-        }
-        pub fn strings(mut self, tag: u32, s: &[&str]) -> Self {
-            let v = s.iter().map(|s| s.to_string()).collect();
-            self.region.push((tag, Value::Str(STRING_ARRAY, v)));
-            self
-        }
-        pub fn int32(mut self, tag: u32, v: u32) -> Self {
-            self.region.push((tag, Value::Int32(vec![v])));
-            self
-        }
-        pub fn bin(mut self, tag: u32, v: &[u8]) -> Self {
-            self.region.push((tag, Value::Bin(v.to_vec())));
-            self
-        }
-        /// An entry outside the signed region, as rpm adds at install time.
-        pub fn dribble_string(mut self, tag: u32, s: &str) -> Self {
-            self.dribbles
-                .push((tag, Value::Str(STRING, vec![s.into()])));
-            self
-        }
-        /// Leaves out the region tag (old-style header).
-        pub fn without_region(mut self) -> Self {
-            self.no_region = true;
-            self
-        }
-        pub fn remove(mut self, tag: u32) -> Self {
-            self.region.retain(|(t, _)| *t != tag);
-            self
-        }
-
-        pub fn build(mut self) -> Vec<u8> {
-            self.region.sort_by_key(|(t, _)| *t);
-            let mut index: Vec<[u32; 4]> = Vec::new();
-            let mut data: Vec<u8> = Vec::new();
-            let put = |index: &mut Vec<[u32; 4]>, data: &mut Vec<u8>, tag: u32, v: &Value| {
-                let (kind, count, bytes, align) = match v {
-                    Value::Int32(vs) => (
-                        INT32,
-                        vs.len(),
-                        vs.iter().flat_map(|v| v.to_be_bytes()).collect::<Vec<_>>(),
-                        4,
-                    ),
-                    Value::Str(k, ss) => {
-                        let mut b = Vec::new();
-                        for s in ss {
-                            b.extend_from_slice(s.as_bytes());
-                            b.push(0);
-                        }
-                        (*k, ss.len(), b, 1)
-                    }
-                    Value::Bin(b) => (BIN, b.len(), b.clone(), 1),
-                };
-                while !data.len().is_multiple_of(align) {
-                    data.push(0);
-                }
-                index.push([tag, kind, data.len() as u32, count as u32]);
-                data.extend_from_slice(&bytes);
-            };
-            let with_region = !self.no_region;
-            if with_region {
-                // Placeholder; its offset is fixed up once the trailer's
-                // position is known.
-                index.push([HEADERIMMUTABLE, BIN, 0, 16]);
-            }
-            for (t, v) in &self.region {
-                put(&mut index, &mut data, *t, v);
-            }
-            if with_region {
-                let ril = index.len() as i32;
-                let trailer_at = data.len() as u32;
-                index[0][2] = trailer_at;
-                let trailer = [HEADERIMMUTABLE, BIN, (-(ril * 16)) as u32, 16];
-                for w in trailer {
-                    data.extend_from_slice(&w.to_be_bytes());
-                }
-            }
-            for (t, v) in &self.dribbles {
-                put(&mut index, &mut data, *t, v);
-            }
-            let mut blob = Vec::new();
-            blob.extend_from_slice(&(index.len() as u32).to_be_bytes());
-            blob.extend_from_slice(&(data.len() as u32).to_be_bytes());
-            for e in &index {
-                for w in e {
-                    blob.extend_from_slice(&w.to_be_bytes());
-                }
-            }
-            blob.extend_from_slice(&data);
-            blob
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::encode::HeaderBuilder;
+    use super::super::rpmdb::header::HeaderBuilder;
+    use super::super::tag;
     use super::*;
 
     #[test]

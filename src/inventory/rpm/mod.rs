@@ -22,14 +22,19 @@ mod bdb;
 mod header;
 mod ndb;
 mod sqlite;
+mod tag;
 
 #[cfg(all(test, unix))]
 mod crosscheck;
+/// The test-only database encoders, shared with the end-to-end tests.
+#[cfg(test)]
+#[path = "../../../tests/support/rpmdb.rs"]
+mod rpmdb;
 #[cfg(test)]
 mod tests;
 
 use super::{Package, PackageAnalyzer, PackageFormat, ParseError, Want};
-use header::{tag, Header, HeaderError};
+use header::{Header, HeaderError};
 
 pub struct RpmAnalyzer;
 

@@ -94,32 +94,3 @@ fn open(content: &[u8]) -> Result<Connection, String> {
         .map_err(|e| format!("cannot load SQLite database: {e}"))?;
     Ok(conn)
 }
-
-#[cfg(test)]
-pub(super) mod encode {
-    use rusqlite::{Connection, MAIN_DB};
-
-    /// A SQLite rpmdb with rpm's schema holding `blobs` as (hnum, blob),
-    /// switched to WAL mode as rpm leaves it.
-    pub fn rpmdb(blobs: &[(i64, Vec<u8>)]) -> Vec<u8> {
-        let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(
-            "CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL);
-             CREATE TABLE Name (key TEXT NOT NULL, hnum INTEGER NOT NULL, idx INTEGER NOT NULL,
-                                FOREIGN KEY (hnum) REFERENCES Packages(hnum));",
-        )
-        .unwrap();
-        for (hnum, blob) in blobs {
-            conn.execute(
-                "INSERT INTO Packages (hnum, blob) VALUES (?1, ?2)",
-                rusqlite::params![hnum, blob],
-            )
-            .unwrap();
-        }
-        let mut bytes = conn.serialize(MAIN_DB).unwrap().to_vec();
-        // What `PRAGMA journal_mode=WAL` writes into the header.
-        bytes[18] = 2;
-        bytes[19] = 2;
-        bytes
-    }
-}

@@ -1,13 +1,13 @@
 //! Tests of the analyzer over all three formats. Databases are built in
-//! test code by the `encode` helpers beside each backend; the
-//! `crosscheck` module checks those helpers and this parser against the
-//! real `rpm` and Berkeley DB tools.
+//! test code by the encoders of `tests/support/rpmdb.rs` (shared with the
+//! end-to-end tests); the `crosscheck` module checks those encoders and
+//! this parser against the real `rpm` and Berkeley DB tools.
 
-use super::bdb::encode::{hash_db, Options};
-use super::header::encode::HeaderBuilder;
-use super::header::tag;
-use super::ndb::encode::packages_db;
-use super::sqlite::encode::rpmdb;
+use super::rpmdb::bdb::{hash_db, packages_file, Options};
+use super::rpmdb::header::HeaderBuilder;
+use super::rpmdb::ndb::{adler32, packages_db};
+use super::rpmdb::sqlite::rpmdb;
+use super::tag;
 use super::*;
 use crate::inventory::{Package, PackageAnalyzer};
 
@@ -172,15 +172,13 @@ fn parse(path: &str, content: &[u8]) -> Result<Vec<Package>, ParseError> {
 
 fn sqlite_sample() -> Vec<u8> {
     let (blobs, _) = sample();
-    let rows: Vec<(i64, Vec<u8>)> = blobs.into_iter().map(|(k, b)| (k.into(), b)).collect();
-    rpmdb(&rows)
+    rpmdb(&blobs)
 }
 
 fn bdb_sample(opt: Options) -> Vec<u8> {
-    let (mut blobs, _) = sample();
-    // rpm keeps its header-number counter as record 0.
-    blobs.insert(0, (0, 8u32.to_le_bytes().to_vec()));
-    hash_db(&blobs, opt)
+    let (blobs, _) = sample();
+    // With rpm's header-number counter as record 0.
+    packages_file(&blobs, opt)
 }
 
 fn ndb_sample() -> Vec<u8> {
@@ -374,11 +372,7 @@ fn assert_only_good(got: Vec<Package>) {
 #[test]
 fn corrupt_entries_are_skipped_in_every_format() {
     let blobs = damaged_blobs();
-    let rows: Vec<(i64, Vec<u8>)> = blobs
-        .iter()
-        .map(|(k, b)| (i64::from(*k), b.clone()))
-        .collect();
-    assert_only_good(parse("rpmdb.sqlite", &rpmdb(&rows)).unwrap());
+    assert_only_good(parse("rpmdb.sqlite", &rpmdb(&blobs)).unwrap());
     assert_only_good(parse("Packages", &hash_db(&blobs, Options::default())).unwrap());
     assert_only_good(parse("Packages.db", &packages_db(&blobs, 0)).unwrap());
 }
@@ -531,6 +525,11 @@ fn other_berkeley_db_kinds_are_named() {
 }
 
 #[test]
+fn ndb_encoder_checksum_is_adler32() {
+    assert_eq!(adler32(b"Wikipedia"), 0x11E6_0398);
+}
+
+#[test]
 fn ndb_claiming_more_slot_pages_than_it_has_is_an_error() {
     let mut db = ndb_sample();
     db[12..16].copy_from_slice(&u32::MAX.to_le_bytes());
@@ -646,12 +645,8 @@ fn mutated_blobs_inside_valid_databases_never_panic() {
             let at = rng.below(b.len().min(400));
             b[at] = rng.next() as u8;
         }
-        let rows: Vec<(i64, Vec<u8>)> = blobs
-            .iter()
-            .map(|(k, b)| (i64::from(*k), b.clone()))
-            .collect();
         for (path, db) in [
-            ("rpmdb.sqlite", rpmdb(&rows)),
+            ("rpmdb.sqlite", rpmdb(&blobs)),
             ("Packages", hash_db(&blobs, Options::default())),
             ("Packages.db", packages_db(&blobs, 0)),
         ] {
