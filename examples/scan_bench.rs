@@ -11,12 +11,19 @@ use std::io::Write;
 use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let packages: usize = std::env::args().nth(1).map(|s| s.parse()).transpose()?.unwrap_or(400);
+    let packages: usize = std::env::args()
+        .nth(1)
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(400);
     let dir = tempfile::tempdir()?;
     let root = dir.path().join("root");
     std::fs::create_dir_all(root.join("etc"))?;
     std::fs::create_dir_all(root.join("var/lib/dpkg"))?;
-    std::fs::write(root.join("etc/os-release"), "ID=debian\nVERSION_ID=\"12\"\n")?;
+    std::fs::write(
+        root.join("etc/os-release"),
+        "ID=debian\nVERSION_ID=\"12\"\n",
+    )?;
     let mut status = String::new();
     for i in 0..packages {
         status.push_str(&format!(
@@ -28,7 +35,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for records in [10_000u64, 50_000, 100_000] {
         let cache = dir.path().join(format!("cache-{records}"));
         let zip_path = dir.path().join(format!("all-{records}.zip"));
-        let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(std::fs::File::create(&zip_path)?));
+        let mut zip =
+            zip::ZipWriter::new(std::io::BufWriter::new(std::fs::File::create(&zip_path)?));
         let opts = zip::write::SimpleFileOptions::default();
         for n in 0..records {
             let src = n % 3000;
@@ -52,11 +60,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let import = t.elapsed();
         let out = dir.path().join("report.json");
         let t = Instant::now();
-        let args = ["fs", &root.display().to_string(), "--offline", "-f", "json", "-o", &out.display().to_string()];
+        let args = [
+            "fs",
+            &root.display().to_string(),
+            "--offline",
+            "-f",
+            "json",
+            "-o",
+            &out.display().to_string(),
+        ];
         run(&args, &cache)?;
         let scan = t.elapsed();
         let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&out)?)?;
-        let findings = report["targets"][0]["vulnerabilities"].as_array().map_or(0, Vec::len);
+        let findings = report["targets"][0]["vulnerabilities"]
+            .as_array()
+            .map_or(0, Vec::len);
         println!(
             "{records:>7} records: import {import:.2?}, scan of {packages} packages {scan:.2?}, {findings} findings"
         );
@@ -65,7 +83,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn run(args: &[&str], cache: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
-    let mut argv = vec!["scangate", "-q", "--cache-dir", cache.to_str().ok_or("non-UTF-8 path")?];
+    let mut argv = vec![
+        "scangate",
+        "-q",
+        "--cache-dir",
+        cache.to_str().ok_or("non-UTF-8 path")?,
+    ];
     argv.extend_from_slice(args);
     let cli = scangate::cli::Cli::parse_from(argv);
     scangate::run::run(cli.command, cli.cache_dir)?;

@@ -84,16 +84,18 @@ pub fn inventory(layers: &[LayerScan]) -> Inventory {
 }
 
 /// The databases an analyzer finds in the view, each with its files. A
-/// file reached through two wanted paths (a symlinked directory) counts once.
+/// file reached through two wanted paths (a symlinked directory) counts once,
+/// under its real path, so a report names the same database whichever link
+/// the image has.
 fn databases(view: &FileView, analyzer: &dyn PackageAnalyzer) -> Vec<(String, Vec<Located>)> {
     let mut seen = BTreeSet::new();
     let mut dbs = Vec::new();
     for want in analyzer.wants() {
         let (name, found) = match want {
-            Want::File(path) => (
-                path.to_string(),
-                view.resolve(path).into_iter().collect::<Vec<_>>(),
-            ),
+            Want::File(path) => match view.resolve(path) {
+                Some(located) => (located.path.clone(), vec![located]),
+                None => continue,
+            },
             Want::DirEntries(dir) => (dir.to_string(), view.files_matching(|p| want.matches(p))),
         };
         let fresh: Vec<Located> = found

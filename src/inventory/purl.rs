@@ -12,11 +12,11 @@ pub fn for_os_package(format: PackageFormat, os: Option<&Os>, pkg: &Package) -> 
         PackageFormat::Deb => "deb",
         PackageFormat::Rpm => "rpm",
     };
-    let namespace = os.map(|o| o.family.id()).unwrap_or(match format {
-        PackageFormat::Apk => "alpine",
-        PackageFormat::Deb => "debian",
-        PackageFormat::Rpm => "redhat",
-    });
+    // The namespace is the distribution; when the OS is unknown it is left
+    // out rather than guessed (a SUSE package is not a Red Hat one).
+    let namespace = os
+        .map(|o| format!("{}/", o.family.id()))
+        .unwrap_or_default();
     let (epoch, version) = match format {
         // apk versions have no epoch.
         PackageFormat::Apk => (None, pkg.version.as_str()),
@@ -42,7 +42,7 @@ pub fn for_os_package(format: PackageFormat, os: Option<&Os>, pkg: &Package) -> 
     }
     qualifiers.sort_by(|a, b| a.0.cmp(b.0));
     let mut purl = format!(
-        "pkg:{ty}/{namespace}/{}@{}",
+        "pkg:{ty}/{namespace}{}@{}",
         encode(&pkg.name),
         encode(version)
     );
