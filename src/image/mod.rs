@@ -6,6 +6,7 @@
 pub mod config;
 pub mod layer;
 pub mod view;
+pub mod walk;
 
 pub use layer::{scan_layer, LayerScan, Link};
 pub use view::FileView;

@@ -3,10 +3,8 @@
 //! lives (which layer) and resolves symlinks inside the image.
 
 use super::layer::{LayerScan, Link};
-use std::collections::{BTreeMap, VecDeque};
-
-/// Linux gives up after 40 links in one lookup (ELOOP); so do we.
-const MAX_LINK_HOPS: usize = 40;
+use super::walk::{walk, Step};
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Node {
@@ -58,55 +56,14 @@ impl FileView {
     /// wanted regular file. `..` stops at the image root, so no link can
     /// reach outside it; a loop gives `None`.
     pub fn resolve(&self, path: &str) -> Option<Located> {
-        let mut pending: VecDeque<String> = path.split('/').map(str::to_string).collect();
-        let mut current: Vec<String> = Vec::new();
-        let mut hops = 0;
-        while let Some(part) = pending.pop_front() {
-            match part.as_str() {
-                "" | "." => continue,
-                ".." => {
-                    current.pop();
-                    continue;
-                }
-                _ => current.push(part),
-            }
-            let here = current.join("/");
-            match self.nodes.get(&here) {
-                None => {}
-                Some(Node::File { layer }) => {
-                    return pending
-                        .iter()
-                        .all(|p| p.is_empty() || p == ".")
-                        .then_some(Located {
-                            path: here,
-                            layer: *layer,
-                        });
-                }
-                Some(Node::Link(link)) => {
-                    hops += 1;
-                    if hops > MAX_LINK_HOPS {
-                        return None;
-                    }
-                    current.pop();
-                    let target = match link {
-                        Link::Symbolic(t) => {
-                            if t.starts_with('/') {
-                                current.clear();
-                            }
-                            t
-                        }
-                        Link::Hard(t) => {
-                            current.clear();
-                            t
-                        }
-                    };
-                    for part in target.split('/').rev() {
-                        pending.push_front(part.to_string());
-                    }
-                }
-            }
-        }
-        None
+        let (path, layer) = walk(path, |here| match self.nodes.get(here) {
+            None => Step::Dir(None),
+            Some(Node::File { layer }) => Step::File(*layer),
+            Some(Node::Link(Link::Symbolic(t))) => Step::Link(t.clone()),
+            // A tar hardlink names its target from the root.
+            Some(Node::Link(Link::Hard(t))) => Step::Link(format!("/{t}")),
+        })?;
+        Some(Located { path, layer })
     }
 
     /// Paths of the wanted files whose final version is in the view and

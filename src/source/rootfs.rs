@@ -4,15 +4,12 @@
 
 use super::{Artifact, ArtifactKind, Collected, Source};
 use crate::error::{Error, Result};
+use crate::image::walk::{walk, Step};
 use crate::image::{LayerScan, Link};
 use crate::inventory::{Want, MAX_FILE_SIZE};
-use std::collections::VecDeque;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-
-/// Linux gives up after 40 links in one lookup; so do we.
-const MAX_LINK_HOPS: usize = 40;
 
 pub struct RootFs {
     root: PathBuf,
@@ -29,47 +26,28 @@ impl RootFs {
         })
     }
 
-    /// Walks `path` component by component inside the root, recording every
-    /// link met on the way (so the file view resolves it the same way) and,
-    /// if the walk ends on a regular file, its content. Returns the real
-    /// relative path reached.
+    /// Walks `path` inside the root, recording every link met on the way
+    /// (so the file view resolves it the same way). Returns the real
+    /// relative path reached, if it exists.
     fn walk(&self, path: &str, scan: &mut LayerScan) -> Option<(String, fs::Metadata)> {
-        let mut pending: VecDeque<String> = path.split('/').map(str::to_string).collect();
-        let mut current: Vec<String> = Vec::new();
-        let mut hops = 0;
-        while let Some(part) = pending.pop_front() {
-            match part.as_str() {
-                "" | "." => continue,
-                ".." => {
-                    current.pop();
-                    continue;
-                }
-                _ => current.push(part),
-            }
-            let rel = current.join("/");
-            let meta = fs::symlink_metadata(self.root.join(&rel)).ok()?;
+        walk(path, |rel| {
+            let full = self.root.join(rel);
+            let Ok(meta) = fs::symlink_metadata(&full) else {
+                return Step::Missing;
+            };
             if meta.file_type().is_symlink() {
-                hops += 1;
-                if hops > MAX_LINK_HOPS {
-                    return None;
-                }
-                let target = fs::read_link(self.root.join(&rel)).ok()?;
+                let Ok(target) = fs::read_link(&full) else {
+                    return Step::Missing;
+                };
                 let target = target.to_string_lossy().into_owned();
-                scan.add_link(rel, Link::Symbolic(target.clone()));
-                current.pop();
-                if target.starts_with('/') {
-                    current.clear();
-                }
-                for p in target.split('/').rev() {
-                    pending.push_front(p.to_string());
-                }
-            } else if pending.iter().all(|p| p.is_empty() || p == ".") {
-                return Some((rel, meta));
-            } else if !meta.is_dir() {
-                return None;
+                scan.add_link(rel.to_string(), Link::Symbolic(target.clone()));
+                Step::Link(target)
+            } else if meta.is_dir() {
+                Step::Dir(Some(meta))
+            } else {
+                Step::File(meta)
             }
-        }
-        None
+        })
     }
 
     fn read_file(&self, rel: String, meta: &fs::Metadata, scan: &mut LayerScan) {
