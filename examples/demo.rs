@@ -2,7 +2,7 @@
 //! layer, then an `apt-get install curl` layer) as a `docker save` archive,
 //! entirely offline, and scans it with scangate.
 //!
-//! `cargo run --release --example demo`
+//! `cargo run --example demo`
 //!
 //! The image is written to `target/demo/demo.tar`, so you can go on with
 //! `scangate image --input target/demo/demo.tar --list-packages`.
