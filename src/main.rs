@@ -42,15 +42,18 @@ fn usage_error(e: clap::Error) -> ExitCode {
     }
 }
 
+/// Warnings by default, plus the database download's progress lines (a
+/// CI log must show that a long download is moving); `-q` errors only;
+/// `-v`/`-vv` everything at info/debug.
 fn init_logging(cli: &Cli) {
-    let level = match (cli.quiet, cli.verbose) {
-        (true, _) => tracing::Level::ERROR,
-        (false, 0) => tracing::Level::WARN,
-        (false, 1) => tracing::Level::INFO,
-        (false, _) => tracing::Level::DEBUG,
+    let filter = match (cli.quiet, cli.verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn,scangate::vulndb::fetch=info,scangate::vulndb::update=info",
+        (false, 1) => "info",
+        (false, _) => "debug",
     };
     tracing_subscriber::fmt()
-        .with_max_level(level)
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .without_time()
