@@ -368,3 +368,54 @@ fn corrupt_manifest_is_an_error() {
     std::fs::write(layout.join("index.json"), "{ not json").unwrap();
     run(&["image", "--input", path_str(&layout)]).error_line(3);
 }
+
+/// A compressed archive is read as one stream, keeping its small non-layer
+/// members (manifests, configs) in memory; members that are neither layers
+/// nor small metadata must not pile up there. Ten 15 MiB junk members (150
+/// MiB in all, over the 64 MiB budget) are skipped with a warning and the
+/// image is still scanned.
+#[test]
+fn junk_members_of_a_compressed_archive_are_skipped_not_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.tar");
+    ImageBuilder::new()
+        .tag("app:1")
+        .layer(debian_base())
+        .docker_archive(&plain);
+    let gz = dir.path().join("junk.tar.gz");
+    let out = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::fast(),
+    );
+    let mut builder = tar::Builder::new(out);
+    let junk = vec![b'{'; 15 << 20];
+    for i in 0..10 {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(junk.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, format!("junk-{i}.json"), junk.as_slice())
+            .unwrap();
+    }
+    let mut original = tar::Archive::new(std::fs::File::open(&plain).unwrap());
+    for entry in original.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let mut header = entry.header().clone();
+        let path = entry.path().unwrap().into_owned();
+        builder.append_data(&mut header, path, &mut entry).unwrap();
+    }
+    builder.into_inner().unwrap().finish().unwrap();
+
+    let run = run(&[
+        "image",
+        "--input",
+        path_str(&gz),
+        "--format",
+        "json",
+        "--list-packages",
+    ]);
+    assert!(run.stderr.contains("skipping an archive member"), "{run:?}");
+    let report = run.json();
+    assert_eq!(name_versions(&report), vec!["libc6 2.36-9".to_string()]);
+}

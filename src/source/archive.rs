@@ -18,6 +18,11 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
+/// All the non-layer members kept in memory while streaming a compressed
+/// archive, at most: real archives have a few kilobytes of JSON, and a
+/// hostile one must not fill memory with members that are neither.
+const MAX_META_TOTAL: u64 = 64 * 1024 * 1024;
+
 /// Docker's older `docker save` links repeated layers to their first copy;
 /// following more links than this means a loop.
 const MAX_MEMBER_LINKS: usize = 8;
@@ -196,6 +201,7 @@ impl Archive {
         let mut small: HashMap<String, Vec<u8>> = HashMap::new();
         let mut scans: HashMap<String, LayerScan> = HashMap::new();
         let mut links: HashMap<String, String> = HashMap::new();
+        let mut kept = 0u64;
         let broken = |e: io::Error| Error::input(&name, format!("unreadable archive: {e}"));
         for entry in archive.entries().map_err(broken)? {
             let mut entry = entry.map_err(broken)?;
@@ -233,10 +239,16 @@ impl Archive {
                         message: e.to_string(),
                     })?;
                 scans.insert(member, scan);
-            } else if entry.size() <= MAX_META_SIZE {
+            } else if entry.size() <= MAX_META_SIZE && kept + entry.size() <= MAX_META_TOTAL {
+                kept += entry.size();
                 let mut content = head;
                 entry.read_to_end(&mut content).map_err(broken)?;
                 small.insert(member, content);
+            } else {
+                tracing::warn!(
+                    member,
+                    "skipping an archive member that is neither a layer nor small metadata"
+                );
             }
         }
         let files = StreamedFiles {
