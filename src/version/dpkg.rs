@@ -468,17 +468,11 @@ mod tests {
 
     #[test]
     fn tables_are_a_total_order() {
-        let mut versions: Vec<&str> = Vec::new();
-        for table in [DPKG_VERSION_T, POLICY] {
-            for &(a, _, b) in table {
-                versions.push(a);
-                versions.push(b);
-            }
-        }
-        versions.extend(["0", "~", "~~", "0~", "0+", "0.", "0a", "1:0", "1:0~"]);
-        versions.sort_unstable();
-        versions.dedup();
-        check_total_order(&Dpkg, &versions);
+        check_tables_total_order(
+            &Dpkg,
+            &[DPKG_VERSION_T, POLICY],
+            &["0", "~", "~~", "0~", "0+", "0.", "0a", "1:0", "1:0~"],
+        );
     }
 
     #[test]
@@ -490,22 +484,13 @@ mod tests {
     /// stay total beyond the hand-picked tables.
     #[test]
     fn random_versions_are_totally_ordered() {
-        let versions = random_versions(
+        check_random_total_order(
             &Dpkg,
             &[
                 "0", "1", "2", "10", "01", "00", ".", "+", "~", "-", ":", "a", "b", "Z", "_", "1:",
                 "-1", "~rc", "é",
             ],
-            250,
-            0x5ca9_6a7e,
         );
-        assert!(
-            versions.len() > 200,
-            "generator too narrow: {}",
-            versions.len()
-        );
-        let refs: Vec<&str> = versions.iter().map(String::as_str).collect();
-        check_total_order(&Dpkg, &refs);
     }
 
     #[test]

@@ -341,16 +341,7 @@ mod tests {
 
     #[test]
     fn tables_are_a_total_order() {
-        let mut versions: Vec<&str> = Vec::new();
-        for table in [RPMVERCMP_AT, EVR] {
-            for &(a, _, b) in table {
-                versions.push(a);
-                versions.push(b);
-            }
-        }
-        versions.sort_unstable();
-        versions.dedup();
-        check_total_order(&Rpm, &versions);
+        check_tables_total_order(&Rpm, &[RPMVERCMP_AT, EVR], &[]);
     }
 
     #[test]
@@ -362,22 +353,13 @@ mod tests {
     /// stay total beyond the hand-picked tables.
     #[test]
     fn random_versions_are_totally_ordered() {
-        let versions = random_versions(
+        check_random_total_order(
             &Rpm,
             &[
                 "0", "1", "2", "10", "01", "00", ".", "_", "+", "~", "^", "-", ":", "a", "b", "Z",
                 "1:", "-1", "é",
             ],
-            250,
-            0x5ca9_6a7e,
         );
-        assert!(
-            versions.len() > 200,
-            "generator too narrow: {}",
-            versions.len()
-        );
-        let refs: Vec<&str> = versions.iter().map(String::as_str).collect();
-        check_total_order(&Rpm, &refs);
     }
 
     #[test]

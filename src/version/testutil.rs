@@ -286,6 +286,39 @@ impl Rng {
     }
 }
 
+/// Asserts a total order on every version named in `tables` (both sides
+/// of each row) plus `extra`.
+pub fn check_tables_total_order(
+    c: &dyn Comparator,
+    tables: &[&[(&str, &str, &str)]],
+    extra: &[&str],
+) {
+    let mut versions: Vec<&str> = extra.to_vec();
+    for table in tables {
+        for &(a, _, b) in table.iter() {
+            versions.push(a);
+            versions.push(b);
+        }
+    }
+    versions.sort_unstable();
+    versions.dedup();
+    check_total_order(c, &versions);
+}
+
+/// Asserts a total order on 250 random versions built from the scheme's
+/// `pieces`: the order must stay total beyond the hand-picked tables. The
+/// seed is fixed, so a failure reproduces.
+pub fn check_random_total_order(c: &dyn Comparator, pieces: &[&str]) {
+    let versions = random_versions(c, pieces, 250, 0x5ca9_6a7e);
+    assert!(
+        versions.len() > 200,
+        "generator too narrow: {}",
+        versions.len()
+    );
+    let refs: Vec<&str> = versions.iter().map(String::as_str).collect();
+    check_total_order(c, &refs);
+}
+
 /// `count` random versions built from `pieces`, those the comparator
 /// accepts, deduplicated.
 pub fn random_versions(
