@@ -6,6 +6,7 @@ mod vulnsupport;
 
 use predicates::prelude::*;
 use serde_json::Value;
+use vulnsupport::image::{ImageBuilder, Layer};
 use vulnsupport::*;
 
 fn stdout_of(out: &std::process::Output) -> String {
@@ -563,22 +564,17 @@ fn scan_of_an_image_updates_and_attributes_findings_to_the_layer() {
     let sb = Sandbox::with_url(&stub.url);
     let base = dpkg("base-files", "12.4+deb12u5", None);
     let ssl = dpkg("libssl3", "3.0.11-1~deb12u2", Some("openssl"));
-    let layer1 = [
-        (
-            "etc/os-release",
-            "ID=debian\nVERSION_ID=\"12\"\n".to_string(),
-        ),
-        ("var/lib/dpkg/status", base.clone()),
-    ];
-    let layer2 = [("var/lib/dpkg/status", format!("{base}{ssl}"))];
     let tar = sb.path("app.tar");
-    let diff_ids = docker_archive(
-        &tar,
-        &[
-            ("/bin/sh -c #(nop) ADD rootfs /", &layer1),
-            ("RUN apt-get install -y libssl3", &layer2),
-        ],
-    );
+    let image = ImageBuilder::new()
+        .tag("test:1")
+        .layer(
+            Layer::new()
+                .file("etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n")
+                .file("var/lib/dpkg/status", &base),
+        )
+        .layer(Layer::new().file("var/lib/dpkg/status", format!("{base}{ssl}")));
+    image.docker_archive(&tar);
+    let diff_ids = image.diff_ids();
     let out = sb
         .cmd()
         .args(["image", "--input"])

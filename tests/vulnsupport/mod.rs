@@ -1,12 +1,15 @@
 //! Helpers for the vulnerability-stage end-to-end tests: a sandboxed
 //! `scangate` command (own cache directory, never the real network), root
-//! filesystems and docker-archives built in code, OSV records and their
+//! filesystems built in code (images via the shared builder), OSV records and their
 //! `all.zip`, and a loopback HTTP stub standing in for OSV's bucket.
 #![allow(dead_code)]
 
+/// Images are built with the shared test image builder.
+#[path = "../support/image.rs"]
+pub mod image;
+
 use assert_cmd::Command;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -200,62 +203,6 @@ pub fn alpine_root(root: &Path, version_id: &str, records: &[String]) -> PathBuf
             ("lib/apk/db/installed", records.concat()),
         ],
     )
-}
-
-// ---- docker-archive ---------------------------------------------------------
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    format!("{:x}", Sha256::digest(bytes))
-}
-
-fn tar_of(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::new());
-    for (path, data) in files {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_entry_type(tar::EntryType::Regular);
-        b.append_data(&mut h, path, data.as_slice()).unwrap();
-    }
-    b.into_inner().unwrap()
-}
-
-/// Writes a `docker save`-style archive tagged `test:1` whose layers hold
-/// `layers` (each a list of (path, content), with the `created_by` of its
-/// build step). Returns the layers' diff IDs.
-pub fn docker_archive(dest: &Path, layers: &[(&str, &[(&str, String)])]) -> Vec<String> {
-    let mut members = Vec::new();
-    let (mut diff_ids, mut history, mut paths) = (Vec::new(), Vec::new(), Vec::new());
-    for (created_by, files) in layers {
-        let files: Vec<(&str, Vec<u8>)> = files
-            .iter()
-            .map(|(p, c)| (*p, c.as_bytes().to_vec()))
-            .collect();
-        let layer = tar_of(&files);
-        let hex = sha256_hex(&layer);
-        diff_ids.push(format!("sha256:{hex}"));
-        history.push(json!({ "created_by": created_by }));
-        paths.push(format!("{hex}/layer.tar"));
-        members.push((format!("{hex}/layer.tar"), layer));
-    }
-    let config = json!({
-        "architecture": "amd64",
-        "os": "linux",
-        "rootfs": { "type": "layers", "diff_ids": diff_ids },
-        "history": history,
-    })
-    .to_string()
-    .into_bytes();
-    let config_name = format!("{}.json", sha256_hex(&config));
-    let manifest = json!([{ "Config": config_name, "RepoTags": ["test:1"], "Layers": paths }]);
-    members.push((config_name, config));
-    members.push(("manifest.json".into(), manifest.to_string().into_bytes()));
-    let refs: Vec<(&str, Vec<u8>)> = members
-        .iter()
-        .map(|(p, d)| (p.as_str(), d.clone()))
-        .collect();
-    std::fs::write(dest, tar_of(&refs)).unwrap();
-    diff_ids
 }
 
 // ---- OSV records ------------------------------------------------------------
