@@ -56,7 +56,7 @@ fn main() -> ExitCode {
     ];
     let cli = scangate::cli::Cli::parse_from(args);
     match scangate::run::run(cli.command, cli.cache_dir) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE

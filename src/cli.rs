@@ -1,7 +1,8 @@
 //! The command line (clap definitions only). Flags are a public contract:
 //! see the README before changing one.
 
-use crate::report::Format;
+use crate::matching::severity::Severity;
+use crate::report::{Format, ReportSpec};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -89,12 +90,80 @@ pub struct ScanArgs {
     pub offline: bool,
     #[command(flatten)]
     pub db: DbArgs,
-    /// Report format.
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Write the report to this file instead of stdout.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    #[command(flatten)]
+    pub reports: ReportArgs,
+}
+
+/// Which findings are reported, which are suppressed, and when the job fails.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Policy")]
+pub struct PolicyArgs {
+    /// Report only these severities (comma-separated: UNKNOWN, LOW, MEDIUM,
+    /// HIGH, CRITICAL) [default: all].
+    #[arg(long, value_delimiter = ',', value_parser = parse_severity, env = "SCANGATE_SEVERITY", value_name = "LIST")]
+    pub severity: Vec<Severity>,
+    /// Drop findings that have no fixed version yet.
+    #[arg(long)]
+    pub ignore_unfixed: bool,
+    /// Fail the job (exit with --exit-code) when a reported finding is at or
+    /// above this severity. Without it the gate never fails.
+    #[arg(long, value_parser = parse_severity, env = "SCANGATE_FAIL_ON", value_name = "SEVERITY")]
+    pub fail_on: Option<Severity>,
+    /// Exit code when the gate fails.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub exit_code: u8,
+    /// Only findings new against the baseline fail the gate.
+    #[arg(long)]
+    pub fail_on_new: bool,
+    /// Ignore file [default: .scangateignore.yaml, .trivyignore.yaml or
+    /// .trivyignore in the scanned tree, else the working directory].
+    #[arg(long, value_name = "PATH")]
+    pub ignorefile: Option<PathBuf>,
+    /// OpenVEX document whose `not_affected` and `fixed` statements suppress
+    /// findings (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub vex: Vec<PathBuf>,
+    /// A previous scangate JSON report (e.g. of the main branch's image):
+    /// its packages are matched again and each finding marked new or
+    /// existing.
+    #[arg(long, value_name = "REPORT.json", group = "baseline_source")]
+    pub baseline: Option<PathBuf>,
+    /// Scan this local image (archive or OCI layout) as the baseline.
+    #[arg(long, value_name = "PATH", group = "baseline_source")]
+    pub baseline_input: Option<PathBuf>,
+}
+
+/// Where reports go.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Reports")]
+pub struct ReportArgs {
+    /// Report format (with --output, one report; see --report for several).
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
+    /// Write the --format report to this file instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Write a report in FORMAT to PATH (stdout without `=PATH`);
+    /// repeatable, e.g. `--report sarif=out.sarif --report table`.
+    #[arg(long = "report", value_name = "FORMAT[=PATH]")]
+    pub report: Vec<ReportSpec>,
+}
+
+impl ReportArgs {
+    /// Every report to write: each `--report`, plus the `--format`/`--output`
+    /// one when given (a table on stdout when nothing is).
+    pub fn specs(&self) -> Vec<ReportSpec> {
+        let mut specs = self.report.clone();
+        if specs.is_empty() || self.format.is_some() || self.output.is_some() {
+            specs.push(ReportSpec {
+                format: self.format.unwrap_or(Format::Table),
+                path: self.output.clone(),
+            });
+        }
+        specs
+    }
 }
 
 /// Where the vulnerability database comes from.
@@ -131,9 +200,14 @@ pub enum DbCommand {
     },
     /// Show what the database holds.
     Info {
-        #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[arg(long, short = 'f', value_enum, default_value_t = crate::report::db_info::InfoFormat::Table)]
+        format: crate::report::db_info::InfoFormat,
     },
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
+        .map_err(|_| format!("{s:?} is not a severity (UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL)"))
 }
 
 /// Parses `90s`, `30m`, `12h`, `2d`, or a bare number of seconds.

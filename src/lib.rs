@@ -8,9 +8,11 @@
 pub mod cli;
 pub mod ecosystem;
 pub mod error;
+pub mod finding;
 pub mod image;
 pub mod inventory;
 pub mod matching;
+pub mod policy;
 pub mod report;
 pub mod run;
 pub mod source;

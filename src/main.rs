@@ -12,7 +12,7 @@ fn main() -> ExitCode {
     };
     init_logging(&cli);
     match scangate::run::run(cli.command, cli.cache_dir) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(3))

@@ -1,12 +1,14 @@
 //! What each command does, start to finish: the pipeline in order
 //! (source → inventory → vulnerability database → matching → report).
 
-use crate::cli::{Command, DbArgs, DbCommand, ScanArgs, Scanner};
+use crate::cli::{Command, DbArgs, DbCommand, PolicyArgs, ScanArgs, Scanner};
 use crate::ecosystem::Ecosystem;
 use crate::error::{Error, Result};
+use crate::finding::Finding;
 use crate::inventory;
 use crate::matching;
-use crate::report::{self, ReportOptions, ScanResult};
+use crate::policy::{GatePolicy, Policy};
+use crate::report::{self, ReportOptions, ReportSpec, ScanResult};
 use crate::source::{self, RootFs, Source};
 use crate::vulndb::update::{self, Needed, Outcome, UpdateOptions};
 use crate::vulndb::VulnDb;
@@ -14,8 +16,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// Runs one command.
-pub fn run(command: Command, cache_dir: Option<PathBuf>) -> Result<()> {
+/// Runs one command; returns the process exit code (0, or the gate's
+/// `--exit-code` when it failed).
+pub fn run(command: Command, cache_dir: Option<PathBuf>) -> Result<u8> {
     let cache = || cache_dir.clone().map_or_else(default_cache_dir, Ok);
     match command {
         Command::Image(args) => {
@@ -23,7 +26,7 @@ pub fn run(command: Command, cache_dir: Option<PathBuf>) -> Result<()> {
             scan(source.as_ref(), &args.scan, &cache()?)
         }
         Command::Fs(args) => scan(&RootFs::new(&args.path)?, &args.scan, &cache()?),
-        Command::Db(db) => run_db(db, &cache()?),
+        Command::Db(db) => run_db(db, &cache()?).map(|()| 0),
     }
 }
 
@@ -40,24 +43,66 @@ fn default_cache_dir() -> Result<PathBuf> {
         })
 }
 
-fn scan(source: &dyn Source, args: &ScanArgs, cache_dir: &Path) -> Result<()> {
+fn scan(source: &dyn Source, args: &ScanArgs, cache_dir: &Path) -> Result<u8> {
+    let specs = args.reports.specs();
+    check_outputs(&specs)?;
+    let policy = build_policy(&args.policy)?;
     let collected = source.collect(&inventory::all_wants())?;
     let inventory = inventory::inventory(&collected.layers);
-    let vulnerabilities = if args.scanners.contains(&Scanner::Vuln) {
-        Some(find_vulnerabilities(&inventory, args, cache_dir)?)
+    let vulnerabilities_scanned = args.scanners.contains(&Scanner::Vuln);
+    let findings: Vec<Finding> = if vulnerabilities_scanned {
+        find_vulnerabilities(&inventory, args, cache_dir)?
     } else {
-        None
+        Vec::new()
     };
+    let outcome = policy.apply(findings, None);
+    for reason in &outcome.gate.reasons {
+        tracing::warn!("gate failed: {reason}");
+    }
+    let exit_code = outcome.gate.exit_code;
     let result = ScanResult {
         artifact: collected.artifact,
         inventory,
-        vulnerabilities,
+        vulnerabilities_scanned,
+        outcome,
     };
     let options = ReportOptions {
         list_packages: args.list_packages,
     };
-    write_report(args.output.as_deref(), |out| {
-        report::write(args.format, &result, options, out)
+    for spec in &specs {
+        write_report(spec.path.as_deref(), |out| {
+            report::write(spec.format, &result, options, out)
+        })?;
+    }
+    Ok(exit_code)
+}
+
+/// At most one report can go to stdout.
+fn check_outputs(specs: &[ReportSpec]) -> Result<()> {
+    if specs.iter().filter(|s| s.path.is_none()).count() > 1 {
+        return Err(Error::Usage(
+            "only one report can go to stdout; give the others a path (--report FORMAT=PATH)"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+fn build_policy(args: &PolicyArgs) -> Result<Policy> {
+    if args.fail_on_new && args.baseline.is_none() && args.baseline_input.is_none() {
+        return Err(Error::Usage(
+            "--fail-on-new needs a baseline (--baseline or --baseline-input)".into(),
+        ));
+    }
+    Ok(Policy {
+        severities: (!args.severity.is_empty()).then(|| args.severity.iter().copied().collect()),
+        ignore_unfixed: args.ignore_unfixed,
+        suppressors: Vec::new(),
+        gate: GatePolicy {
+            fail_on: args.fail_on,
+            exit_code: args.exit_code,
+            only_new: args.fail_on_new,
+        },
     })
 }
 
@@ -65,7 +110,7 @@ fn find_vulnerabilities(
     inventory: &inventory::Inventory,
     args: &ScanArgs,
     cache_dir: &Path,
-) -> Result<Vec<matching::DbFindings>> {
+) -> Result<Vec<Finding>> {
     let mut needed = Needed::default();
     match inventory.os.as_ref().map(|os| (os, os.osv_ecosystem())) {
         Some((_, Some(eco))) => needed.add(&eco),
@@ -81,11 +126,7 @@ fn find_vulnerabilities(
         update::update(&path, &needed, &update_options(&args.db, false))?;
     }
     if needed.is_empty() {
-        return Ok(inventory
-            .package_dbs
-            .iter()
-            .map(|_| matching::DbFindings::default())
-            .collect());
+        return Ok(Vec::new());
     }
     if !path.exists() {
         return Err(Error::input(

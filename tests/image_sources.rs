@@ -260,17 +260,24 @@ fn the_same_image_in_every_format_gives_the_same_report() {
 }
 
 #[test]
-fn packages_are_listed_only_with_list_packages() {
+fn json_embeds_packages_and_table_lists_them_only_on_request() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("app.tar");
     debian_image(MIXED).docker_archive(&input);
+    // The JSON report always carries the inventory: a later scan uses it as
+    // its baseline.
     let report = run(&["image", "--input", path_str(&input), "--format", "json"]).json();
     let t = only_target(&report);
     assert_eq!(t["ecosystem"], "Debian:12");
     assert!(
-        t.get("packages").is_none(),
-        "packages without --list-packages: {t:#}"
+        t["packages"].as_array().is_some_and(|p| !p.is_empty()),
+        "{t:#}"
     );
+    let table = run(&["image", "--input", path_str(&input)]);
+    assert_eq!(table.code, Some(0), "{table:?}");
+    assert!(!table.stdout.contains("VERSION"), "{}", table.stdout);
+    let listed = run(&["image", "--input", path_str(&input), "--list-packages"]);
+    assert!(listed.stdout.contains("VERSION"), "{}", listed.stdout);
 }
 
 #[test]

@@ -10,69 +10,27 @@ pub mod severity;
 
 use crate::ecosystem::{Ecosystem, VersionScheme};
 use crate::error::Result;
+use crate::finding::{
+    fingerprint, Detail, Finding, Location, PackageVulnerability, Status, TargetRef,
+};
 use crate::inventory::{FoundPackage, Inventory, PackageFormat};
 use crate::version::{comparator, Comparator};
 use crate::vulndb::osv::Record;
 use crate::vulndb::VulnDb;
 use ranges::Verdict;
-use serde::Serialize;
 use severity::{Assessment, Severity, SeverityEntry};
-use sha2::{Digest, Sha256};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// Whether a fix exists for a finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    /// A fixed version exists: upgrading the package removes the finding.
-    Fixed,
-    /// No fixed version is known yet.
-    Affected,
-}
-
-/// One vulnerability in one installed package.
-#[derive(Debug, Clone)]
-pub struct Vulnerability {
-    /// The CVE id when the advisory is about exactly one CVE (distribution
-    /// wrappers such as `DEBIAN-CVE-…` lead with it), else the OSV id.
-    pub id: String,
-    /// Every other id the merged advisories are known by, sorted.
-    pub aliases: Vec<String>,
-    /// Index of the package in its database's `packages`.
-    pub package: usize,
-    /// The version compared: the source version for dpkg and apk, the
-    /// package version for rpm.
-    pub installed_version: String,
-    pub fixed_version: Option<String>,
-    pub status: Status,
-    pub severity: Severity,
-    pub score: Option<f64>,
-    pub title: String,
-    pub references: Vec<String>,
-    /// Same finding → same fingerprint, across runs and machines: the id,
-    /// the ecosystem, the package and the database path, not the version.
-    pub fingerprint: String,
-}
-
-/// The vulnerabilities of one package database, in the same order as
-/// `Inventory::package_dbs`.
-#[derive(Debug, Default)]
-pub struct DbFindings {
-    pub ecosystem: Option<Ecosystem>,
-    /// Sorted by severity (worst first), then package name, then id.
-    pub vulnerabilities: Vec<Vulnerability>,
-}
-
-/// Matches every package of `inventory` against `db`.
-pub fn match_inventory(inventory: &Inventory, db: &VulnDb) -> Result<Vec<DbFindings>> {
-    let ecosystem = inventory.os.as_ref().and_then(|os| os.osv_ecosystem());
-    let mut all = Vec::with_capacity(inventory.package_dbs.len());
-    for pkg_db in &inventory.package_dbs {
-        let Some(eco) = ecosystem.clone() else {
-            all.push(DbFindings::default());
-            continue;
-        };
+/// Matches every package of `inventory` against `db`. Findings come out
+/// per package database in inventory order, each database's sorted by
+/// severity (worst first), then package name, then id.
+pub fn match_inventory(inventory: &Inventory, db: &VulnDb) -> Result<Vec<Finding>> {
+    let Some(eco) = inventory.os.as_ref().and_then(|os| os.osv_ecosystem()) else {
+        return Ok(Vec::new());
+    };
+    let mut all = Vec::new();
+    for (db_index, pkg_db) in inventory.package_dbs.iter().enumerate() {
         let mut cache: HashMap<String, Vec<Record>> = HashMap::new();
         let mut vulns = Vec::new();
         for (index, found) in pkg_db.packages.iter().enumerate() {
@@ -81,33 +39,38 @@ pub fn match_inventory(inventory: &Inventory, db: &VulnDb) -> Result<Vec<DbFindi
                 cache.insert(name.to_string(), db.affecting(&eco, name)?);
             }
             let records = cache.get(name).map(Vec::as_slice).unwrap_or_default();
-            vulns.extend(match_package(
-                &eco,
-                &pkg_db.path,
+            let at = Place {
+                eco: &eco,
+                db_index,
+                db_path: &pkg_db.path,
                 found,
                 index,
-                name,
-                version,
-                records,
-            ));
+            };
+            vulns.extend(match_package(&at, name, version, records));
         }
         vulns.sort_by(|a, b| {
             b.severity
                 .cmp(&a.severity)
-                .then_with(|| {
-                    pkg_db.packages[a.package]
-                        .package
-                        .name
-                        .cmp(&pkg_db.packages[b.package].package.name)
-                })
+                .then_with(|| package_name(a).cmp(package_name(b)))
                 .then_with(|| a.id.cmp(&b.id))
         });
-        all.push(DbFindings {
-            ecosystem: Some(eco),
-            vulnerabilities: vulns,
-        });
+        all.extend(vulns);
     }
     Ok(all)
+}
+
+fn package_name(f: &Finding) -> &str {
+    f.package().map_or("", |p| p.package_name.as_str())
+}
+
+/// Which installed package is being matched, and where it is.
+struct Place<'a> {
+    eco: &'a Ecosystem,
+    db_index: usize,
+    db_path: &'a str,
+    found: &'a FoundPackage,
+    /// Index of the package in its database.
+    index: usize,
 }
 
 /// The name and version OSV advisories of this format refer to.
@@ -126,15 +89,8 @@ struct Hit<'a> {
     assessment: Assessment,
 }
 
-fn match_package(
-    eco: &Ecosystem,
-    db_path: &str,
-    found: &FoundPackage,
-    index: usize,
-    name: &str,
-    version: &str,
-    records: &[Record],
-) -> Vec<Vulnerability> {
+fn match_package(at: &Place<'_>, name: &str, version: &str, records: &[Record]) -> Vec<Finding> {
+    let eco = at.eco;
     let cmp = comparator(eco.base.version_scheme());
     let semver = comparator(VersionScheme::Semver);
     let eco_name = eco.to_string();
@@ -175,16 +131,17 @@ fn match_package(
                     });
                 }
                 Err(e) => tracing::warn!(
-                    "{db_path}: cannot match {} {version} against {}: {e}",
-                    found.package.name,
+                    "{}: cannot match {} {version} against {}: {e}",
+                    at.db_path,
+                    at.found.package.name,
                     record.id
                 ),
             }
         }
     }
-    let vulns: Vec<Vulnerability> = groups
+    let vulns: Vec<Finding> = groups
         .into_iter()
-        .map(|(id, hits)| merge(id, hits, eco, db_path, found, index, version, cmp))
+        .map(|(id, hits)| merge(id, hits, at, version, cmp))
         .collect();
     fold_umbrellas(vulns)
 }
@@ -193,7 +150,7 @@ fn match_package(
 /// are all findings of their own is not a finding too: that would count the
 /// same problem twice. Its id joins those findings' aliases instead. An
 /// umbrella with a CVE not otherwise found stays a finding.
-fn fold_umbrellas(mut vulns: Vec<Vulnerability>) -> Vec<Vulnerability> {
+fn fold_umbrellas(mut vulns: Vec<Finding>) -> Vec<Finding> {
     let ids: BTreeSet<String> = vulns.iter().map(|v| v.id.clone()).collect();
     let mut folded: Vec<(String, Vec<String>)> = Vec::new();
     vulns.retain(|v| {
@@ -245,17 +202,13 @@ fn canonical_id(record: &Record) -> String {
 
 /// Merges the hits that are one vulnerability: the worst severity, the
 /// lowest fix, every id and reference.
-#[allow(clippy::too_many_arguments)]
 fn merge(
     id: String,
     hits: Vec<Hit<'_>>,
-    eco: &Ecosystem,
-    db_path: &str,
-    found: &FoundPackage,
-    index: usize,
+    at: &Place<'_>,
     version: &str,
     cmp: Option<&dyn Comparator>,
-) -> Vulnerability {
+) -> Finding {
     let mut aliases = BTreeSet::new();
     let mut references = Vec::new();
     let mut fixed: Option<String> = None;
@@ -291,21 +244,31 @@ fn merge(
     }
     aliases.remove(&id);
     let (severity, score) = worst.map_or((Severity::Unknown, None), |w| (w.severity, w.score));
-    Vulnerability {
-        fingerprint: fingerprint(&id, eco, db_path, &found.package.name),
+    let name = &at.found.package.name;
+    Finding {
+        fingerprint: fingerprint(&["vulnerability", &id, at.eco.base.as_str(), at.db_path, name]),
         aliases: aliases.into_iter().collect(),
-        package: index,
-        installed_version: version.to_string(),
-        status: if fixed.is_some() {
-            Status::Fixed
-        } else {
-            Status::Affected
-        },
-        fixed_version: fixed,
         severity,
         score,
         title,
         references,
+        target: TargetRef::PackageDb(at.db_index),
+        location: Location::Package {
+            db_path: at.db_path.to_string(),
+            layer: Some(at.found.layer),
+        },
+        detail: Detail::Vulnerability(PackageVulnerability {
+            package: at.index,
+            package_name: name.clone(),
+            purl: at.found.purl.clone(),
+            installed_version: version.to_string(),
+            status: if fixed.is_some() {
+                Status::Fixed
+            } else {
+                Status::Affected
+            },
+            fixed_version: fixed,
+        }),
         id,
     }
 }
@@ -324,13 +287,4 @@ fn title_of(record: &Record) -> String {
         })
         .unwrap_or("");
     text.trim().chars().take(200).collect()
-}
-
-fn fingerprint(id: &str, eco: &Ecosystem, db_path: &str, package: &str) -> String {
-    let mut h = Sha256::new();
-    for part in ["vulnerability", id, eco.base.as_str(), db_path, package] {
-        h.update(part.as_bytes());
-        h.update([0]);
-    }
-    format!("{:x}", h.finalize())[..32].to_string()
 }

@@ -1,17 +1,23 @@
 //! `scangate db info`: what the vulnerability database holds.
 
-use super::Format;
 use crate::vulndb::time::format_unix;
 use crate::vulndb::DbInfo;
 use std::io::{self, Write};
 
-pub fn write(format: Format, info: &DbInfo, out: &mut dyn Write) -> io::Result<()> {
+/// Formats `db info` can print (the scan formats do not apply).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InfoFormat {
+    Table,
+    Json,
+}
+
+pub fn write(format: InfoFormat, info: &DbInfo, out: &mut dyn Write) -> io::Result<()> {
     match format {
-        Format::Json => {
+        InfoFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, info)?;
             writeln!(out)
         }
-        Format::Table => {
+        InfoFormat::Table => {
             writeln!(
                 out,
                 "database: {} (schema {})",

@@ -2,10 +2,11 @@
 //! Fields are only ever added within one `schema_version`; removing or
 //! changing one bumps it.
 
-use super::{ReportOptions, ScanResult};
+use super::ScanResult;
+use crate::finding::{Finding, Location, Status, TargetRef};
 use crate::inventory::os::OsFamily;
 use crate::matching::severity::Severity;
-use crate::matching::Status;
+use crate::policy::{Gate, SeverityCounts, State, Suppression};
 use crate::source::ArtifactKind;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -19,6 +20,39 @@ struct Report<'a> {
     tool: Tool,
     artifact: Artifact<'a>,
     targets: Vec<Target<'a>>,
+    /// Findings a suppression rule removed, with the rule.
+    ignored: Vec<IgnoredFinding<'a>>,
+    /// Baseline findings gone now; absent without a baseline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fixed: Option<Vec<Vulnerability<'a>>>,
+    summary: Summary,
+    gate: &'a Gate,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    /// Reported findings per severity.
+    #[serde(flatten)]
+    counts: SeverityCounts,
+    total: usize,
+    ignored: usize,
+    /// With a baseline: how many reported findings are new, how many were
+    /// there before, and how many baseline findings are gone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    new: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    existing: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fixed: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct IgnoredFinding<'a> {
+    kind: crate::finding::Kind,
+    path: &'a str,
+    #[serde(flatten)]
+    finding: Vulnerability<'a>,
+    ignored_by: &'a Suppression,
 }
 
 #[derive(Serialize)]
@@ -56,8 +90,7 @@ struct Target<'a> {
     kind: &'static str,
     ecosystem: Option<String>,
     path: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    packages: Option<Vec<Package<'a>>>,
+    packages: Vec<Package<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     vulnerabilities: Option<Vec<Vulnerability<'a>>>,
 }
@@ -77,6 +110,9 @@ struct Vulnerability<'a> {
     purl: &'a str,
     layer_diff_id: Option<&'a str>,
     fingerprint: &'a str,
+    /// `new` or `existing` against the baseline; absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state: Option<State>,
 }
 
 #[derive(Serialize)]
@@ -95,8 +131,40 @@ pub(super) fn target_name(result: &ScanResult) -> String {
     }
 }
 
-pub fn write(result: &ScanResult, options: ReportOptions, out: &mut dyn Write) -> io::Result<()> {
+/// One vulnerability finding as the report shows it. Built from the finding
+/// alone, so baseline findings (whose packages are not in this inventory)
+/// render the same way.
+fn vulnerability<'a>(
+    result: &'a ScanResult,
+    f: &'a Finding,
+    state: Option<State>,
+) -> Option<Vulnerability<'a>> {
+    let p = f.package()?;
+    let layer = match f.location {
+        Location::Package { layer, .. } => layer,
+        Location::Lines { .. } => None,
+    };
+    Some(Vulnerability {
+        id: &f.id,
+        aliases: &f.aliases,
+        package_name: &p.package_name,
+        installed_version: &p.installed_version,
+        fixed_version: p.fixed_version.as_deref(),
+        status: p.status,
+        severity: f.severity,
+        score: f.score,
+        title: &f.title,
+        references: &f.references,
+        purl: &p.purl,
+        layer_diff_id: result.layer_diff_id(layer),
+        fingerprint: &f.fingerprint,
+        state,
+    })
+}
+
+pub fn write(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
     let artifact = &result.artifact;
+    let outcome = &result.outcome;
     let layer_id = |i: usize| artifact.layers.get(i).map(|l| l.diff_id.as_str());
     let ecosystem = result
         .inventory
@@ -142,47 +210,68 @@ pub fn write(result: &ScanResult, options: ReportOptions, out: &mut dyn Write) -
                 kind: "os-packages",
                 ecosystem: ecosystem.clone(),
                 path: &db.path,
-                packages: options.list_packages.then(|| {
-                    db.packages
+                packages: db
+                    .packages
+                    .iter()
+                    .map(|p| Package {
+                        package: &p.package,
+                        purl: &p.purl,
+                        layer_diff_id: layer_id(p.layer),
+                    })
+                    .collect(),
+                vulnerabilities: result.vulnerabilities_scanned.then(|| {
+                    outcome
+                        .findings
                         .iter()
-                        .map(|p| Package {
-                            package: &p.package,
-                            purl: &p.purl,
-                            layer_diff_id: layer_id(p.layer),
-                        })
+                        .filter(|r| r.finding.target == TargetRef::PackageDb(i))
+                        .filter_map(|r| vulnerability(result, &r.finding, r.state))
                         .collect()
-                }),
-                vulnerabilities: result.vulnerabilities.as_ref().map(|all| {
-                    all.get(i)
-                        .map(|found| {
-                            found
-                                .vulnerabilities
-                                .iter()
-                                .map(|v| {
-                                    let pkg = &db.packages[v.package];
-                                    Vulnerability {
-                                        id: &v.id,
-                                        aliases: &v.aliases,
-                                        package_name: &pkg.package.name,
-                                        installed_version: &v.installed_version,
-                                        fixed_version: v.fixed_version.as_deref(),
-                                        status: v.status,
-                                        severity: v.severity,
-                                        score: v.score,
-                                        title: &v.title,
-                                        references: &v.references,
-                                        purl: &pkg.purl,
-                                        layer_diff_id: layer_id(pkg.layer),
-                                        fingerprint: &v.fingerprint,
-                                    }
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default()
                 }),
             })
             .collect(),
+        ignored: outcome
+            .ignored
+            .iter()
+            .filter_map(|ig| {
+                Some(IgnoredFinding {
+                    kind: ig.finding.kind(),
+                    path: ig.finding.location.path(),
+                    finding: vulnerability(result, &ig.finding, None)?,
+                    ignored_by: &ig.by,
+                })
+            })
+            .collect(),
+        fixed: outcome.fixed.as_ref().map(|fixed| {
+            fixed
+                .iter()
+                .filter_map(|f| vulnerability(result, f, None))
+                .collect()
+        }),
+        summary: summary(outcome),
+        gate: &outcome.gate,
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;
     writeln!(out)
+}
+
+fn summary(outcome: &crate::policy::Outcome) -> Summary {
+    let counts = crate::policy::counts(outcome.findings.iter().map(|r| &r.finding));
+    let baseline = outcome.fixed.as_ref();
+    let in_state = |s: State| {
+        baseline.map(|_| {
+            outcome
+                .findings
+                .iter()
+                .filter(|r| r.state == Some(s))
+                .count()
+        })
+    };
+    Summary {
+        total: counts.total(),
+        counts,
+        ignored: outcome.ignored.len(),
+        new: in_state(State::New),
+        existing: in_state(State::Existing),
+        fixed: baseline.map(Vec::len),
+    }
 }

@@ -3,6 +3,7 @@
 //! on a terminal.
 
 use super::{ReportOptions, ScanResult};
+use crate::finding::TargetRef;
 use crate::matching::severity::Severity;
 use std::io::{self, Write};
 
@@ -30,31 +31,37 @@ pub fn write(result: &ScanResult, options: ReportOptions, out: &mut dyn Write) -
             .unwrap_or_else(|| "-".into())
     };
     for (i, db) in result.inventory.package_dbs.iter().enumerate() {
-        let found = result.vulnerabilities.as_ref().and_then(|all| all.get(i));
+        let found: Option<Vec<&crate::finding::Finding>> =
+            result.vulnerabilities_scanned.then(|| {
+                result
+                    .outcome
+                    .findings
+                    .iter()
+                    .map(|r| &r.finding)
+                    .filter(|f| f.target == TargetRef::PackageDb(i))
+                    .collect()
+            });
         let count = db.packages.len();
         let plural = if count == 1 { "" } else { "s" };
         let mut heading = format!("{name} — {} — {count} package{plural}", db.path);
-        if let Some(found) = found {
-            heading.push_str(&format!(
-                ", {}",
-                summary(found.vulnerabilities.iter().map(|v| v.severity))
-            ));
+        if let Some(found) = &found {
+            heading.push_str(&format!(", {}", summary(found.iter().map(|v| v.severity))));
         }
         writeln!(out, "{heading}")?;
-        if let Some(found) = found.filter(|f| !f.vulnerabilities.is_empty()) {
+        if let Some(found) = found.filter(|f| !f.is_empty()) {
             let rows: Vec<Vec<String>> = found
-                .vulnerabilities
                 .iter()
-                .map(|v| {
-                    vec![
-                        db.packages[v.package].package.name.clone(),
+                .filter_map(|v| {
+                    let p = v.package()?;
+                    Some(vec![
+                        p.package_name.clone(),
                         v.id.clone(),
                         v.severity.to_string(),
-                        format!("{:?}", v.status).to_lowercase(),
-                        v.installed_version.clone(),
-                        v.fixed_version.clone().unwrap_or_default(),
+                        format!("{:?}", p.status).to_lowercase(),
+                        p.installed_version.clone(),
+                        p.fixed_version.clone().unwrap_or_default(),
                         v.title.chars().take(TITLE_CHARS).collect(),
-                    ]
+                    ])
                 })
                 .collect();
             write_table(

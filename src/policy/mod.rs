@@ -1,0 +1,273 @@
+//! Policy: which findings a team sees and which fail the job. Filters
+//! (`--severity`, `--ignore-unfixed`) drop findings silently, as in Trivy;
+//! suppressions (ignore files, VEX, inline comments) move them to the
+//! report's `ignored[]` with the rule that matched, so they stay auditable;
+//! a baseline marks each finding new or existing; the gate decides.
+
+use crate::finding::Finding;
+use crate::matching::severity::Severity;
+use serde::Serialize;
+use std::collections::{BTreeSet, HashSet};
+
+/// The policy of one scan, from flags, files and environment.
+pub struct Policy {
+    /// Severities kept (`--severity`); `None` keeps all.
+    pub severities: Option<BTreeSet<Severity>>,
+    /// Drop findings without a fix (`--ignore-unfixed`).
+    pub ignore_unfixed: bool,
+    /// Suppression sources, tried in order; the first that matches wins.
+    pub suppressors: Vec<Box<dyn Suppressor>>,
+    pub gate: GatePolicy,
+}
+
+/// When the job fails (`--fail-on`, `--exit-code`, `--fail-on-new`).
+#[derive(Debug, Clone, Copy)]
+pub struct GatePolicy {
+    /// Fail when a reported finding is at or above this; `None` never fails.
+    pub fail_on: Option<Severity>,
+    /// The process exit code when the gate fails.
+    pub exit_code: u8,
+    /// Only findings new against the baseline count.
+    pub only_new: bool,
+}
+
+/// Something that can suppress findings: an ignore file, a VEX document,
+/// inline comments in a config file.
+pub trait Suppressor {
+    /// Why `finding` is suppressed, if this source suppresses it.
+    fn suppression(&self, finding: &Finding) -> Option<Suppression>;
+}
+
+/// The rule that suppressed a finding, as the report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suppression {
+    /// What kind of source: `ignorefile`, `vex` or `inline`.
+    pub source: SuppressionSource,
+    /// The file holding the rule.
+    pub path: String,
+    /// The rule's id as written (may be an alias of the finding's id).
+    pub rule: String,
+    /// The reason the rule gives (an ignore entry's `statement`, a VEX
+    /// status and justification).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SuppressionSource {
+    Ignorefile,
+    Vex,
+    Inline,
+}
+
+/// A finding's state against a baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    /// Not in the baseline: this change introduced it.
+    New,
+    /// Also in the baseline.
+    Existing,
+}
+
+/// A finding the policy kept.
+#[derive(Debug, Clone)]
+pub struct Reported {
+    pub finding: Finding,
+    /// `None` without a baseline.
+    pub state: Option<State>,
+}
+
+/// A finding a suppression rule removed.
+#[derive(Debug, Clone)]
+pub struct Ignored {
+    pub finding: Finding,
+    pub by: Suppression,
+}
+
+/// The gate's decision.
+#[derive(Debug, Clone, Serialize)]
+pub struct Gate {
+    pub failed: bool,
+    pub fail_on: Option<Severity>,
+    /// Whether only new findings counted (`--fail-on-new`).
+    pub only_new: bool,
+    /// Why it failed, one line each (empty when it passed).
+    pub reasons: Vec<String>,
+    /// The exit code the process ends with.
+    #[serde(skip)]
+    pub exit_code: u8,
+}
+
+/// What the policy made of a scan's findings.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// Kept findings, in the scanners' order.
+    pub findings: Vec<Reported>,
+    pub ignored: Vec<Ignored>,
+    /// Baseline findings no longer present; `None` without a baseline.
+    pub fixed: Option<Vec<Finding>>,
+    pub gate: Gate,
+}
+
+impl Policy {
+    /// Whether the filters keep `finding` (before suppressions).
+    fn keeps(&self, finding: &Finding) -> bool {
+        self.severities
+            .as_ref()
+            .is_none_or(|s| s.contains(&finding.severity))
+            && (!self.ignore_unfixed || finding.has_fix())
+    }
+
+    fn suppression(&self, finding: &Finding) -> Option<Suppression> {
+        self.suppressors.iter().find_map(|s| s.suppression(finding))
+    }
+
+    /// Applies filters, suppressions, the baseline (the baseline's own
+    /// findings, computed against today's database) and the gate.
+    pub fn apply(&self, findings: Vec<Finding>, baseline: Option<Vec<Finding>>) -> Outcome {
+        let mut kept = Vec::new();
+        let mut ignored = Vec::new();
+        for finding in findings.into_iter().filter(|f| self.keeps(f)) {
+            match self.suppression(&finding) {
+                Some(by) => ignored.push(Ignored { finding, by }),
+                None => kept.push(finding),
+            }
+        }
+        let (findings, fixed): (Vec<Reported>, _) = match baseline {
+            None => (
+                kept.into_iter()
+                    .map(|finding| Reported {
+                        finding,
+                        state: None,
+                    })
+                    .collect(),
+                None,
+            ),
+            Some(old) => {
+                let old: Vec<Finding> = old
+                    .into_iter()
+                    .filter(|f| self.keeps(f) && self.suppression(f).is_none())
+                    .collect();
+                let before: HashSet<&str> = old.iter().map(|f| f.fingerprint.as_str()).collect();
+                let now: HashSet<&str> = kept.iter().map(|f| f.fingerprint.as_str()).collect();
+                let fixed: Vec<Finding> = old
+                    .iter()
+                    .filter(|f| !now.contains(f.fingerprint.as_str()))
+                    .cloned()
+                    .collect();
+                let reported: Vec<Reported> = kept
+                    .into_iter()
+                    .map(|finding| {
+                        let state = if before.contains(finding.fingerprint.as_str()) {
+                            State::Existing
+                        } else {
+                            State::New
+                        };
+                        Reported {
+                            finding,
+                            state: Some(state),
+                        }
+                    })
+                    .collect();
+                (reported, Some(fixed))
+            }
+        };
+        let gate = self.gate.decide(&findings);
+        Outcome {
+            findings,
+            ignored,
+            fixed,
+            gate,
+        }
+    }
+}
+
+impl GatePolicy {
+    fn decide(&self, findings: &[Reported]) -> Gate {
+        let mut gate = Gate {
+            failed: false,
+            fail_on: self.fail_on,
+            only_new: self.only_new,
+            reasons: Vec::new(),
+            exit_code: 0,
+        };
+        let Some(threshold) = self.fail_on else {
+            return gate;
+        };
+        let counted = counts(
+            findings
+                .iter()
+                .filter(|r| {
+                    r.finding.severity >= threshold
+                        && (!self.only_new || r.state != Some(State::Existing))
+                })
+                .map(|r| &r.finding),
+        );
+        let total = counted.total();
+        if total == 0 {
+            return gate;
+        }
+        let new = if self.only_new { "new " } else { "" };
+        let plural = if total == 1 { "" } else { "s" };
+        let parts: Vec<String> = counted
+            .nonzero()
+            .iter()
+            .map(|(s, n)| format!("{n} {s}"))
+            .collect();
+        gate.reasons.push(format!(
+            "{total} {new}finding{plural} at or above {threshold} ({})",
+            parts.join(", ")
+        ));
+        gate.failed = true;
+        gate.exit_code = self.exit_code;
+        gate
+    }
+}
+
+/// Counts of findings by severity, worst first, as reports show them.
+pub fn counts<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> SeverityCounts {
+    let mut c = SeverityCounts::default();
+    for f in findings {
+        match f.severity {
+            Severity::Critical => c.critical += 1,
+            Severity::High => c.high += 1,
+            Severity::Medium => c.medium += 1,
+            Severity::Low => c.low += 1,
+            Severity::Unknown => c.unknown += 1,
+        }
+    }
+    c
+}
+
+/// Findings per severity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub struct SeverityCounts {
+    pub critical: usize,
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+    pub unknown: usize,
+}
+
+impl SeverityCounts {
+    pub fn total(&self) -> usize {
+        self.critical + self.high + self.medium + self.low + self.unknown
+    }
+
+    /// (severity, count) pairs worst first, without zero counts.
+    pub fn nonzero(&self) -> Vec<(Severity, usize)> {
+        [
+            (Severity::Critical, self.critical),
+            (Severity::High, self.high),
+            (Severity::Medium, self.medium),
+            (Severity::Low, self.low),
+            (Severity::Unknown, self.unknown),
+        ]
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .collect()
+    }
+}
