@@ -37,6 +37,68 @@ pub enum Command {
     /// Manage the vulnerability database.
     #[command(subcommand)]
     Db(DbCommand),
+    /// A CI step's whole job: scan an image, write the reports, publish
+    /// them (code scanning, PR comment or MR note, job summary), and exit
+    /// with the gate's code. Also reads GitHub Action inputs (INPUT_*).
+    Ci(CiArgs),
+}
+
+/// `scangate ci`: every flag of `scangate image`, plus publishing.
+#[derive(Debug, Args)]
+pub struct CiArgs {
+    #[command(flatten)]
+    pub image: ImageArgs,
+    #[command(flatten)]
+    pub publish: PublishArgs,
+}
+
+/// Where and how `scangate ci` publishes.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Publishing")]
+pub struct PublishArgs {
+    /// Fail (exit 3) when something could not be published; by default a
+    /// publishing problem is a warning and the exit code is the gate's.
+    #[arg(long)]
+    pub strict_publish: bool,
+    /// Upload the SARIF report to GitHub code scanning (the default in
+    /// GitHub Actions).
+    #[arg(long, overrides_with = "no_upload_sarif")]
+    pub upload_sarif: bool,
+    /// Do not upload SARIF.
+    #[arg(long, overrides_with = "upload_sarif")]
+    pub no_upload_sarif: bool,
+    /// Keep one comment on the pull request (GitHub) or merge request
+    /// (GitLab) up to date (the default).
+    #[arg(long, overrides_with = "no_pr_comment")]
+    pub pr_comment: bool,
+    /// Do not comment.
+    #[arg(long, overrides_with = "pr_comment")]
+    pub no_pr_comment: bool,
+    /// GitHub token [default: the `github-token` action input, else
+    /// GITHUB_TOKEN].
+    #[arg(long, value_name = "TOKEN", hide_env_values = true)]
+    pub github_token: Option<String>,
+    /// Upload this SARIF file (e.g. from another tool) instead of the one
+    /// scangate writes.
+    #[arg(long, value_name = "PATH")]
+    pub sarif_file: Option<std::path::PathBuf>,
+    /// Analysis category: keeps the PR comments (and code-scanning
+    /// analyses) of several scangate steps apart [default:
+    /// `scangate/image`].
+    #[arg(long, value_name = "NAME", env = "SCANGATE_CATEGORY")]
+    pub category: Option<String>,
+}
+
+impl PublishArgs {
+    /// Whether to upload SARIF (`--no-upload-sarif` turns it off).
+    pub fn upload_sarif(&self) -> bool {
+        !self.no_upload_sarif
+    }
+
+    /// Whether to keep a PR/MR comment (`--no-pr-comment` turns it off).
+    pub fn pr_comment(&self) -> bool {
+        !self.no_pr_comment
+    }
 }
 
 #[derive(Debug, Args)]

@@ -14,6 +14,7 @@ pub mod image;
 pub mod inventory;
 pub mod matching;
 pub mod policy;
+pub mod publish;
 pub mod report;
 pub mod run;
 pub mod source;

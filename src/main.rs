@@ -1,16 +1,33 @@
 //! The `scangate` binary: parse the command line, run, and turn the result
 //! into an exit code (see the README for the contract).
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use scangate::cli::Cli;
+use scangate::publish::{ci_env::Env, inputs};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    // `scangate ci` also takes GitHub Action inputs (INPUT_*), as flags
+    // appended after the user's own (which win).
+    let env = Env::from_process();
+    let ci_flags: Vec<String> = Cli::command()
+        .find_subcommand("ci")
+        .map(|c| {
+            c.get_arguments()
+                .filter_map(|a| a.get_long().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let known = |flag: &str| flag == "cache-dir" || ci_flags.iter().any(|f| f == flag);
+    let (argv, input_warnings) = inputs::apply(std::env::args_os().collect(), &env, &known);
+    let cli = match Cli::try_parse_from(argv) {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
     init_logging(&cli);
+    for warning in input_warnings {
+        tracing::warn!("{warning}");
+    }
     match scangate::run::run(cli.command, cli.cache_dir) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

@@ -27,6 +27,11 @@ pub fn run(command: Command, cache_dir: Option<PathBuf>) -> Result<u8> {
         }
         Command::Fs(args) => scan(&RootFs::new(&args.path)?, &args.scan, &cache()?),
         Command::Db(db) => run_db(db, &cache()?).map(|()| 0),
+        Command::Ci(args) => crate::publish::ci::run(
+            args,
+            &cache()?,
+            &crate::publish::ci_env::Env::from_process(),
+        ),
     }
 }
 
@@ -46,6 +51,13 @@ fn default_cache_dir() -> Result<PathBuf> {
 fn scan(source: &dyn Source, args: &ScanArgs, cache_dir: &Path) -> Result<u8> {
     let specs = args.reports.specs();
     check_outputs(&specs)?;
+    let result = scan_result(source, args, cache_dir)?;
+    write_reports(&result, args, &specs)?;
+    Ok(result.outcome.gate.exit_code)
+}
+
+/// Scans `source` and applies the policy: the result every report formats.
+pub fn scan_result(source: &dyn Source, args: &ScanArgs, cache_dir: &Path) -> Result<ScanResult> {
     let policy = build_policy(&args.policy)?;
     let collected = source.collect(&inventory::all_wants())?;
     let inventory = inventory::inventory(&collected.layers);
@@ -59,27 +71,31 @@ fn scan(source: &dyn Source, args: &ScanArgs, cache_dir: &Path) -> Result<u8> {
     for reason in &outcome.gate.reasons {
         tracing::warn!("gate failed: {reason}");
     }
-    let exit_code = outcome.gate.exit_code;
-    let result = ScanResult {
+    Ok(ScanResult {
         artifact: collected.artifact,
         inventory,
         config_files: Vec::new(),
         vulnerabilities_scanned,
         outcome,
-    };
+    })
+}
+
+/// Writes every report in `specs` (at most one to stdout: see
+/// [`check_outputs`]).
+pub fn write_reports(result: &ScanResult, args: &ScanArgs, specs: &[ReportSpec]) -> Result<()> {
     let options = ReportOptions {
         list_packages: args.list_packages,
     };
-    for spec in &specs {
+    for spec in specs {
         write_report(spec.path.as_deref(), |out| {
-            report::write(spec.format, &result, options, out)
+            report::write(spec.format, result, options, out)
         })?;
     }
-    Ok(exit_code)
+    Ok(())
 }
 
 /// At most one report can go to stdout.
-fn check_outputs(specs: &[ReportSpec]) -> Result<()> {
+pub fn check_outputs(specs: &[ReportSpec]) -> Result<()> {
     if specs.iter().filter(|s| s.path.is_none()).count() > 1 {
         return Err(Error::Usage(
             "only one report can go to stdout; give the others a path (--report FORMAT=PATH)"

@@ -1,0 +1,227 @@
+//! GitLab: one living merge-request note, through reqwest.
+//!
+//! The token is `SCANGATE_GITLAB_TOKEN`, sent as `PRIVATE-TOKEN`: a project
+//! (or group) access token with `api` scope, kept in a masked CI/CD
+//! variable. `CI_JOB_TOKEN` cannot be used: GitLab's job token reaches only
+//! a short list of endpoints, and merge-request notes are not among them.
+
+use super::ci_env::Secret;
+use super::retry::{self, Timing, Verdict};
+use super::PublishError;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// A client for one project's merge-request notes.
+pub struct Publisher {
+    client: reqwest::Client,
+    api_url: String,
+    project_id: String,
+    token: Secret,
+    timing: Timing,
+}
+
+/// What happened to the living note.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoteAction {
+    Created(u64),
+    Updated(u64),
+}
+
+struct Reply {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+
+    fn message(&self) -> String {
+        let v = self.json();
+        match v["message"].as_str().or(v["error"].as_str()) {
+            Some(m) => m.to_string(),
+            None if !v["message"].is_null() => v["message"].to_string(),
+            None => self.body.chars().take(200).collect(),
+        }
+    }
+}
+
+impl Publisher {
+    pub fn new(
+        api_url: &str,
+        project_id: &str,
+        token: &Secret,
+        timing: Timing,
+    ) -> Result<Publisher, PublishError> {
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("scangate/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| PublishError::Setup(format!("GitLab client: {e}")))?;
+        Ok(Publisher {
+            client,
+            api_url: api_url.trim_end_matches('/').to_string(),
+            project_id: project_id.to_string(),
+            token: token.clone(),
+            timing,
+        })
+    }
+
+    /// The project id as a path segment (a `group/project` path is
+    /// percent-encoded; a numeric id stays as it is).
+    fn project(&self) -> String {
+        self.project_id.replace('/', "%2F")
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Reply, PublishError> {
+        let url = format!("{}{path}", self.api_url);
+        let mut retry = 0;
+        loop {
+            retry += 1;
+            let mut request = self
+                .client
+                .request(method.clone(), &url)
+                .header("PRIVATE-TOKEN", self.token.expose());
+            if let Some(body) = body {
+                // (reqwest's `json` feature is not enabled in this crate.)
+                request = request
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body.to_string());
+            }
+            let reply = match request.send().await {
+                Ok(response) => Reply {
+                    status: response.status().as_u16(),
+                    headers: response.headers().clone(),
+                    body: response.text().await.unwrap_or_default(),
+                },
+                Err(e) => {
+                    if retry >= self.timing.attempts {
+                        // reqwest's message names the URL, which holds no
+                        // secret (the token is a header).
+                        return Err(PublishError::Unreachable(format!(
+                            "{method} {path}: {}",
+                            super::error_chain(&e)
+                        )));
+                    }
+                    tokio::time::sleep(self.timing.backoff(retry)).await;
+                    continue;
+                }
+            };
+            let lookup = |name: &str| {
+                reply
+                    .headers
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            };
+            let response = retry::Response {
+                status: reply.status,
+                header: &lookup,
+                body: "",
+            };
+            match retry::verdict(&response, retry, &self.timing) {
+                Verdict::Final => return Ok(reply),
+                Verdict::RetryAfter(wait) => {
+                    tracing::info!(
+                        "{method} {path}: HTTP {}, retrying in {:.1}s",
+                        reply.status,
+                        wait.as_secs_f64()
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+                Verdict::RateLimited { wait } => {
+                    return Err(PublishError::RateLimited {
+                        what: format!("{method} {path}"),
+                        wait,
+                    })
+                }
+            }
+        }
+    }
+
+    /// Updates the merge request's note holding `marker` (system notes are
+    /// skipped), or creates it when there is none.
+    pub async fn upsert_note(
+        &self,
+        iid: u64,
+        body: &str,
+        marker: &str,
+    ) -> Result<NoteAction, PublishError> {
+        let base = format!(
+            "/projects/{}/merge_requests/{iid}/notes",
+            self.project()
+        );
+        let mut page = 1u32;
+        let existing = loop {
+            let path = format!("{base}?per_page=100&page={page}&sort=asc");
+            let reply = self.call(reqwest::Method::GET, &path, None).await?;
+            if !(200..300).contains(&reply.status) {
+                return Err(PublishError::from_status(
+                    "listing MR notes",
+                    reply.status,
+                    reply.message(),
+                ));
+            }
+            let notes = reply.json().as_array().cloned().unwrap_or_default();
+            if let Some(id) = notes.iter().find_map(|n| {
+                (n["system"].as_bool() != Some(true)
+                    && n["body"].as_str().is_some_and(|b| b.contains(marker)))
+                .then(|| n["id"].as_u64())
+                .flatten()
+            }) {
+                break Some(id);
+            }
+            let next = reply
+                .headers
+                .get("x-next-page")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u32>().ok());
+            match next {
+                Some(n) if n > page && page < 100 => page = n,
+                None if notes.len() >= 100 && page < 100 && !reply.headers.contains_key("x-next-page") => {
+                    page += 1
+                }
+                _ => break None,
+            }
+        };
+        let payload = json!({ "body": body });
+        match existing {
+            Some(id) => {
+                let reply = self
+                    .call(reqwest::Method::PUT, &format!("{base}/{id}"), Some(&payload))
+                    .await?;
+                if !(200..300).contains(&reply.status) {
+                    return Err(PublishError::from_status(
+                        "updating the MR note",
+                        reply.status,
+                        reply.message(),
+                    ));
+                }
+                Ok(NoteAction::Updated(id))
+            }
+            None => {
+                let reply = self
+                    .call(reqwest::Method::POST, &base, Some(&payload))
+                    .await?;
+                if !(200..300).contains(&reply.status) {
+                    return Err(PublishError::from_status(
+                        "creating the MR note",
+                        reply.status,
+                        reply.message(),
+                    ));
+                }
+                Ok(NoteAction::Created(
+                    reply.json()["id"].as_u64().unwrap_or_default(),
+                ))
+            }
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! GitHub Action inputs (`INPUT_<NAME>`) mapped onto `scangate ci` flags.
+//!
+//! A Docker container action receives each `with:` input as an environment
+//! variable. Rather than a second settings path, each input becomes the flag
+//! it stands for, appended to the command line before it is parsed, so an
+//! input is validated exactly like the flag. Precedence: a flag on the
+//! command line wins over its input; an input wins over the flag's
+//! `SCANGATE_*` environment variable; both win over the default. An empty
+//! input (GitHub sets every declared input, empty when not given) is unset.
+
+use super::ci_env::Env;
+use std::ffi::OsString;
+
+/// How an input's value becomes arguments.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    /// `--flag=VALUE`.
+    Value,
+    /// `true` → `--flag`; `false` → nothing.
+    Switch,
+    /// `true` → `--flag`, `false` → `--no-flag`.
+    OnOff,
+}
+
+/// One input: its name in `action.yml`, the flag it sets, and every
+/// spelling of that flag on a command line (to tell whether it was given).
+struct Mapping {
+    input: &'static str,
+    flag: &'static str,
+    kind: Kind,
+    spellings: &'static [&'static str],
+}
+
+const MAPPINGS: &[Mapping] = &[
+    m("input", "input", Kind::Value, &["--input"]),
+    m("severity", "severity", Kind::Value, &["--severity"]),
+    m("ignore-unfixed", "ignore-unfixed", Kind::Switch, &["--ignore-unfixed"]),
+    m("fail-on", "fail-on", Kind::Value, &["--fail-on"]),
+    m("exit-code", "exit-code", Kind::Value, &["--exit-code"]),
+    m("format", "format", Kind::Value, &["--format", "-f"]),
+    m("output", "output", Kind::Value, &["--output", "-o"]),
+    m("cache-dir", "cache-dir", Kind::Value, &["--cache-dir"]),
+    m("ignorefile", "ignorefile", Kind::Value, &["--ignorefile"]),
+    m("skip-db-update", "offline", Kind::Switch, &["--offline", "--skip-db-update"]),
+    m("scanners", "scanners", Kind::Value, &["--scanners"]),
+    m("list-all-pkgs", "list-packages", Kind::Switch, &["--list-packages"]),
+    m("vex", "vex", Kind::Value, &["--vex"]),
+    m("baseline", "baseline", Kind::Value, &["--baseline"]),
+    m("fail-on-new", "fail-on-new", Kind::Switch, &["--fail-on-new"]),
+    m("category", "category", Kind::Value, &["--category"]),
+    m("dockerfile", "dockerfile", Kind::Value, &["--dockerfile"]),
+    m("sarif-file", "sarif-file", Kind::Value, &["--sarif-file"]),
+    m("upload-sarif", "upload-sarif", Kind::OnOff, &["--upload-sarif", "--no-upload-sarif"]),
+    m("pr-comment", "pr-comment", Kind::OnOff, &["--pr-comment", "--no-pr-comment"]),
+    m("strict-publish", "strict-publish", Kind::Switch, &["--strict-publish"]),
+];
+
+const fn m(
+    input: &'static str,
+    flag: &'static str,
+    kind: Kind,
+    spellings: &'static [&'static str],
+) -> Mapping {
+    Mapping {
+        input,
+        flag,
+        kind,
+        spellings,
+    }
+}
+
+/// The input names `scangate ci` reads (besides `github-token`, read as a
+/// secret by `ci_env`, and `image-ref`).
+pub fn names() -> impl Iterator<Item = &'static str> {
+    MAPPINGS.iter().map(|m| m.input)
+}
+
+/// Whether `args` (the command line after the program name) runs `ci`:
+/// its first argument that is not a global flag is `ci`.
+fn is_ci(args: &[OsString]) -> bool {
+    let mut i = 0;
+    while let Some(arg) = args.get(i).and_then(|a| a.to_str()) {
+        match arg {
+            "--cache-dir" => i += 2,
+            a if a.starts_with('-') => i += 1,
+            a => return a == "ci",
+        }
+    }
+    false
+}
+
+/// Whether one of `spellings` is on the command line (`--flag`,
+/// `--flag=…`, or a short flag with its value attached, `-fjson`).
+fn given(args: &[OsString], spellings: &[&str]) -> bool {
+    args.iter().filter_map(|a| a.to_str()).any(|a| {
+        spellings.iter().any(|s| {
+            a == *s
+                || (s.starts_with("--") && a.starts_with(&format!("{s}=")))
+                || (!s.starts_with("--") && a.starts_with(s))
+        })
+    })
+}
+
+fn truthy(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" | "1" => Some(true),
+        "false" | "no" | "off" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// `argv` (program name first) with the action inputs in `env` appended as
+/// flags, for `scangate ci` only; `known` says whether this build's `ci`
+/// has a flag. Returns the arguments and a warning per input not used.
+pub fn apply(
+    argv: Vec<OsString>,
+    env: &Env,
+    known: &dyn Fn(&str) -> bool,
+) -> (Vec<OsString>, Vec<String>) {
+    let mut warnings = Vec::new();
+    if argv.len() < 2 || !is_ci(&argv[1..]) {
+        return (argv, warnings);
+    }
+    let mut extra: Vec<String> = Vec::new();
+    for m in MAPPINGS {
+        let Some(value) = env.input(m.input) else {
+            continue;
+        };
+        if given(&argv[1..], m.spellings) {
+            continue;
+        }
+        if !known(m.flag) {
+            warnings.push(format!(
+                "action input `{}` is ignored: this scangate build has no --{}",
+                m.input, m.flag
+            ));
+            continue;
+        }
+        match m.kind {
+            Kind::Value => extra.push(format!("--{}={value}", m.flag)),
+            Kind::Switch | Kind::OnOff => match truthy(value) {
+                Some(true) => extra.push(format!("--{}", m.flag)),
+                Some(false) if matches!(m.kind, Kind::OnOff) => {
+                    extra.push(format!("--no-{}", m.flag))
+                }
+                Some(false) => {}
+                None => warnings.push(format!(
+                    "action input `{}` is ignored: {value:?} is not true or false",
+                    m.input
+                )),
+            },
+        }
+    }
+    if let Some(reference) = env.input("image-ref") {
+        if env.input("input").is_none() && !given(&argv[1..], &["--input"]) {
+            warnings.push(format!(
+                "action input `image-ref` ({reference}) needs a registry or daemon source, which this scangate build lacks: save the image (`docker save -o image.tar {reference}`) and pass it as `input`"
+            ));
+        }
+    }
+    let mut argv = argv;
+    argv.extend(extra.into_iter().map(OsString::from));
+    (argv, warnings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &[&str], inputs: &[(&str, &str)]) -> (Vec<String>, Vec<String>) {
+        let env = Env::from_pairs(inputs.iter().map(|(k, v)| (format!("INPUT_{k}"), *v)));
+        let argv = args.iter().map(OsString::from).collect();
+        let (out, warnings) = apply(argv, &env, &|flag| flag != "dockerfile");
+        (
+            out.into_iter()
+                .map(|a| a.into_string().unwrap())
+                .collect(),
+            warnings,
+        )
+    }
+
+    #[test]
+    fn inputs_become_flags_and_flags_win() {
+        let (args, warnings) = run(
+            &["scangate", "-v", "ci", "--fail-on", "CRITICAL", "-fjson"],
+            &[
+                ("INPUT", "image.tar"),
+                ("FAIL-ON", "HIGH"),
+                ("FORMAT", "table"),
+                ("IGNORE-UNFIXED", "true"),
+                ("SKIP-DB-UPDATE", "false"),
+                ("UPLOAD-SARIF", "false"),
+                ("SEVERITY", ""),
+            ],
+        );
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(
+            args,
+            [
+                "scangate",
+                "-v",
+                "ci",
+                "--fail-on",
+                "CRITICAL",
+                "-fjson",
+                "--input=image.tar",
+                "--ignore-unfixed",
+                "--no-upload-sarif"
+            ]
+        );
+    }
+
+    #[test]
+    fn other_commands_ignore_inputs() {
+        let (args, _) = run(&["scangate", "image", "--input", "x"], &[("FAIL-ON", "HIGH")]);
+        assert_eq!(args, ["scangate", "image", "--input", "x"]);
+    }
+
+    #[test]
+    fn unknown_flags_and_bad_switches_are_warnings() {
+        let (args, warnings) = run(
+            &["scangate", "ci"],
+            &[("DOCKERFILE", "Dockerfile"), ("PR-COMMENT", "maybe")],
+        );
+        assert_eq!(args, ["scangate", "ci"]);
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].contains("no --dockerfile"));
+        assert!(warnings[1].contains("\"maybe\" is not true or false"));
+    }
+}

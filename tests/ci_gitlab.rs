@@ -1,0 +1,173 @@
+//! `scangate ci` in a GitLab pipeline, against a stub of GitLab's REST API
+//! on 127.0.0.1: one living merge-request note (found across pages, system
+//! notes skipped, updated in place, created once), the token header, and
+//! the exit code.
+
+mod cisupport;
+
+use cisupport::*;
+use serde_json::{json, Value};
+use wiremock::matchers::{header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const NOTES: &str = "/api/v4/projects/42/merge_requests/5/notes";
+const MARKER: &str = "<!-- scangate:comment category=scangate/image -->";
+
+fn gitlab(sb: &Sandbox, api: &str, mr: bool) -> assert_cmd::Command {
+    let mut c = ci(sb);
+    c.env("GITLAB_CI", "true")
+        .env("CI_API_V4_URL", format!("{api}/api/v4"))
+        .env("CI_PROJECT_ID", "42")
+        .env("CI_COMMIT_SHA", "abc123")
+        .env("CI_PROJECT_DIR", sb.path("ws"))
+        .env("CI_JOB_TOKEN", "job-token-not-used")
+        .env("SCANGATE_GITLAB_TOKEN", TOKEN)
+        .env(
+            "CI_PIPELINE_SOURCE",
+            if mr { "merge_request_event" } else { "push" },
+        );
+    if mr {
+        c.env("CI_MERGE_REQUEST_IID", "5");
+    }
+    c
+}
+
+async fn sent(server: &MockServer, verb: &str) -> Vec<Value> {
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.method.as_str() == verb)
+        .map(|r| body(&r))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn merge_request_note_is_created_once_then_updated_in_place() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(NOTES))
+        .and(header("private-token", TOKEN))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            { "id": 1, "body": "nice", "system": false },
+            { "id": 2, "body": format!("{MARKER} mentioned in commit"), "system": true }
+        ])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(NOTES))
+        .and(header("private-token", TOKEN))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({ "id": 77 })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let sb = sandbox();
+    let mut c = gitlab(&sb, &server.uri(), true);
+    c.arg("--input")
+        .arg(sb.path("vulnerable.tar"))
+        .args(["--fail-on", "CRITICAL"]);
+    let ran = run(c);
+    assert_eq!(ran.code, Some(1), "{ran:?}");
+    let posts = sent(&server, "POST").await;
+    let created = posts[0]["body"].as_str().unwrap().to_string();
+    assert!(created.starts_with(MARKER), "{created}");
+    assert!(created.contains("CVE-2024-0002"));
+    assert!(ran.stderr.contains("MR !5 note created (id 77)"), "{}", ran.stderr);
+    assert_no_token(&sb, &ran);
+
+    // Second run, clean: our note is on page 2 → PUT, no POST.
+    server.reset().await;
+    let others: Vec<Value> = (1..=100)
+        .map(|i| json!({ "id": i, "body": format!("note {i}"), "system": false }))
+        .collect();
+    Mock::given(method("GET"))
+        .and(path(NOTES))
+        .and(query_param("page", "1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(others)
+                .insert_header("x-next-page", "2"),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(NOTES))
+        .and(query_param("page", "2"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([{ "id": 77, "body": created, "system": false }]))
+                .insert_header("x-next-page", ""),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path(format!("{NOTES}/77")))
+        .and(header("private-token", TOKEN))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "id": 77 })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut c = gitlab(&sb, &server.uri(), true);
+    c.arg("--input")
+        .arg(sb.path("clean.tar"))
+        .args(["--fail-on", "CRITICAL"]);
+    let ran = run(c);
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    assert!(sent(&server, "POST").await.is_empty());
+    let put = sent(&server, "PUT").await;
+    assert!(put[0]["body"].as_str().unwrap().contains("No findings"));
+    assert_no_token(&sb, &ran);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_note_outside_merge_requests_and_problems_are_warnings() {
+    let server = MockServer::start().await;
+    let sb = sandbox();
+    // A branch pipeline: no MR, no API call.
+    let mut c = gitlab(&sb, &server.uri(), false);
+    c.arg("--input").arg(sb.path("vulnerable.tar"));
+    let ran = run(c);
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    assert!(server.received_requests().await.unwrap().is_empty());
+
+    // No token: a warning naming why CI_JOB_TOKEN is not enough.
+    let mut c = gitlab(&sb, &server.uri(), true);
+    c.env_remove("SCANGATE_GITLAB_TOKEN")
+        .arg("--input")
+        .arg(sb.path("vulnerable.tar"))
+        .args(["--fail-on", "HIGH"]);
+    let ran = run(c);
+    assert_eq!(ran.code, Some(1), "{ran:?}");
+    assert!(
+        ran.stderr.contains("no SCANGATE_GITLAB_TOKEN")
+            && ran.stderr.contains("CI_JOB_TOKEN cannot write"),
+        "{}",
+        ran.stderr
+    );
+    assert!(server.received_requests().await.unwrap().is_empty());
+
+    // 401 from GitLab: a warning; --strict-publish makes it exit 3.
+    Mock::given(method("GET"))
+        .and(path(NOTES))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(json!({ "message": "401 Unauthorized" })),
+        )
+        .mount(&server)
+        .await;
+    for (strict, expected) in [(false, 0), (true, 3)] {
+        let mut c = gitlab(&sb, &server.uri(), true);
+        c.arg("--input").arg(sb.path("vulnerable.tar"));
+        if strict {
+            c.arg("--strict-publish");
+        }
+        let ran = run(c);
+        assert_eq!(ran.code, Some(expected), "{ran:?}");
+        assert!(
+            ran.stderr.contains("MR note skipped") && ran.stderr.contains("401"),
+            "{}",
+            ran.stderr
+        );
+        assert_no_token(&sb, &ran);
+    }
+}
