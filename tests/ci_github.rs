@@ -18,9 +18,7 @@ const MARKER: &str = "<!-- scangate:comment category=scangate/image -->";
 async fn mount_upload_ok(server: &MockServer) {
     Mock::given(method("POST"))
         .and(path(UPLOAD))
-        .respond_with(
-            ResponseTemplate::new(202).set_body_json(json!({ "id": "up-1", "url": "x" })),
-        )
+        .respond_with(ResponseTemplate::new(202).set_body_json(json!({ "id": "up-1", "url": "x" })))
         .mount(server)
         .await;
     Mock::given(method("GET"))
@@ -53,9 +51,7 @@ async fn push_uploads_the_sarif_gzipped_for_the_pushed_ref_and_polls_its_status(
     Mock::given(method("POST"))
         .and(path(UPLOAD))
         .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
-        .respond_with(
-            ResponseTemplate::new(202).set_body_json(json!({ "id": "up-1", "url": "x" })),
-        )
+        .respond_with(ResponseTemplate::new(202).set_body_json(json!({ "id": "up-1", "url": "x" })))
         .expect(1)
         .mount(&server)
         .await;
@@ -98,7 +94,12 @@ async fn push_uploads_the_sarif_gzipped_for_the_pushed_ref_and_polls_its_status(
         format!("file://{}", sb.path("ws").display())
     );
     assert_eq!(decode_sarif(b["sarif"].as_str().unwrap()), sarif);
-    assert_eq!(requests(&server, "GET", &format!("{UPLOAD}/up-1")).await.len(), 2);
+    assert_eq!(
+        requests(&server, "GET", &format!("{UPLOAD}/up-1"))
+            .await
+            .len(),
+        2
+    );
     // No comment outside a pull request.
     assert!(requests(&server, "GET", COMMENTS).await.is_empty());
     assert!(ran.stderr.contains("processing complete"), "{}", ran.stderr);
@@ -241,7 +242,11 @@ async fn pull_request_uploads_to_the_merge_ref_and_keeps_one_living_comment() {
     let updated = body(patch)["body"].as_str().unwrap().to_string();
     assert!(updated.starts_with(MARKER));
     assert!(updated.contains("No findings"), "{updated}");
-    assert!(ran.stderr.contains("comment updated (id 555)"), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("comment updated (id 555)"),
+        "{}",
+        ran.stderr
+    );
     assert_no_token(&sb, &ran);
 }
 
@@ -264,9 +269,11 @@ async fn comments_of_another_category_are_left_alone() {
     let sb = sandbox();
     let mut c = ci(&sb);
     github_env(&mut c, &sb, &server.uri(), "pull_request");
-    c.arg("--input")
-        .arg(sb.path("vulnerable.tar"))
-        .args(["--no-upload-sarif", "--category", "base-image"]);
+    c.arg("--input").arg(sb.path("vulnerable.tar")).args([
+        "--no-upload-sarif",
+        "--category",
+        "base-image",
+    ]);
     let ran = run(c);
     assert_eq!(ran.code, Some(0), "{ran:?}");
     let posts = requests(&server, "POST", COMMENTS).await;
@@ -322,7 +329,9 @@ async fn a_fork_read_only_token_is_a_warning_and_the_exit_code_stays_the_gate() 
         assert_eq!(ran.code, Some(expected), "{ran:?}");
         assert!(
             ran.stderr.contains("SARIF upload skipped")
-                && ran.stderr.contains("Resource not accessible by integration")
+                && ran
+                    .stderr
+                    .contains("Resource not accessible by integration")
                 && ran.stderr.contains("fork"),
             "{}",
             ran.stderr
@@ -356,7 +365,10 @@ async fn a_502_is_retried_until_the_upload_is_accepted() {
     let uploads = requests(&server, "POST", UPLOAD).await;
     assert_eq!(uploads.len(), 2, "one 502, one accepted");
     assert_eq!(body(&uploads[0]), body(&uploads[1]));
-    assert_eq!(decode_sarif(body(&uploads[1])["sarif"].as_str().unwrap()), sarif);
+    assert_eq!(
+        decode_sarif(body(&uploads[1])["sarif"].as_str().unwrap()),
+        sarif
+    );
     assert!(ran.stderr.contains("processing complete"), "{}", ran.stderr);
 }
 
@@ -419,7 +431,11 @@ async fn rate_limits_wait_for_the_reset_within_the_cap_and_give_up_beyond_it() {
     assert_eq!(ran.code, Some(1), "{ran:?}");
     assert!(started.elapsed() < Duration::from_secs(30));
     assert_eq!(requests(&server, "POST", UPLOAD).await.len(), 1);
-    assert!(ran.stderr.contains("rate limited for 3600s"), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("rate limited for 3600s"),
+        "{}",
+        ran.stderr
+    );
     assert_no_token(&sb, &ran);
 }
 

@@ -73,7 +73,11 @@ async fn merge_request_note_is_created_once_then_updated_in_place() {
     let created = posts[0]["body"].as_str().unwrap().to_string();
     assert!(created.starts_with(MARKER), "{created}");
     assert!(created.contains("CVE-2024-0002"));
-    assert!(ran.stderr.contains("MR !5 note created (id 77)"), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("MR !5 note created (id 77)"),
+        "{}",
+        ran.stderr
+    );
     assert_no_token(&sb, &ran);
 
     // Second run, clean: our note is on page 2 → PUT, no POST.

@@ -195,10 +195,7 @@ fn publish_github(
     let markdown = summary_markdown(result, category);
     if let Some(path) = &gh.step_summary {
         if let Err(e) = github::append_step_summary(path, &markdown) {
-            log.problem(format!(
-                "job summary not written: {}: {e}",
-                path.display()
-            ));
+            log.problem(format!("job summary not written: {}: {e}", path.display()));
         }
     }
     if let Some(path) = &gh.output {
@@ -247,12 +244,14 @@ fn publish_github(
         ));
         return;
     };
-    let publisher = match github::Publisher::new(&gh.api_url, &token, owner, repo, timing) {
-        Ok(p) => p,
-        Err(e) => return log.problem(format!("{wanted} skipped: {e}")),
-    };
     let rt = match runtime() {
         Ok(rt) => rt,
+        Err(e) => return log.problem(format!("{wanted} skipped: {e}")),
+    };
+    // octocrab's client spawns its buffer task on the current runtime.
+    let _entered = rt.enter();
+    let publisher = match github::Publisher::new(&gh.api_url, &token, owner, repo, timing) {
+        Ok(p) => p,
         Err(e) => return log.problem(format!("{wanted} skipped: {e}")),
     };
     if upload {
@@ -286,12 +285,7 @@ async fn upload_sarif(
     };
     let sarif = match std::fs::read(path) {
         Ok(s) => s,
-        Err(e) => {
-            return log.problem(format!(
-                "SARIF upload skipped: {}: {e}",
-                path.display()
-            ))
-        }
+        Err(e) => return log.problem(format!("SARIF upload skipped: {}: {e}", path.display())),
     };
     let Some((sha, git_ref)) = gh.upload_target() else {
         return log.problem(
@@ -355,9 +349,8 @@ fn publish_gitlab(
     };
     let marker = comment_marker(category);
     let body = comment_body(&marker, &summary_markdown(result, category));
-    let outcome = gitlab::Publisher::new(api, project, token, timing).and_then(|p| {
-        runtime()?.block_on(p.upsert_note(iid, &body, &marker))
-    });
+    let outcome = gitlab::Publisher::new(api, project, token, timing)
+        .and_then(|p| runtime()?.block_on(p.upsert_note(iid, &body, &marker)));
     match outcome {
         Ok(NoteAction::Created(id)) => log.done(format!("MR !{iid} note created (id {id})")),
         Ok(NoteAction::Updated(id)) => log.done(format!("MR !{iid} note updated (id {id})")),
@@ -450,7 +443,9 @@ fn summary_markdown(result: &ScanResult, category: &str) -> String {
             outcome.gate.reasons.join("; ")
         ));
     } else if let Some(threshold) = outcome.gate.fail_on {
-        md.push_str(&format!("**Gate passed** (fails at {threshold} or above)\n\n"));
+        md.push_str(&format!(
+            "**Gate passed** (fails at {threshold} or above)\n\n"
+        ));
     }
     if !result.vulnerabilities_scanned {
         md.push_str("Vulnerabilities were not scanned (`--scanners none`).\n");

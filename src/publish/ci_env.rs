@@ -38,7 +38,8 @@ impl Env {
     }
 
     fn is_true(&self, name: &str) -> bool {
-        self.get(name).is_some_and(|v| v.eq_ignore_ascii_case("true"))
+        self.get(name)
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
     }
 
     /// A GitHub Action input (`with: name: value`): `INPUT_<NAME>`, the

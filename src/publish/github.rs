@@ -192,9 +192,7 @@ impl Publisher {
             body["checkout_uri"] = json!(uri);
         }
         let path = format!("/repos/{}/{}/code-scanning/sarifs", self.owner, self.repo);
-        let reply = self
-            .call(http::Method::POST, &path, Some(&body))
-            .await?;
+        let reply = self.call(http::Method::POST, &path, Some(&body)).await?;
         if !(200..300).contains(&reply.status) {
             return Err(self.fail("SARIF upload", &reply));
         }
@@ -298,9 +296,7 @@ impl Publisher {
             }
             None => {
                 let path = format!("/repos/{}/{}/issues/{pr}/comments", self.owner, self.repo);
-                let reply = self
-                    .call(http::Method::POST, &path, Some(&payload))
-                    .await?;
+                let reply = self.call(http::Method::POST, &path, Some(&payload)).await?;
                 if !(200..300).contains(&reply.status) {
                     return Err(self.fail("creating the PR comment", &reply));
                 }
@@ -414,9 +410,15 @@ pub const STEP_SUMMARY_LIMIT: usize = 1024 * 1024;
 /// Appends `markdown` to the step summary file, cut to what the 1 MiB limit
 /// leaves (the file may already hold other steps' text of this step).
 pub fn append_step_summary(path: &std::path::Path, markdown: &str) -> std::io::Result<()> {
-    let used = std::fs::metadata(path).map(|m| m.len() as usize).unwrap_or(0);
+    let used = std::fs::metadata(path)
+        .map(|m| m.len() as usize)
+        .unwrap_or(0);
     let room = STEP_SUMMARY_LIMIT.saturating_sub(used);
-    let text = super::truncate(markdown, room, "\n\n_(summary cut at GitHub's 1 MiB limit)_\n");
+    let text = super::truncate(
+        markdown,
+        room,
+        "\n\n_(summary cut at GitHub's 1 MiB limit)_\n",
+    );
     let mut f = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -473,8 +475,14 @@ mod tests {
         let mut all: Vec<Annotation> = (1..=12).map(|i| a(Level::Error, i)).collect();
         all.push(a(Level::Warning, 1));
         let out = annotation_commands(&all);
-        assert_eq!(out.lines().filter(|l| l.starts_with("::error ")).count(), 10);
-        assert_eq!(out.lines().filter(|l| l.starts_with("::warning ")).count(), 1);
+        assert_eq!(
+            out.lines().filter(|l| l.starts_with("::error ")).count(),
+            10
+        );
+        assert_eq!(
+            out.lines().filter(|l| l.starts_with("::warning ")).count(),
+            1
+        );
         assert!(out.contains(
             "::error file=deploy/app%2C1.yaml,line=1,endLine=1,title=KSV001%3A no root::runs as root%0Afix it\n"
         ));

@@ -155,10 +155,7 @@ impl Publisher {
         body: &str,
         marker: &str,
     ) -> Result<NoteAction, PublishError> {
-        let base = format!(
-            "/projects/{}/merge_requests/{iid}/notes",
-            self.project()
-        );
+        let base = format!("/projects/{}/merge_requests/{iid}/notes", self.project());
         let mut page = 1u32;
         let existing = loop {
             let path = format!("{base}?per_page=100&page={page}&sort=asc");
@@ -186,7 +183,10 @@ impl Publisher {
                 .and_then(|v| v.trim().parse::<u32>().ok());
             match next {
                 Some(n) if n > page && page < 100 => page = n,
-                None if notes.len() >= 100 && page < 100 && !reply.headers.contains_key("x-next-page") => {
+                None if notes.len() >= 100
+                    && page < 100
+                    && !reply.headers.contains_key("x-next-page") =>
+                {
                     page += 1
                 }
                 _ => break None,
@@ -196,7 +196,11 @@ impl Publisher {
         match existing {
             Some(id) => {
                 let reply = self
-                    .call(reqwest::Method::PUT, &format!("{base}/{id}"), Some(&payload))
+                    .call(
+                        reqwest::Method::PUT,
+                        &format!("{base}/{id}"),
+                        Some(&payload),
+                    )
                     .await?;
                 if !(200..300).contains(&reply.status) {
                     return Err(PublishError::from_status(

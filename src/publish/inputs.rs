@@ -34,25 +34,60 @@ struct Mapping {
 const MAPPINGS: &[Mapping] = &[
     m("input", "input", Kind::Value, &["--input"]),
     m("severity", "severity", Kind::Value, &["--severity"]),
-    m("ignore-unfixed", "ignore-unfixed", Kind::Switch, &["--ignore-unfixed"]),
+    m(
+        "ignore-unfixed",
+        "ignore-unfixed",
+        Kind::Switch,
+        &["--ignore-unfixed"],
+    ),
     m("fail-on", "fail-on", Kind::Value, &["--fail-on"]),
     m("exit-code", "exit-code", Kind::Value, &["--exit-code"]),
     m("format", "format", Kind::Value, &["--format", "-f"]),
     m("output", "output", Kind::Value, &["--output", "-o"]),
     m("cache-dir", "cache-dir", Kind::Value, &["--cache-dir"]),
     m("ignorefile", "ignorefile", Kind::Value, &["--ignorefile"]),
-    m("skip-db-update", "offline", Kind::Switch, &["--offline", "--skip-db-update"]),
+    m(
+        "skip-db-update",
+        "offline",
+        Kind::Switch,
+        &["--offline", "--skip-db-update"],
+    ),
     m("scanners", "scanners", Kind::Value, &["--scanners"]),
-    m("list-all-pkgs", "list-packages", Kind::Switch, &["--list-packages"]),
+    m(
+        "list-all-pkgs",
+        "list-packages",
+        Kind::Switch,
+        &["--list-packages"],
+    ),
     m("vex", "vex", Kind::Value, &["--vex"]),
     m("baseline", "baseline", Kind::Value, &["--baseline"]),
-    m("fail-on-new", "fail-on-new", Kind::Switch, &["--fail-on-new"]),
+    m(
+        "fail-on-new",
+        "fail-on-new",
+        Kind::Switch,
+        &["--fail-on-new"],
+    ),
     m("category", "category", Kind::Value, &["--category"]),
     m("dockerfile", "dockerfile", Kind::Value, &["--dockerfile"]),
     m("sarif-file", "sarif-file", Kind::Value, &["--sarif-file"]),
-    m("upload-sarif", "upload-sarif", Kind::OnOff, &["--upload-sarif", "--no-upload-sarif"]),
-    m("pr-comment", "pr-comment", Kind::OnOff, &["--pr-comment", "--no-pr-comment"]),
-    m("strict-publish", "strict-publish", Kind::Switch, &["--strict-publish"]),
+    m(
+        "upload-sarif",
+        "upload-sarif",
+        Kind::OnOff,
+        &["--upload-sarif", "--no-upload-sarif"],
+    ),
+    m(
+        "pr-comment",
+        "pr-comment",
+        Kind::OnOff,
+        &["--pr-comment", "--no-pr-comment"],
+    ),
+    m(
+        "strict-publish",
+        "strict-publish",
+        Kind::Switch,
+        &["--strict-publish"],
+    ),
 ];
 
 const fn m(
@@ -172,9 +207,7 @@ mod tests {
         let argv = args.iter().map(OsString::from).collect();
         let (out, warnings) = apply(argv, &env, &|flag| flag != "dockerfile");
         (
-            out.into_iter()
-                .map(|a| a.into_string().unwrap())
-                .collect(),
+            out.into_iter().map(|a| a.into_string().unwrap()).collect(),
             warnings,
         )
     }
@@ -212,7 +245,10 @@ mod tests {
 
     #[test]
     fn other_commands_ignore_inputs() {
-        let (args, _) = run(&["scangate", "image", "--input", "x"], &[("FAIL-ON", "HIGH")]);
+        let (args, _) = run(
+            &["scangate", "image", "--input", "x"],
+            &[("FAIL-ON", "HIGH")],
+        );
         assert_eq!(args, ["scangate", "image", "--input", "x"]);
     }
 

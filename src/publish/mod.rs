@@ -105,7 +105,10 @@ pub fn truncate(text: &str, limit: usize, note: &str) -> String {
 /// The hidden marker that identifies scangate's comment for `category`, so
 /// several scangate steps in one workflow keep separate comments.
 pub fn comment_marker(category: &str) -> String {
-    format!("<!-- scangate:comment category={} -->", category.replace("--", "-"))
+    format!(
+        "<!-- scangate:comment category={} -->",
+        category.replace("--", "-")
+    )
 }
 
 /// GitHub rejects comment bodies over 65,536 characters.

@@ -35,13 +35,19 @@ impl Default for Timing {
 impl Timing {
     pub fn from_env(env: &super::ci_env::Env) -> Timing {
         let mut t = Timing::default();
-        if let Some(d) = env.get("SCANGATE_PUBLISH_MAX_WAIT").and_then(parse_duration) {
+        if let Some(d) = env
+            .get("SCANGATE_PUBLISH_MAX_WAIT")
+            .and_then(parse_duration)
+        {
             t.max_wait = d;
         }
         if let Some(d) = env.get("SCANGATE_PUBLISH_BACKOFF").and_then(parse_duration) {
             t.backoff = d;
         }
-        if let Some(d) = env.get("SCANGATE_SARIF_POLL_TIMEOUT").and_then(parse_duration) {
+        if let Some(d) = env
+            .get("SCANGATE_SARIF_POLL_TIMEOUT")
+            .and_then(parse_duration)
+        {
             t.poll_timeout = d;
         }
         t

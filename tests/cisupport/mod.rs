@@ -11,8 +11,8 @@ use assert_cmd::Command;
 use serde_json::{json, Value};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-pub use vulnsupport::Sandbox;
 use vulnsupport::image::{ImageBuilder, Layer};
+pub use vulnsupport::Sandbox;
 use vulnsupport::*;
 
 /// The token every test hands scangate; it must never show up in output.
@@ -128,7 +128,14 @@ pub fn github_env(c: &mut Command, sb: &Sandbox, api: &str, event: &str) {
     std::fs::write(&event_path, payload.to_string()).unwrap();
     c.env("GITHUB_ACTIONS", "true")
         .env("GITHUB_REPOSITORY", "o/r")
-        .env("GITHUB_SHA", if event == "push" { "pushsha" } else { "mergesha" })
+        .env(
+            "GITHUB_SHA",
+            if event == "push" {
+                "pushsha"
+            } else {
+                "mergesha"
+            },
+        )
         .env("GITHUB_REF", git_ref)
         .env("GITHUB_EVENT_NAME", name)
         .env("GITHUB_EVENT_PATH", event_path)
@@ -160,7 +167,11 @@ pub fn run(mut c: Command) -> Ran {
 /// Asserts the token is nowhere: not on stderr, not on stdout except in
 /// `::add-mask::` commands, not in any file the run left in the sandbox.
 pub fn assert_no_token(sb: &Sandbox, ran: &Ran) {
-    assert!(!ran.stderr.contains(TOKEN), "token on stderr:\n{}", ran.stderr);
+    assert!(
+        !ran.stderr.contains(TOKEN),
+        "token on stderr:\n{}",
+        ran.stderr
+    );
     for line in ran.stdout.lines() {
         assert!(
             !line.contains(TOKEN) || line == format!("::add-mask::{TOKEN}"),
