@@ -196,10 +196,13 @@ struct YamlEntry {
 
 fn parse_yaml(file: &str, text: &str, now: i64) -> Result<IgnoreFile> {
     let parsed: Option<YamlFile> = serde_saphyr::from_str(text).map_err(|e| {
-        let line = e.location().map_or(0, |l| l.line());
-        let message = e.to_string();
-        let first = message.lines().next().unwrap_or("invalid YAML");
-        Error::Usage(format!("{file}:{line}: not a valid ignore file: {first}"))
+        let at = e
+            .location()
+            .map_or(String::new(), |l| format!("{}:{}:", l.line(), l.column()));
+        Error::Usage(format!(
+            "{file}:{at} not a valid ignore file: {}",
+            yaml_message(&e.to_string())
+        ))
     })?;
     let mut entries = Vec::new();
     if let Some(parsed) = parsed {
@@ -221,6 +224,17 @@ fn parse_yaml(file: &str, text: &str, now: i64) -> Result<IgnoreFile> {
         path: file.to_string(),
         entries,
     })
+}
+
+/// The YAML parser's message without its `error: line L column C:` prefix
+/// (the location is reported separately) or its source snippet.
+fn yaml_message(rendered: &str) -> &str {
+    let first = rendered.lines().next().unwrap_or("").trim();
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    match first.split_once(": ") {
+        Some((at, rest)) if at.starts_with("line ") => rest,
+        _ => first,
+    }
 }
 
 /// One YAML entry in force, or `None` when it has expired or a value in it
@@ -416,6 +430,11 @@ licenses:
             assert!(msg.contains(line), "{text:?}: {msg}");
             assert_eq!(msg.lines().count(), 1, "{msg}");
         }
+        let err = parse_yaml("i.yaml", "secrets:\n  - statement: no id\n", NOW).expect_err("no id");
+        assert_eq!(
+            err.to_string(),
+            "i.yaml:2:5: not a valid ignore file: missing field `id`"
+        );
     }
 
     #[test]
