@@ -90,6 +90,7 @@ fn scan(
     let result = ScanResult {
         artifact: collected.artifact,
         inventory,
+        config_files: Vec::new(),
         vulnerabilities_scanned,
         outcome,
     };

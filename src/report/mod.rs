@@ -6,6 +6,7 @@ pub mod db_info;
 pub mod json;
 pub mod table;
 
+use crate::config::ConfigFile;
 use crate::finding::{Finding, TargetRef};
 use crate::inventory::{FoundPackage, Inventory, PackageDbReport};
 use crate::policy::Outcome;
@@ -17,6 +18,9 @@ use std::path::PathBuf;
 pub struct ScanResult {
     pub artifact: Artifact,
     pub inventory: Inventory,
+    /// Config files checked for misconfigurations (targets of
+    /// `TargetRef::ConfigFile`).
+    pub config_files: Vec<ConfigFile>,
     /// Whether vulnerabilities were looked for (`--scanners vuln`): a report
     /// must not say "no vulnerabilities" when none were searched.
     pub vulnerabilities_scanned: bool,
