@@ -53,12 +53,7 @@ fn default_cache_dir() -> Result<PathBuf> {
 
 /// Scans `source`; `tree` is the scanned directory of `scangate fs`, where
 /// a default ignore file is looked for first.
-fn scan(
-    source: &dyn Source,
-    args: &ScanArgs,
-    cache_dir: &Path,
-    tree: Option<&Path>,
-) -> Result<u8> {
+fn scan(source: &dyn Source, args: &ScanArgs, cache_dir: &Path, tree: Option<&Path>) -> Result<u8> {
     let specs = args.reports.specs();
     check_outputs(&specs)?;
     let policy = build_policy(&args.policy, tree)?;

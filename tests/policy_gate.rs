@@ -177,7 +177,11 @@ fn ignore_unfixed_drops_the_unfixed_critical_before_the_gate() {
 #[test]
 fn severity_filters_every_report_and_the_gate() {
     let (sb, root) = setup();
-    let r = scan(&sb, &root, &["--severity", "LOW,MEDIUM", "--fail-on", "HIGH"]);
+    let r = scan(
+        &sb,
+        &root,
+        &["--severity", "LOW,MEDIUM", "--fail-on", "HIGH"],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let report = r.json();
     assert_eq!(ids(&report), ["CVE-2024-0003"]);
@@ -355,15 +359,17 @@ fn old_image() -> ImageBuilder {
 
 /// This change's image: openssl upgraded (fixes CVE-2), curl added.
 fn new_image() -> ImageBuilder {
-    old_image().layer(Layer::new().file(
-        "var/lib/dpkg/status",
-        [
-            dpkg("curl", "7.88.1-10", None),
-            dpkg("libssl3", SSL_NEW, Some("openssl")),
-            dpkg("zlib1g", ZLIB, Some("zlib")),
-        ]
-        .concat(),
-    ))
+    old_image().layer(
+        Layer::new().file(
+            "var/lib/dpkg/status",
+            [
+                dpkg("curl", "7.88.1-10", None),
+                dpkg("libssl3", SSL_NEW, Some("openssl")),
+                dpkg("zlib1g", ZLIB, Some("zlib")),
+            ]
+            .concat(),
+        ),
+    )
 }
 
 fn states(report: &Value) -> Vec<(String, String, String)> {
@@ -412,11 +418,23 @@ fn baseline_report_marks_new_existing_and_fixed_against_todays_database() {
     let r = run(
         &sb,
         &[
-            "image", "--input", new_arg, "-f", "json", "--baseline", base_arg, "--fail-on",
-            "CRITICAL", "--fail-on-new",
+            "image",
+            "--input",
+            new_arg,
+            "-f",
+            "json",
+            "--baseline",
+            base_arg,
+            "--fail-on",
+            "CRITICAL",
+            "--fail-on-new",
         ],
     );
-    assert_eq!(r.code, 0, "only existing findings are critical: {}", r.stderr);
+    assert_eq!(
+        r.code, 0,
+        "only existing findings are critical: {}",
+        r.stderr
+    );
     let report = r.json();
     assert_eq!(
         states(&report),
@@ -443,7 +461,15 @@ fn baseline_report_marks_new_existing_and_fixed_against_todays_database() {
     let r = run(
         &sb,
         &[
-            "image", "--input", new_arg, "-f", "json", "--baseline", base_arg, "--fail-on", "HIGH",
+            "image",
+            "--input",
+            new_arg,
+            "-f",
+            "json",
+            "--baseline",
+            base_arg,
+            "--fail-on",
+            "HIGH",
             "--fail-on-new",
         ],
     );
@@ -456,7 +482,14 @@ fn baseline_report_marks_new_existing_and_fixed_against_todays_database() {
     let r = run(
         &sb,
         &[
-            "image", "--input", new_arg, "-f", "json", "--baseline", base_arg, "--fail-on",
+            "image",
+            "--input",
+            new_arg,
+            "-f",
+            "json",
+            "--baseline",
+            base_arg,
+            "--fail-on",
             "CRITICAL",
         ],
     );
@@ -498,7 +531,11 @@ fn baseline_input_scans_the_old_image_in_the_same_run() {
 #[test]
 fn a_baseline_of_another_distribution_makes_everything_new() {
     let (sb, root) = setup();
-    let alpine = alpine_root(&sb.path("alpine"), "3.19.1", &[apk("zlib", "1.3.1-r0", "zlib")]);
+    let alpine = alpine_root(
+        &sb.path("alpine"),
+        "3.19.1",
+        &[apk("zlib", "1.3.1-r0", "zlib")],
+    );
     let baseline = sb.path("alpine.json");
     let r = run(
         &sb,
@@ -534,7 +571,11 @@ fn policy_usage_errors_exit_2_with_one_line() {
     assert!(err.contains("\"urgent\" is not a severity"), "{err}");
 
     let bad = sb.path("cwd/.trivyignore.yaml");
-    std::fs::write(&bad, "vulnerabilities:\n  - id: CVE-1\n  - statement: no id\n").unwrap();
+    std::fs::write(
+        &bad,
+        "vulnerabilities:\n  - id: CVE-1\n  - statement: no id\n",
+    )
+    .unwrap();
     let err = scan(&sb, &root, &[]).usage_error();
     assert!(
         err.starts_with(&format!("error: {}:3:", bad.display())),
@@ -548,7 +589,10 @@ fn policy_usage_errors_exit_2_with_one_line() {
     let not_report = sb.path("trivy.json");
     std::fs::write(&not_report, r#"{"SchemaVersion": 2, "Results": []}"#).unwrap();
     let err = scan(&sb, &root, &["--baseline", not_report.to_str().unwrap()]).usage_error();
-    assert!(err.contains("trivy.json: not a scangate JSON report"), "{err}");
+    assert!(
+        err.contains("trivy.json: not a scangate JSON report"),
+        "{err}"
+    );
 
     let not_vex = sb.path("bom.json");
     std::fs::write(&not_vex, r#"{"bomFormat": "CycloneDX"}"#).unwrap();

@@ -264,7 +264,10 @@ fn yaml_entry(file: &str, line: u64, kind: Kind, raw: YamlEntry, now: i64) -> Op
                     set.add(glob);
                 }
                 Err(e) => {
-                    skip(format!("path {pattern:?} is not a valid glob ({})", e.kind()));
+                    skip(format!(
+                        "path {pattern:?} is not a valid glob ({})",
+                        e.kind()
+                    ));
                     return None;
                 }
             }
@@ -405,7 +408,10 @@ licenses:
         // A misconfiguration section does not ignore a vulnerability.
         assert_eq!(rule(&file, &ssl("DS002")), None);
         // `*` stays inside one directory.
-        assert_eq!(rule(&file, &misconfig("DS002", "docker/a/Dockerfile")), None);
+        assert_eq!(
+            rule(&file, &misconfig("DS002", "docker/a/Dockerfile")),
+            None
+        );
     }
 
     #[test]
@@ -419,7 +425,10 @@ licenses:
     #[test]
     fn malformed_yaml_is_a_usage_error_naming_file_and_line() {
         for (text, line) in [
-            ("vulnerabilities:\n  - id: CVE-1\n  - statement: no id\n", ":3:"),
+            (
+                "vulnerabilities:\n  - id: CVE-1\n  - statement: no id\n",
+                ":3:",
+            ),
             ("vulnerabilities:\n  - id: [unclosed\n", ":"),
             ("vulnerabilities: CVE-1\n", ":1:"),
         ] {

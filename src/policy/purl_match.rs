@@ -138,7 +138,14 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_purl() {
-        for bad in ["", "deb/debian/x", "pkg:", "pkg:deb", "pkg:deb/", "pkg:deb/x%zz"] {
+        for bad in [
+            "",
+            "deb/debian/x",
+            "pkg:",
+            "pkg:deb",
+            "pkg:deb/",
+            "pkg:deb/x%zz",
+        ] {
             assert_eq!(Purl::parse(bad), None, "{bad}");
         }
     }

@@ -20,7 +20,13 @@ pub(super) fn vuln(id: &str, severity: Severity, package: &str, fixed: Option<&s
             db_path: "var/lib/dpkg/status".into(),
             layer: Some(0),
         },
-        fingerprint: fingerprint(&["vulnerability", id, "Debian", "var/lib/dpkg/status", package]),
+        fingerprint: fingerprint(&[
+            "vulnerability",
+            id,
+            "Debian",
+            "var/lib/dpkg/status",
+            package,
+        ]),
         detail: Detail::Vulnerability(PackageVulnerability {
             package: 0,
             package_name: package.to_string(),
@@ -178,7 +184,10 @@ fn a_baseline_splits_findings_into_new_existing_and_fixed() {
     assert_eq!(fixed.len(), 1);
     assert_eq!(fixed[0].id, "CVE-9");
     // Only the new HIGH counts; the existing CRITICAL does not.
-    assert_eq!(out.gate.reasons, ["1 new finding at or above HIGH (1 HIGH)"]);
+    assert_eq!(
+        out.gate.reasons,
+        ["1 new finding at or above HIGH (1 HIGH)"]
+    );
 }
 
 #[test]

@@ -279,7 +279,8 @@ mod tests {
     fn vex_of(docs: &[String]) -> Vex {
         let mut vex = Vex::default();
         for (i, d) in docs.iter().enumerate() {
-            vex.add(&format!("vex{i}.json"), d).expect("an OpenVEX document");
+            vex.add(&format!("vex{i}.json"), d)
+                .expect("an OpenVEX document");
         }
         vex
     }
@@ -305,7 +306,10 @@ mod tests {
             s.statement.as_deref(),
             Some("not_affected: vulnerable_code_not_in_execute_path: we never call it")
         );
-        assert!(vex.suppression(&ssl("CVE-2")).is_none(), "other vulnerability");
+        assert!(
+            vex.suppression(&ssl("CVE-2")).is_none(),
+            "other vulnerability"
+        );
         assert!(
             vex.suppression(&vuln("CVE-1", Severity::Low, "curl", None))
                 .is_none(),
@@ -351,7 +355,10 @@ mod tests {
         // order they are read in.
         let vex = vex_of(&[
             doc(json!([statement("affected", Some("2024-06-01T00:00:00Z"))])),
-            doc(json!([statement("not_affected", Some("2024-05-15T00:00:00+02:00"))])),
+            doc(json!([statement(
+                "not_affected",
+                Some("2024-05-15T00:00:00+02:00")
+            )])),
         ]);
         assert!(vex.suppression(&ssl("CVE-1")).is_none());
         // The document's timestamp stands in for a statement's own.

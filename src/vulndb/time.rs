@@ -205,7 +205,13 @@ mod tests {
             parse_date("2999-12-31").map(format_unix).as_deref(),
             Some("2999-12-31T00:00:00Z")
         );
-        for bad in ["", "2024-02-30", "2024-3-01", "2024-03-01T00:00:00Z", "tomorrow"] {
+        for bad in [
+            "",
+            "2024-02-30",
+            "2024-3-01",
+            "2024-03-01T00:00:00Z",
+            "tomorrow",
+        ] {
             assert_eq!(parse_date(bad), None, "{bad}");
         }
     }
