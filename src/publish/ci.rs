@@ -79,7 +79,7 @@ pub fn run(args: CiArgs, cache_dir: &Path, env: &Env) -> Result<u8> {
     }
     pipeline::check_outputs(&specs)?;
     let source = source::for_input(&args.image.input, args.image.reference.as_deref())?;
-    let result = pipeline::scan_result(source.as_ref(), scan_args, cache_dir)?;
+    let result = pipeline::scan_result(source.as_ref(), scan_args, cache_dir, None)?;
     pipeline::write_reports(&result, scan_args, &specs)?;
     let gate_code = result.outcome.gate.exit_code;
 
