@@ -22,7 +22,14 @@ fn main() -> ExitCode {
     let (argv, input_warnings) = inputs::apply(std::env::args_os().collect(), &env, &known);
     let cli = match Cli::try_parse_from(argv) {
         Ok(cli) => cli,
-        Err(e) => return usage_error(e),
+        Err(e) => {
+            // Say why an input was not used (image-ref without input)
+            // before the usage error it may explain.
+            for warning in &input_warnings {
+                eprintln!("warning: {warning}");
+            }
+            return usage_error(e);
+        }
     };
     init_logging(&cli);
     for warning in input_warnings {
