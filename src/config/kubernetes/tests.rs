@@ -191,6 +191,19 @@ fn bad_manifest_breaks_every_rule() {
 }
 
 #[test]
+fn each_violation_has_its_own_fingerprint_subject() {
+    let mut seen = BTreeSet::new();
+    for v in check(BAD) {
+        assert!(
+            seen.insert((v.rule.id, v.subject.clone())),
+            "{} {} twice",
+            v.rule.id,
+            v.subject
+        );
+    }
+}
+
+#[test]
 fn hardened_manifest_passes_every_rule() {
     assert_eq!(render(&check(GOOD)), "");
 }

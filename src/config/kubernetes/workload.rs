@@ -216,6 +216,25 @@ impl<'r, 'a> Container<'r, 'a> {
     }
 
     fn push(&self, out: &mut Vec<Violation>, rule: &'static Rule, what: &str, lines: (u32, u32)) {
+        self.push_about(out, rule, what, lines, "");
+    }
+
+    /// [`Self::push`] for one of several things a rule can find in a
+    /// container (a capability, a port, a variable): `about` keeps their
+    /// fingerprints apart.
+    fn push_about(
+        &self,
+        out: &mut Vec<Violation>,
+        rule: &'static Rule,
+        what: &str,
+        lines: (u32, u32),
+        about: &str,
+    ) {
+        let mut part = format!("container/{}", self.name);
+        if !about.is_empty() {
+            part.push('/');
+            part.push_str(about);
+        }
         out.push(self.res.violation(
             rule,
             format!(
@@ -224,7 +243,7 @@ impl<'r, 'a> Container<'r, 'a> {
                 self.res.describe()
             ),
             lines,
-            &format!("container/{}", self.name),
+            &part,
         ));
     }
 
@@ -343,7 +362,7 @@ impl<'r, 'a> Container<'r, 'a> {
                 _ => {}
             }
             if !BASELINE_CAPABILITIES.contains(&name.as_str()) {
-                self.push(out, &CAP_ADDED, &what, lines);
+                self.push_about(out, &CAP_ADDED, &what, lines, &name);
             }
         }
         let drop = list("drop");
@@ -403,11 +422,12 @@ impl<'r, 'a> Container<'r, 'a> {
             .annotation(&key)
             .filter(|(_, v)| v.as_str() == Some("unconfined"))
         {
-            self.push(
+            self.push_about(
                 out,
                 &APPARMOR_UNCONFINED,
                 "is annotated with the AppArmor profile unconfined",
                 (k.line, v.line),
+                "annotation",
             );
         }
     }
@@ -465,11 +485,12 @@ impl<'r, 'a> Container<'r, 'a> {
                 .filter(|(_, v)| v.as_str().is_some_and(|p| p != "0"))
             {
                 let p = v.as_str().unwrap_or("");
-                self.push(
+                self.push_about(
                     out,
                     &HOST_PORT,
                     &format!("binds the host port {p}"),
                     (k.line, v.line),
+                    p,
                 );
             }
         }
@@ -482,11 +503,12 @@ impl<'r, 'a> Container<'r, 'a> {
                 .as_str()
                 .is_some_and(|s| !s.trim().is_empty() && !s.starts_with("$("));
             if literal && looks_secret(name) {
-                self.push(
+                self.push_about(
                     out,
                     &ENV_SECRET,
                     &format!("sets the secret-looking variable {name} to a literal value"),
                     (k.line, v.line),
+                    name,
                 );
             }
         }
