@@ -44,6 +44,7 @@ fn default_cache_dir() -> Result<PathBuf> {
 }
 
 fn scan(source: &dyn Source, args: &ScanArgs, cache_dir: &Path) -> Result<u8> {
+    let started_at = crate::vulndb::time::now_unix();
     let specs = args.reports.specs();
     check_outputs(&specs)?;
     let policy = build_policy(&args.policy)?;
@@ -68,13 +69,27 @@ fn scan(source: &dyn Source, args: &ScanArgs, cache_dir: &Path) -> Result<u8> {
     };
     let options = ReportOptions {
         list_packages: args.list_packages,
+        color: false,
+        started_at,
+        finished_at: crate::vulndb::time::now_unix(),
     };
     for spec in &specs {
+        let options = ReportOptions {
+            color: spec.path.is_none() && colors_on_stdout(),
+            ..options
+        };
         write_report(spec.path.as_deref(), |out| {
             report::write(spec.format, &result, options, out)
         })?;
     }
     Ok(exit_code)
+}
+
+/// ANSI colours only on a terminal, and never when `NO_COLOR` is set
+/// (<https://no-color.org>).
+fn colors_on_stdout() -> bool {
+    use std::io::IsTerminal;
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
 }
 
 /// At most one report can go to stdout.
