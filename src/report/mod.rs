@@ -12,6 +12,7 @@ pub mod table;
 #[cfg(test)]
 mod testdata;
 
+use crate::config::ConfigFile;
 use crate::finding::{Finding, TargetRef};
 use crate::inventory::{FoundPackage, Inventory, PackageDbReport};
 use crate::policy::Outcome;
@@ -23,6 +24,9 @@ use std::path::PathBuf;
 pub struct ScanResult {
     pub artifact: Artifact,
     pub inventory: Inventory,
+    /// Config files checked for misconfigurations (targets of
+    /// `TargetRef::ConfigFile`).
+    pub config_files: Vec<ConfigFile>,
     /// Whether vulnerabilities were looked for (`--scanners vuln`): a report
     /// must not say "no vulnerabilities" when none were searched.
     pub vulnerabilities_scanned: bool,
