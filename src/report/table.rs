@@ -8,7 +8,6 @@ use super::{ReportOptions, ScanResult};
 use crate::finding::{Detail, Finding, Location, TargetRef};
 use crate::matching::severity::Severity;
 use crate::policy::{counts, State};
-use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 /// Longest title shown in a table cell.
@@ -105,20 +104,25 @@ pub fn write(result: &ScanResult, options: ReportOptions, out: &mut dyn Write) -
     write_summary(result, paint, out)
 }
 
-/// Findings located in files (misconfigurations), one group per file.
+/// Each checked config file with its misconfigurations.
 fn write_config_files(result: &ScanResult, paint: Paint, out: &mut dyn Write) -> io::Result<()> {
-    let mut by_file: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
-    for r in &result.outcome.findings {
-        if let Location::Lines { path, .. } = &r.finding.location {
-            by_file.entry(path).or_default().push(&r.finding);
-        }
-    }
-    for (path, found) in by_file {
+    for (i, file) in result.config_files.iter().enumerate() {
+        let found: Vec<&Finding> = result
+            .outcome
+            .findings
+            .iter()
+            .map(|r| &r.finding)
+            .filter(|f| f.target == TargetRef::ConfigFile(i))
+            .collect();
         writeln!(
             out,
-            "{path} — {}",
+            "{} — {}",
+            file.path,
             summary(&found, "misconfiguration", "misconfigurations")
         )?;
+        if found.is_empty() {
+            continue;
+        }
         let rows: Vec<Vec<String>> = found
             .iter()
             .map(|f| {

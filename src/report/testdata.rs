@@ -4,6 +4,7 @@
 //! can show that every format handles both kinds).
 
 use super::{ReportOptions, ScanResult};
+use crate::config::{ConfigFile, FileType};
 use crate::finding::{
     fingerprint, Detail, Finding, Location, Misconfiguration, PackageVulnerability, Status,
     TargetRef,
@@ -179,6 +180,10 @@ pub fn sample() -> ScanResult {
                 ],
             }],
         },
+        config_files: vec![ConfigFile {
+            path: "Dockerfile".into(),
+            file_type: FileType::Dockerfile,
+        }],
         vulnerabilities_scanned: true,
         outcome: Outcome {
             findings: findings()
