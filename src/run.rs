@@ -49,6 +49,7 @@ pub fn run(command: Command, cache_dir: Option<PathBuf>) -> Result<u8> {
 
 /// `scangate config DIR`: config checks only, no package inventory.
 fn scan_config(args: &ConfigArgs) -> Result<u8> {
+    let started_at = crate::vulndb::time::now_unix();
     let specs = args.reports.specs();
     check_outputs(&specs)?;
     let policy = build_policy(&args.policy, Some(&args.path))?;
@@ -76,7 +77,11 @@ fn scan_config(args: &ConfigArgs) -> Result<u8> {
         vulnerabilities: None,
         baseline: None,
     };
-    finish(scanned, policy, &specs, ReportOptions::default())
+    let options = ReportOptions {
+        started_at,
+        ..ReportOptions::default()
+    };
+    finish(scanned, policy, &specs, options)
 }
 
 /// Runs the config checkers on the tree at `path`.
@@ -118,6 +123,7 @@ fn finish(
     findings.extend(scanned.config.findings);
     policy.suppressors.push(Box::new(scanned.config.inline));
     let outcome = policy.apply(findings, scanned.baseline);
+    let finished_at = crate::vulndb::time::now_unix();
     for reason in &outcome.gate.reasons {
         tracing::warn!("gate failed: {reason}");
     }
@@ -130,6 +136,11 @@ fn finish(
         outcome,
     };
     for spec in specs {
+        let options = ReportOptions {
+            color: spec.path.is_none() && colors_on_stdout(),
+            finished_at,
+            ..options
+        };
         write_report(spec.path.as_deref(), |out| {
             report::write(spec.format, &result, options, out)
         })?;
@@ -177,6 +188,7 @@ fn scan(
     scanners: &[Scanner],
     config_root: Option<&Path>,
 ) -> Result<u8> {
+    let started_at = crate::vulndb::time::now_unix();
     let specs = args.reports.specs();
     check_outputs(&specs)?;
     let policy = build_policy(&args.policy, config_root)?;
@@ -213,8 +225,17 @@ fn scan(
     };
     let options = ReportOptions {
         list_packages: args.list_packages,
+        started_at,
+        ..ReportOptions::default()
     };
     finish(scanned, policy, &specs, options)
+}
+
+/// ANSI colours only on a terminal, and never when `NO_COLOR` is set
+/// (<https://no-color.org>).
+fn colors_on_stdout() -> bool {
+    use std::io::IsTerminal;
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
 }
 
 /// At most one report can go to stdout.
