@@ -1,18 +1,21 @@
 //! What each command does, start to finish: the pipeline in order
 //! (source → inventory → vulnerability database → matching → report).
 
-use crate::cli::{Command, DbArgs, DbCommand, PolicyArgs, ScanArgs, Scanner};
+use crate::cli::{
+    Command, ConfigArgs, DbArgs, DbCommand, PolicyArgs, RulesFormat, ScanArgs, Scanner,
+};
+use crate::config::{self, scan::ConfigScan};
 use crate::ecosystem::Ecosystem;
 use crate::error::{Error, Result};
 use crate::finding::Finding;
-use crate::inventory;
+use crate::inventory::{self, Inventory};
 use crate::matching;
 use crate::policy::baseline::Baseline;
 use crate::policy::ignorefile::{self, IgnoreFile};
 use crate::policy::vex::Vex;
 use crate::policy::{GatePolicy, Policy, Suppressor};
 use crate::report::{self, ReportOptions, ReportSpec, ScanResult};
-use crate::source::{self, RootFs, Source};
+use crate::source::{self, Artifact, ArtifactKind, RootFs, Source};
 use crate::vulndb::update::{self, Needed, Outcome, UpdateOptions};
 use crate::vulndb::VulnDb;
 use std::io::Write;
@@ -25,15 +28,21 @@ pub fn run(command: Command, cache_dir: Option<PathBuf>) -> Result<u8> {
     let cache = || cache_dir.clone().map_or_else(default_cache_dir, Ok);
     match command {
         Command::Image(args) => {
+            let scanners = scanners(&args.scan, None)?;
             let source = source::for_input(&args.input, args.reference.as_deref())?;
-            scan(source.as_ref(), &args.scan, &cache()?, None)
+            scan(source.as_ref(), &args.scan, &cache()?, &scanners, None)
         }
-        Command::Fs(args) => scan(
-            &RootFs::new(&args.path)?,
-            &args.scan,
-            &cache()?,
-            Some(&args.path),
-        ),
+        Command::Fs(args) => {
+            let scanners = scanners(&args.scan, Some(&args.path))?;
+            let source = RootFs::new(&args.path)?;
+            scan(&source, &args.scan, &cache()?, &scanners, Some(&args.path))
+        }
+        Command::Config(args) => scan_config(&args),
+        Command::Rules { format } => write_report(None, |out| match format {
+            RulesFormat::Markdown => config::rules_doc::write_markdown(config::CHECKERS, out),
+            RulesFormat::Json => config::rules_doc::write_json(config::CHECKERS, out),
+        })
+        .map(|()| 0),
         Command::Db(db) => run_db(db, &cache()?).map(|()| 0),
         Command::Ci(args) => crate::publish::ci::run(
             args,
@@ -41,6 +50,132 @@ pub fn run(command: Command, cache_dir: Option<PathBuf>) -> Result<u8> {
             &crate::publish::ci_env::Env::from_process(),
         ),
     }
+}
+
+/// `scangate config DIR`: config checks only, no package inventory.
+fn scan_config(args: &ConfigArgs) -> Result<u8> {
+    let started_at = crate::vulndb::time::now_unix();
+    let specs = args.reports.specs();
+    check_outputs(&specs)?;
+    let policy = build_policy(&args.policy, Some(&args.path))?;
+    let config = check_config(&args.path)?;
+    if config.files.is_empty() {
+        tracing::warn!(
+            "{}: no supported config files (Kubernetes manifests, GitHub workflows)",
+            args.path.display()
+        );
+    }
+    let artifact = Artifact {
+        name: args.path.display().to_string(),
+        kind: ArtifactKind::Filesystem,
+        digest: None,
+        layers: Vec::new(),
+    };
+    let inventory = Inventory {
+        os: None,
+        package_dbs: Vec::new(),
+    };
+    let scanned = Scanned {
+        artifact,
+        inventory,
+        config,
+        vulnerabilities: None,
+        baseline: None,
+    };
+    let options = ReportOptions {
+        started_at,
+        ..ReportOptions::default()
+    };
+    finish(scanned, policy, &specs, options)
+}
+
+/// Runs the config checkers on the tree at `path`.
+fn check_config(path: &Path) -> Result<ConfigScan> {
+    if !path.exists() {
+        return Err(Error::input(path.display(), "no such file or directory"));
+    }
+    let started = Instant::now();
+    let scan = config::scan::scan(path, config::CHECKERS);
+    tracing::info!(
+        "checked {} config files in {:.0?}",
+        scan.files.len(),
+        started.elapsed()
+    );
+    Ok(scan)
+}
+
+/// What the scanners produced, before policy.
+struct Scanned {
+    artifact: Artifact,
+    inventory: Inventory,
+    config: ConfigScan,
+    /// `None` when vulnerabilities were not looked for.
+    vulnerabilities: Option<Vec<Finding>>,
+    /// The baseline's findings against today's database, when one is given.
+    baseline: Option<Vec<Finding>>,
+}
+
+/// Applies the policy (with the config files' inline suppressions) and
+/// writes every report; returns the exit code.
+fn finish(
+    scanned: Scanned,
+    policy: Policy,
+    specs: &[ReportSpec],
+    options: ReportOptions,
+) -> Result<u8> {
+    let (result, options) = assemble(scanned, policy, options);
+    write_reports(&result, specs, options)?;
+    Ok(result.outcome.gate.exit_code)
+}
+
+/// Applies the policy to everything found: the finished result.
+fn assemble(
+    scanned: Scanned,
+    mut policy: Policy,
+    options: ReportOptions,
+) -> (ScanResult, ReportOptions) {
+    let vulnerabilities_scanned = scanned.vulnerabilities.is_some();
+    let mut findings = scanned.vulnerabilities.unwrap_or_default();
+    findings.extend(scanned.config.findings);
+    policy.suppressors.push(Box::new(scanned.config.inline));
+    let outcome = policy.apply(findings, scanned.baseline);
+    let finished_at = crate::vulndb::time::now_unix();
+    for reason in &outcome.gate.reasons {
+        tracing::warn!("gate failed: {reason}");
+    }
+    let result = ScanResult {
+        artifact: scanned.artifact,
+        inventory: scanned.inventory,
+        config_files: scanned.config.files,
+        vulnerabilities_scanned,
+        outcome,
+    };
+    (
+        result,
+        ReportOptions {
+            finished_at,
+            ..options
+        },
+    )
+}
+
+/// Writes every report in `specs` (at most one to stdout: see
+/// [`check_outputs`]).
+pub fn write_reports(
+    result: &ScanResult,
+    specs: &[ReportSpec],
+    options: ReportOptions,
+) -> Result<()> {
+    for spec in specs {
+        let options = ReportOptions {
+            color: spec.path.is_none() && colors_on_stdout(),
+            ..options
+        };
+        write_report(spec.path.as_deref(), |out| {
+            report::write(spec.format, result, options, out)
+        })?;
+    }
+    Ok(())
 }
 
 /// The vulnerability database's file inside the cache directory.
@@ -56,35 +191,61 @@ fn default_cache_dir() -> Result<PathBuf> {
         })
 }
 
-/// Scans `source`; `tree` is the scanned directory of `scangate fs`, where
-/// a default ignore file is looked for first.
-fn scan(source: &dyn Source, args: &ScanArgs, cache_dir: &Path, tree: Option<&Path>) -> Result<u8> {
+/// The scanners asked for, or the command's default: `vuln` for an image,
+/// `vuln,config` for a tree (`tree`). Config checks need a tree.
+pub fn scanners(args: &ScanArgs, tree: Option<&Path>) -> Result<Vec<Scanner>> {
+    let chosen = match (&args.scanners[..], tree) {
+        ([], None) => vec![Scanner::Vuln],
+        ([], Some(_)) => vec![Scanner::Vuln, Scanner::Config],
+        (chosen, _) => chosen.to_vec(),
+    };
+    if chosen.contains(&Scanner::Config) && tree.is_none() {
+        return Err(Error::Usage(
+            "--scanners config needs a source tree: use `scangate fs DIR` or `scangate config DIR`"
+                .into(),
+        ));
+    }
+    Ok(chosen)
+}
+
+/// `image` and `fs`: the package inventory, then the chosen scanners.
+/// `config_root` is the tree whose config files are checked with
+/// `--scanners config`.
+fn scan(
+    source: &dyn Source,
+    args: &ScanArgs,
+    cache_dir: &Path,
+    scanners: &[Scanner],
+    config_root: Option<&Path>,
+) -> Result<u8> {
     let specs = args.reports.specs();
     check_outputs(&specs)?;
-    let result = scan_result(source, args, cache_dir, tree)?;
-    write_reports(&result, args, &specs)?;
+    let (result, options) = scan_result(source, args, cache_dir, scanners, config_root)?;
+    write_reports(&result, &specs, options)?;
     Ok(result.outcome.gate.exit_code)
 }
 
-/// Scans `source` and applies the policy: the result every report formats.
-/// `tree` is the scanned directory of `scangate fs`, where a default ignore
-/// file is looked for first.
+/// Scans `source` with `scanners` and applies the policy: the result every
+/// report formats, and the options to write them with (`scangate ci`
+/// publishes the same result after writing).
 pub fn scan_result(
     source: &dyn Source,
     args: &ScanArgs,
     cache_dir: &Path,
-    tree: Option<&Path>,
-) -> Result<ScanResult> {
-    let policy = build_policy(&args.policy, tree)?;
+    scanners: &[Scanner],
+    config_root: Option<&Path>,
+) -> Result<(ScanResult, ReportOptions)> {
+    let started_at = crate::vulndb::time::now_unix();
+    let policy = build_policy(&args.policy, config_root)?;
+    let config_root = config_root.filter(|_| scanners.contains(&Scanner::Config));
     let baseline = load_baseline(&args.policy)?;
     let collected = source.collect(&inventory::all_wants())?;
     let inventory = inventory::inventory(&collected.layers);
-    let vulnerabilities_scanned = args.scanners.contains(&Scanner::Vuln);
-    let (findings, baseline_findings) = if vulnerabilities_scanned {
+    let (vulnerabilities, baseline_findings) = if scanners.contains(&Scanner::Vuln) {
         let mut inventories = vec![&inventory];
         inventories.extend(baseline.as_ref().map(|b| &b.inventory));
         let db = open_db(&inventories, args, cache_dir)?;
-        let find = |inv: &inventory::Inventory| -> Result<Vec<Finding>> {
+        let find = |inv: &Inventory| -> Result<Vec<Finding>> {
             db.as_ref()
                 .map_or(Ok(Vec::new()), |db| matching::match_inventory(inv, db))
         };
@@ -92,35 +253,34 @@ pub fn scan_result(
             Some(b) => Some(b.relocate(find(&b.inventory)?, &collected.artifact.layers)),
             None => None,
         };
-        (find(&inventory)?, old)
+        (Some(find(&inventory)?), old)
     } else {
-        (Vec::new(), None)
+        (None, None)
     };
-    let outcome = policy.apply(findings, baseline_findings);
-    for reason in &outcome.gate.reasons {
-        tracing::warn!("gate failed: {reason}");
-    }
-    Ok(ScanResult {
+    let config = match config_root {
+        Some(root) => check_config(root)?,
+        None => ConfigScan::default(),
+    };
+    let scanned = Scanned {
         artifact: collected.artifact,
         inventory,
-        config_files: Vec::new(),
-        vulnerabilities_scanned,
-        outcome,
-    })
-}
-
-/// Writes every report in `specs` (at most one to stdout: see
-/// [`check_outputs`]).
-pub fn write_reports(result: &ScanResult, args: &ScanArgs, specs: &[ReportSpec]) -> Result<()> {
+        config,
+        vulnerabilities,
+        baseline: baseline_findings,
+    };
     let options = ReportOptions {
         list_packages: args.list_packages,
+        started_at,
+        ..ReportOptions::default()
     };
-    for spec in specs {
-        write_report(spec.path.as_deref(), |out| {
-            report::write(spec.format, result, options, out)
-        })?;
-    }
-    Ok(())
+    Ok(assemble(scanned, policy, options))
+}
+
+/// ANSI colours only on a terminal, and never when `NO_COLOR` is set
+/// (<https://no-color.org>).
+fn colors_on_stdout() -> bool {
+    use std::io::IsTerminal;
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
 }
 
 /// At most one report can go to stdout.

@@ -194,7 +194,7 @@ async fn pull_request_uploads_to_the_merge_ref_and_keeps_one_living_comment() {
     assert_eq!(posts.len(), 1);
     let created = body(&posts[0])["body"].as_str().unwrap().to_string();
     assert!(created.starts_with(MARKER), "{created}");
-    assert!(created.contains("CVE-2024-0001") && created.contains("Gate failed"));
+    assert!(created.contains("CVE-2024-0001") && created.contains("gate failed"));
     assert!(outputs(&sb).contains("gate=failed\n"));
     assert_no_token(&sb, &ran);
 

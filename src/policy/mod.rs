@@ -6,6 +6,7 @@
 
 pub mod baseline;
 pub mod ignorefile;
+pub mod inline;
 mod purl_match;
 #[cfg(test)]
 mod tests;

@@ -16,6 +16,7 @@ use crate::error::{Result, EXIT_SCAN_FAILED};
 use crate::finding::Location;
 use crate::matching::severity::Severity;
 use crate::policy::counts;
+use crate::report::markdown::{self, MarkdownOptions};
 use crate::report::{Format, ReportSpec, ScanResult};
 use crate::{run as pipeline, source};
 use std::io::Write;
@@ -79,8 +80,10 @@ pub fn run(args: CiArgs, cache_dir: &Path, env: &Env) -> Result<u8> {
     }
     pipeline::check_outputs(&specs)?;
     let source = source::for_input(&args.image.input, args.image.reference.as_deref())?;
-    let result = pipeline::scan_result(source.as_ref(), scan_args, cache_dir, None)?;
-    pipeline::write_reports(&result, scan_args, &specs)?;
+    let scanners = pipeline::scanners(scan_args, None)?;
+    let (result, options) =
+        pipeline::scan_result(source.as_ref(), scan_args, cache_dir, &scanners, None)?;
+    pipeline::write_reports(&result, &specs, options)?;
     let gate_code = result.outcome.gate.exit_code;
 
     let category = publish
@@ -192,9 +195,8 @@ fn publish_github(
     timing: Timing,
     log: &mut Log,
 ) {
-    let markdown = summary_markdown(result, category);
     if let Some(path) = &gh.step_summary {
-        if let Err(e) = github::append_step_summary(path, &markdown) {
+        if let Err(e) = github::append_step_summary(path, &summary_markdown(result, true)) {
             log.problem(format!("job summary not written: {}: {e}", path.display()));
         }
     }
@@ -259,7 +261,7 @@ fn publish_github(
     }
     if let (true, Some(pr)) = (comment, &gh.pull_request) {
         let marker = comment_marker(category);
-        let body = comment_body(&marker, &markdown);
+        let body = comment_body(&marker, &summary_markdown(result, false));
         match rt.block_on(publisher.upsert_comment(pr.number, &body, &marker)) {
             Ok(CommentAction::Created(id)) => {
                 log.done(format!("PR #{} comment created (id {id})", pr.number))
@@ -348,7 +350,7 @@ fn publish_gitlab(
         return log.problem("MR note skipped: CI_API_V4_URL or CI_PROJECT_ID is not set");
     };
     let marker = comment_marker(category);
-    let body = comment_body(&marker, &summary_markdown(result, category));
+    let body = comment_body(&marker, &summary_markdown(result, false));
     let outcome = gitlab::Publisher::new(api, project, token, timing)
         .and_then(|p| runtime()?.block_on(p.upsert_note(iid, &body, &marker)));
     match outcome {
@@ -427,68 +429,18 @@ fn annotations(result: &ScanResult) -> Vec<Annotation> {
         .collect()
 }
 
-/// The Markdown of the PR comment and job summary: the gate, counts by
-/// severity, and the worst findings.
-fn summary_markdown(result: &ScanResult, category: &str) -> String {
-    let outcome = &result.outcome;
-    let c = counts(outcome.findings.iter().map(|r| &r.finding));
-    let mut md = format!("### scangate: `{}`", result.artifact.name.replace('`', "'"));
-    if category != DEFAULT_CATEGORY {
-        md.push_str(&format!(" ({category})"));
-    }
-    md.push_str("\n\n");
-    if outcome.gate.failed {
-        md.push_str(&format!(
-            "**Gate failed**: {}\n\n",
-            outcome.gate.reasons.join("; ")
-        ));
-    } else if let Some(threshold) = outcome.gate.fail_on {
-        md.push_str(&format!(
-            "**Gate passed** (fails at {threshold} or above)\n\n"
-        ));
-    }
-    if !result.vulnerabilities_scanned {
-        md.push_str("Vulnerabilities were not scanned (`--scanners none`).\n");
-        return md;
-    }
-    if c.total() == 0 {
-        md.push_str("No findings. :white_check_mark:\n");
-        return md;
-    }
-    md.push_str("| Critical | High | Medium | Low | Unknown |\n|---:|---:|---:|---:|---:|\n");
-    md.push_str(&format!(
-        "| {} | {} | {} | {} | {} |\n\n",
-        c.critical, c.high, c.medium, c.low, c.unknown
-    ));
-    let mut worst: Vec<&crate::finding::Finding> =
-        outcome.findings.iter().map(|r| &r.finding).collect();
-    worst.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.id.cmp(&b.id)));
-    const ROWS: usize = 50;
-    md.push_str("| Severity | ID | Package | Installed | Fixed in |\n|---|---|---|---|---|\n");
-    for f in worst.iter().take(ROWS) {
-        let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
-        let (name, installed, fixed) = match f.package() {
-            Some(p) => (
-                p.package_name.as_str(),
-                p.installed_version.as_str(),
-                p.fixed_version.as_deref().unwrap_or(""),
-            ),
-            None => (f.location.path(), "", ""),
-        };
-        md.push_str(&format!(
-            "| {} | {} | {} | {} | {} |\n",
-            f.severity,
-            cell(&f.id),
-            cell(name),
-            cell(installed),
-            cell(fixed)
-        ));
-    }
-    if worst.len() > ROWS {
-        md.push_str(&format!(
-            "\n{} more findings are in the job's reports.\n",
-            worst.len() - ROWS
-        ));
-    }
-    md
+/// The Markdown of the PR comment (the report format's default size, which
+/// leaves room for the marker under GitHub's 65,536) or of the job summary
+/// (up to its 1 MiB).
+fn summary_markdown(result: &ScanResult, for_summary: bool) -> String {
+    let defaults = MarkdownOptions::default();
+    let options = if for_summary {
+        MarkdownOptions {
+            max_chars: github::STEP_SUMMARY_LIMIT - 4096,
+            table_rows: defaults.table_rows.max(50),
+        }
+    } else {
+        defaults
+    };
+    markdown::render(result, &options)
 }

@@ -2,14 +2,20 @@
 //! without re-deriving anything (severity, fix, fingerprint and state were
 //! decided by matching and policy).
 
+pub mod cyclonedx;
 pub mod db_info;
+pub mod gitlab;
+pub mod gitlab_codequality;
 pub mod json;
+pub mod markdown;
 pub mod table;
+#[cfg(test)]
+mod testdata;
 
 use crate::config::ConfigFile;
 use crate::finding::{Finding, TargetRef};
 use crate::inventory::{FoundPackage, Inventory, PackageDbReport};
-use crate::policy::Outcome;
+use crate::policy::{Outcome, Reported};
 use crate::source::Artifact;
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -44,17 +50,89 @@ impl ScanResult {
         db.packages.get(finding.package()?.package)
     }
 
+    /// The reported findings of each config file, indexed like
+    /// `config_files` (one pass, so a tree with thousands of config files
+    /// does not cost files × findings).
+    pub fn findings_by_config_file(&self) -> Vec<Vec<&Reported>> {
+        let mut by_file = vec![Vec::new(); self.config_files.len()];
+        for r in &self.outcome.findings {
+            if let TargetRef::ConfigFile(i) = r.finding.target {
+                if let Some(file) = by_file.get_mut(i) {
+                    file.push(r);
+                }
+            }
+        }
+        by_file
+    }
+
     /// The diff ID of the layer at `index`.
     pub fn layer_diff_id(&self, index: Option<usize>) -> Option<&str> {
         self.artifact.layers.get(index?).map(|l| l.diff_id.as_str())
     }
+
+    /// The layer's diff ID shortened the way Docker shows image IDs (12 hex
+    /// characters after `sha256:`), for human-readable reports.
+    pub fn short_layer_id(&self, index: Option<usize>) -> Option<&str> {
+        let hex = self.layer_diff_id(index)?;
+        let hex = hex.strip_prefix("sha256:").unwrap_or(hex);
+        Some(hex.get(..SHORT_ID).unwrap_or(hex))
+    }
 }
 
-/// What a report includes beyond the defaults.
+/// Characters of a layer's diff ID shown in human-readable reports.
+const SHORT_ID: usize = 12;
+
+/// Where a reader can read about a finding: its first `http(s)` reference,
+/// else, for a vulnerability, its OSV page. Reports turn this into a link,
+/// so other schemes are never returned.
+pub fn advisory_url(finding: &Finding) -> Option<String> {
+    let reference = finding
+        .references
+        .iter()
+        .find(|r| r.starts_with("https://") || r.starts_with("http://"))
+        .cloned();
+    reference.or_else(|| {
+        (finding.kind() == crate::finding::Kind::Vulnerability)
+            .then(|| format!("https://osv.dev/vulnerability/{}", finding.id))
+    })
+}
+
+/// A UUID-shaped identifier (version 4 layout) derived from a hash of
+/// `parts`, so that a report's ids are stable for the same input: GitLab
+/// wants UUIDs for vulnerability ids, CycloneDX for its serial number.
+pub fn uuid_from(parts: &[&str]) -> String {
+    let hex = crate::finding::fingerprint(parts);
+    let mut bytes: Vec<u8> = (0..16)
+        .filter_map(|i| u8::from_str_radix(hex.get(i * 2..i * 2 + 2)?, 16).ok())
+        .collect();
+    bytes.resize(16, 0);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let h: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+/// What a report includes beyond the defaults, and the facts about the run
+/// that are not part of the scan result.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ReportOptions {
     /// List every package (`--list-packages`).
     pub list_packages: bool,
+    /// Colour the table with ANSI codes: only when it goes to a terminal and
+    /// `NO_COLOR` is unset (the caller decides, per output).
+    pub color: bool,
+    /// When the scan started and when it finished, in seconds since the Unix
+    /// epoch: GitLab's report and the SBOM carry them. Injected rather than
+    /// read here, so reports are reproducible in tests.
+    pub started_at: i64,
+    pub finished_at: i64,
 }
 
 /// Output formats (`--format`, `--report`).
@@ -64,6 +142,14 @@ pub enum Format {
     Table,
     /// The versioned JSON report (see README: "JSON report").
     Json,
+    /// A pull-request comment or job summary body.
+    Markdown,
+    /// GitLab's container-scanning security report.
+    Gitlab,
+    /// GitLab's code-quality report (a Code Climate subset).
+    GitlabCodequality,
+    /// A CycloneDX 1.6 JSON SBOM, with vulnerabilities when scanned.
+    Cyclonedx,
 }
 
 /// One report to write: `--report FORMAT[=PATH]`, or `--format`/`--output`.
@@ -109,5 +195,10 @@ pub fn write(
     match format {
         Format::Table => table::write(result, options, out),
         Format::Json => json::write(result, out),
+        Format::Markdown => out
+            .write_all(markdown::render(result, &markdown::MarkdownOptions::default()).as_bytes()),
+        Format::Gitlab => gitlab::write(result, options, out),
+        Format::GitlabCodequality => gitlab_codequality::write(result, out),
+        Format::Cyclonedx => cyclonedx::write(result, options, out),
     }
 }

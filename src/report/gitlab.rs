@@ -1,0 +1,252 @@
+//! GitLab's container-scanning security report
+//! (`artifacts:reports:container_scanning`), so findings show in merge
+//! requests, pipelines and the vulnerability report. GitLab rejects a report
+//! that does not validate against the schema version it declares; ours is
+//! checked against that schema in the tests (`tests/data/gitlab/`).
+//!
+//! Only vulnerabilities belong here: misconfigurations go to the
+//! code-quality report ([`super::gitlab_codequality`]).
+
+use super::{advisory_url, uuid_from, ReportOptions, ScanResult};
+use crate::finding::Finding;
+use crate::matching::severity::Severity;
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// The security-report schema version the report declares.
+pub const SCHEMA_VERSION: &str = "15.2.1";
+
+#[derive(Serialize)]
+struct Report<'a> {
+    version: &'static str,
+    scan: Scan,
+    vulnerabilities: Vec<Vulnerability<'a>>,
+}
+
+#[derive(Serialize)]
+struct Scan {
+    analyzer: Tool,
+    scanner: Tool,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    start_time: String,
+    end_time: String,
+    status: &'static str,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    id: &'static str,
+    name: &'static str,
+    version: &'static str,
+    vendor: Vendor,
+}
+
+#[derive(Serialize)]
+struct Vendor {
+    name: &'static str,
+}
+
+#[derive(Serialize)]
+struct Vulnerability<'a> {
+    id: String,
+    name: String,
+    description: &'a str,
+    severity: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    solution: Option<String>,
+    location: Location<'a>,
+    identifiers: Vec<Identifier<'a>>,
+    links: Vec<Link>,
+}
+
+#[derive(Serialize)]
+struct Location<'a> {
+    dependency: Dependency<'a>,
+    operating_system: String,
+    image: &'a str,
+}
+
+#[derive(Serialize)]
+struct Dependency<'a> {
+    package: Package<'a>,
+    version: &'a str,
+}
+
+#[derive(Serialize)]
+struct Package<'a> {
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct Identifier<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    name: &'a str,
+    value: &'a str,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct Link {
+    url: String,
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` in UTC, the only form the schema accepts.
+fn timestamp(unix: i64) -> String {
+    crate::vulndb::time::format_unix(unix)
+        .trim_end_matches('Z')
+        .to_string()
+}
+
+fn tool() -> Tool {
+    Tool {
+        id: "scangate",
+        name: "scangate",
+        version: env!("CARGO_PKG_VERSION"),
+        vendor: Vendor { name: "scangate" },
+    }
+}
+
+pub fn write(result: &ScanResult, options: ReportOptions, out: &mut dyn Write) -> io::Result<()> {
+    let operating_system = result
+        .inventory
+        .os
+        .as_ref()
+        .map_or_else(|| "Unknown".to_string(), |os| os.to_string());
+    let report = Report {
+        version: SCHEMA_VERSION,
+        scan: Scan {
+            analyzer: tool(),
+            scanner: tool(),
+            kind: "container_scanning",
+            start_time: timestamp(options.started_at),
+            end_time: timestamp(options.finished_at),
+            status: "success",
+        },
+        vulnerabilities: result
+            .outcome
+            .findings
+            .iter()
+            .filter_map(|r| vulnerability(result, &r.finding, &operating_system))
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    writeln!(out)
+}
+
+fn vulnerability<'a>(
+    result: &'a ScanResult,
+    f: &'a Finding,
+    operating_system: &str,
+) -> Option<Vulnerability<'a>> {
+    let p = f.package()?;
+    // The schema caps `name` at 255 characters.
+    let name: String = if f.title.is_empty() { &f.id } else { &f.title }
+        .chars()
+        .take(255)
+        .collect();
+    Some(Vulnerability {
+        id: uuid_from(&["gitlab", &f.fingerprint]),
+        name,
+        description: &f.title,
+        severity: match f.severity {
+            Severity::Critical => "Critical",
+            Severity::High => "High",
+            Severity::Medium => "Medium",
+            Severity::Low => "Low",
+            Severity::Unknown => "Unknown",
+        },
+        solution: p
+            .fixed_version
+            .as_ref()
+            .map(|v| format!("Upgrade {} to {v}", p.package_name)),
+        location: Location {
+            dependency: Dependency {
+                package: Package {
+                    name: &p.package_name,
+                },
+                version: &p.installed_version,
+            },
+            operating_system: operating_system.to_string(),
+            image: &result.artifact.name,
+        },
+        identifiers: f
+            .ids()
+            .filter(|id| !id.is_empty())
+            .map(identifier)
+            .collect(),
+        links: advisory_url(f)
+            .into_iter()
+            .chain(f.references.iter().cloned())
+            .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+            .fold(Vec::new(), |mut links: Vec<Link>, url| {
+                if !links.iter().any(|l| l.url == url) {
+                    links.push(Link { url });
+                }
+                links
+            }),
+    })
+}
+
+/// An id as GitLab types it: CVE and GHSA ids link to their databases,
+/// anything else to OSV.
+fn identifier(id: &str) -> Identifier<'_> {
+    let (kind, url) = if id.starts_with("CVE-") {
+        ("cve", format!("https://nvd.nist.gov/vuln/detail/{id}"))
+    } else if id.starts_with("GHSA-") {
+        ("ghsa", format!("https://github.com/advisories/{id}"))
+    } else {
+        ("osv", format!("https://osv.dev/vulnerability/{id}"))
+    };
+    Identifier {
+        kind,
+        name: id,
+        value: id,
+        url,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testdata::{self, OPTIONS};
+    use super::*;
+
+    fn render(result: &ScanResult) -> serde_json::Value {
+        let mut out = Vec::new();
+        write(result, OPTIONS, &mut out).unwrap();
+        serde_json::from_slice(&out).unwrap()
+    }
+
+    #[test]
+    fn vulnerabilities_only_with_deterministic_times() {
+        let report = render(&testdata::sample());
+        assert_eq!(report["scan"]["start_time"], "2024-03-01T12:00:00");
+        assert_eq!(report["scan"]["end_time"], "2024-03-01T12:00:10");
+        // Three vulnerabilities; the misconfiguration is not one of them.
+        assert_eq!(report["vulnerabilities"].as_array().map(Vec::len), Some(3));
+        insta::assert_json_snapshot!(report);
+    }
+
+    #[test]
+    fn ids_are_stable_uuids_per_fingerprint() {
+        let a = render(&testdata::sample());
+        let b = render(&testdata::sample());
+        let ids = |r: &serde_json::Value| -> Vec<String> {
+            r["vulnerabilities"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v["id"].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(ids(&a), ids(&b));
+        let mut unique = ids(&a);
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 3);
+        assert!(ids(&a)
+            .iter()
+            .all(|id| id.len() == 36 && id.matches('-').count() == 4));
+    }
+}

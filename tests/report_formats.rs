@@ -1,0 +1,252 @@
+//! Every report format end to end on one fixed scan: a two-layer Debian 12
+//! image (built in code) with three known vulnerabilities, scanned offline
+//! against a local OSV database. Machine formats are validated against
+//! their published schemas (`tests/data/`); each format has a snapshot,
+//! with the run's timestamps redacted.
+
+mod vulnsupport;
+
+use serde_json::{json, Value};
+use vulnsupport::image::{ImageBuilder, Layer};
+use vulnsupport::*;
+
+const OPENSSL: &str = "3.0.11-1~deb12u2";
+
+/// Imports the advisories and writes `app.tar` into the sandbox.
+fn setup() -> Sandbox {
+    let sb = Sandbox::new();
+    sb.import(&[
+        with(
+            with(
+                osv(
+                    "DEBIAN-CVE-2024-0001",
+                    "Debian:12",
+                    "openssl",
+                    fixed_in("3.0.13-1~deb12u1"),
+                ),
+                "upstream",
+                json!(["CVE-2024-0001"]),
+            ),
+            "severity",
+            json!([{ "type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H" }]),
+        ),
+        with(
+            osv("CVE-2024-0002", "Debian:12", "curl", unfixed()),
+            "database_specific",
+            json!({ "severity": "HIGH" }),
+        ),
+        with(
+            osv("CVE-2024-0003", "Debian:12", "openssl", unfixed()),
+            "severity",
+            json!([{ "type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:L/I:N/A:N" }]),
+        ),
+    ]);
+    let base = [
+        dpkg("libssl3", OPENSSL, Some("openssl")),
+        dpkg("zlib1g", "1:1.2.13.dfsg-1", Some("zlib")),
+    ]
+    .concat();
+    let with_curl = [base.clone(), dpkg("curl", "7.88.1-10+deb12u5", None)].concat();
+    ImageBuilder::new()
+        .tag("app:1")
+        .layer(
+            Layer::new()
+                .file("etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n")
+                .file("var/lib/dpkg/status", base),
+        )
+        .layer(Layer::new().file("var/lib/dpkg/status", with_curl))
+        .docker_archive(&sb.path("app.tar"));
+    sb
+}
+
+/// `scangate image --input app.tar --offline -f FORMAT EXTRA…` in the
+/// sandbox (so the artifact is named `app.tar`); (exit code, stdout).
+fn scan(sb: &Sandbox, format: &str, extra: &[&str]) -> (i32, String) {
+    let out = sb
+        .cmd()
+        .current_dir(sb.dir.path())
+        .args(["image", "--input", "app.tar", "--offline", "-f", format])
+        .args(extra)
+        .output()
+        .unwrap();
+    let code = out.status.code().unwrap_or(-1);
+    assert!(
+        code == 0 || code == 1,
+        "{format}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (code, String::from_utf8(out.stdout).unwrap())
+}
+
+fn scan_json(sb: &Sandbox, format: &str) -> Value {
+    let (code, out) = scan(sb, format, &[]);
+    assert_eq!(code, 0);
+    serde_json::from_str(&out).unwrap()
+}
+
+fn schema(path: &str) -> Value {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    serde_json::from_slice(&std::fs::read(dir.join(path)).unwrap()).unwrap()
+}
+
+/// Every schema violation of `report`, one line each.
+fn violations(validator: &jsonschema::Validator, report: &Value) -> Vec<String> {
+    validator
+        .iter_errors(report)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn table_without_gate() {
+    let sb = setup();
+    let (code, out) = scan(&sb, "table", &[]);
+    assert_eq!(code, 0);
+    assert!(!out.contains("gate:"), "{out}");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn table_with_failed_gate() {
+    let sb = setup();
+    let (code, out) = scan(&sb, "table", &["--fail-on", "HIGH"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.ends_with("gate: FAILED — 2 findings at or above HIGH (1 CRITICAL, 1 HIGH)\n"),
+        "{out}"
+    );
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn table_is_plain_when_piped_even_without_no_color() {
+    let sb = setup();
+    let out = sb
+        .cmd()
+        .env_remove("NO_COLOR")
+        .current_dir(sb.dir.path())
+        .args(["image", "--input", "app.tar", "--offline"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(!out.stdout.contains(&0x1b), "ANSI codes in piped output");
+}
+
+#[test]
+fn markdown_without_gate() {
+    let sb = setup();
+    let (code, out) = scan(&sb, "markdown", &[]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("## scangate: 3 findings\n"), "{out}");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn markdown_with_failed_gate() {
+    let sb = setup();
+    let (code, out) = scan(&sb, "markdown", &["--fail-on", "HIGH"]);
+    assert_eq!(code, 1);
+    assert!(out.starts_with("## ❌ scangate: gate failed\n"), "{out}");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn gitlab_report_validates_against_gitlabs_schema() {
+    let sb = setup();
+    let report = scan_json(&sb, "gitlab");
+    let validator =
+        jsonschema::validator_for(&schema("gitlab/container-scanning-report-format.json")).unwrap();
+    assert_eq!(violations(&validator, &report), Vec::<String>::new());
+    // The schema would accept a report without findings: check they are there.
+    assert_eq!(report["vulnerabilities"].as_array().map(Vec::len), Some(3));
+    insta::assert_json_snapshot!(report, {
+        ".scan.start_time" => "[start]",
+        ".scan.end_time" => "[end]",
+    });
+}
+
+#[test]
+fn a_report_missing_what_gitlab_requires_is_rejected() {
+    // The validation above can fail: a report without a location is caught.
+    let sb = setup();
+    let mut report = scan_json(&sb, "gitlab");
+    report["vulnerabilities"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("location");
+    let validator =
+        jsonschema::validator_for(&schema("gitlab/container-scanning-report-format.json")).unwrap();
+    assert_eq!(violations(&validator, &report).len(), 1);
+}
+
+#[test]
+fn gitlab_codequality_report() {
+    let sb = setup();
+    let report = scan_json(&sb, "gitlab-codequality");
+    for issue in report.as_array().unwrap() {
+        for key in ["description", "check_name", "fingerprint", "severity"] {
+            assert!(issue[key].is_string(), "{key} in {issue}");
+        }
+        assert_eq!(issue["location"]["path"], "var/lib/dpkg/status");
+        assert_eq!(issue["location"]["lines"]["begin"], 1);
+    }
+    insta::assert_json_snapshot!(report);
+}
+
+#[test]
+fn cyclonedx_sbom_validates_against_the_1_6_schema() {
+    let sb = setup();
+    let bom = scan_json(&sb, "cyclonedx");
+    let registry = jsonschema::Registry::new()
+        .add(
+            "http://cyclonedx.org/schema/spdx.schema.json",
+            schema("cyclonedx/spdx.schema.json"),
+        )
+        .unwrap()
+        .add(
+            "http://cyclonedx.org/schema/jsf-0.82.schema.json",
+            schema("cyclonedx/jsf-0.82.schema.json"),
+        )
+        .unwrap()
+        .prepare()
+        .unwrap();
+    let validator = jsonschema::options()
+        .with_registry(&registry)
+        .build(&schema("cyclonedx/bom-1.6.schema.json"))
+        .unwrap();
+    assert_eq!(violations(&validator, &bom), Vec::<String>::new());
+    let mut broken = bom.clone();
+    broken["components"][1]["type"] = json!("not-a-type");
+    assert_eq!(violations(&validator, &broken).len(), 1);
+
+    let components = bom["components"].as_array().unwrap();
+    assert_eq!(components[0]["type"], "operating-system");
+    assert_eq!(components.len(), 4, "the OS and three packages");
+    assert_eq!(bom["vulnerabilities"].as_array().map(Vec::len), Some(3));
+    insta::assert_json_snapshot!(bom, {
+        ".serialNumber" => "[serial]",
+        ".metadata.timestamp" => "[timestamp]",
+    });
+}
+
+#[test]
+fn several_formats_from_one_scan() {
+    let sb = setup();
+    let (code, _) = scan(
+        &sb,
+        "json",
+        &[
+            "--report",
+            "gitlab=gl.json",
+            "--report",
+            "cyclonedx=bom.json",
+            "--report",
+            "markdown=summary.md",
+        ],
+    );
+    assert_eq!(code, 0);
+    for file in ["gl.json", "bom.json", "summary.md"] {
+        let text = std::fs::read_to_string(sb.path(file)).unwrap();
+        assert!(text.contains("CVE-2024-0001"), "{file}: {text}");
+    }
+}
