@@ -5,11 +5,12 @@ use crate::cli::{Command, DbArgs, DbCommand, PolicyArgs, ScanArgs, Scanner};
 use crate::ecosystem::Ecosystem;
 use crate::error::{Error, Result};
 use crate::finding::Finding;
+use crate::image::dockerfile_map::ImageDockerfile;
 use crate::inventory;
 use crate::matching;
 use crate::policy::{GatePolicy, Policy};
 use crate::report::{self, ReportOptions, ReportSpec, ScanResult};
-use crate::source::{self, RootFs, Source};
+use crate::source::{self, ArtifactKind, RootFs, Source};
 use crate::vulndb::update::{self, Needed, Outcome, UpdateOptions};
 use crate::vulndb::VulnDb;
 use std::io::Write;
@@ -60,14 +61,23 @@ fn scan(source: &dyn Source, args: &ScanArgs, cache_dir: &Path) -> Result<u8> {
         tracing::warn!("gate failed: {reason}");
     }
     let exit_code = outcome.gate.exit_code;
+    let dockerfile = match collected.artifact.kind {
+        ArtifactKind::Image => ImageDockerfile::locate(
+            args.reports.dockerfile.as_deref(),
+            &collected.artifact.layers,
+        )?,
+        ArtifactKind::Filesystem => None,
+    };
     let result = ScanResult {
         artifact: collected.artifact,
         inventory,
         vulnerabilities_scanned,
         outcome,
+        dockerfile,
     };
     let options = ReportOptions {
         list_packages: args.list_packages,
+        category: args.reports.category.as_deref(),
     };
     for spec in &specs {
         write_report(spec.path.as_deref(), |out| {

@@ -4,9 +4,11 @@
 
 pub mod db_info;
 pub mod json;
+pub mod sarif;
 pub mod table;
 
 use crate::finding::{Finding, TargetRef};
+use crate::image::dockerfile_map::ImageDockerfile;
 use crate::inventory::{FoundPackage, Inventory, PackageDbReport};
 use crate::policy::Outcome;
 use crate::source::Artifact;
@@ -23,6 +25,9 @@ pub struct ScanResult {
     /// Findings after policy, the ignored ones, the baseline comparison and
     /// the gate.
     pub outcome: Outcome,
+    /// The Dockerfile the image was built from and the lines each layer
+    /// came from, computed once for every report that shows locations.
+    pub dockerfile: Option<ImageDockerfile>,
 }
 
 impl ScanResult {
@@ -48,9 +53,11 @@ impl ScanResult {
 
 /// What a report includes beyond the defaults.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct ReportOptions {
+pub struct ReportOptions<'a> {
     /// List every package (`--list-packages`).
     pub list_packages: bool,
+    /// SARIF analysis category (`--category`).
+    pub category: Option<&'a str>,
 }
 
 /// Output formats (`--format`, `--report`).
@@ -60,6 +67,8 @@ pub enum Format {
     Table,
     /// The versioned JSON report (see README: "JSON report").
     Json,
+    /// SARIF 2.1.0 for GitHub code scanning (see README: "SARIF report").
+    Sarif,
 }
 
 /// One report to write: `--report FORMAT[=PATH]`, or `--format`/`--output`.
@@ -105,5 +114,6 @@ pub fn write(
     match format {
         Format::Table => table::write(result, options, out),
         Format::Json => json::write(result, out),
+        Format::Sarif => sarif::write(result, options, out),
     }
 }
