@@ -6,6 +6,7 @@
 //! (what the user reads). [`cli`] and [`error`] frame them for the binary.
 
 pub mod cli;
+pub mod config;
 pub mod dockerfile;
 pub mod ecosystem;
 pub mod error;

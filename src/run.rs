@@ -71,6 +71,7 @@ fn scan(source: &dyn Source, args: &ScanArgs, cache_dir: &Path) -> Result<u8> {
     let result = ScanResult {
         artifact: collected.artifact,
         inventory,
+        config_files: Vec::new(),
         vulnerabilities_scanned,
         outcome,
         dockerfile,

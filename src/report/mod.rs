@@ -7,6 +7,7 @@ pub mod json;
 pub mod sarif;
 pub mod table;
 
+use crate::config::ConfigFile;
 use crate::finding::{Finding, TargetRef};
 use crate::image::dockerfile_map::ImageDockerfile;
 use crate::inventory::{FoundPackage, Inventory, PackageDbReport};
@@ -19,6 +20,9 @@ use std::path::PathBuf;
 pub struct ScanResult {
     pub artifact: Artifact,
     pub inventory: Inventory,
+    /// Config files checked for misconfigurations (targets of
+    /// `TargetRef::ConfigFile`).
+    pub config_files: Vec<ConfigFile>,
     /// Whether vulnerabilities were looked for (`--scanners vuln`): a report
     /// must not say "no vulnerabilities" when none were searched.
     pub vulnerabilities_scanned: bool,

@@ -467,6 +467,7 @@ mod tests {
                 os: None,
                 package_dbs: Vec::new(),
             },
+            config_files: Vec::new(),
             vulnerabilities_scanned: true,
             outcome: Outcome {
                 findings: findings

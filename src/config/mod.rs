@@ -1,0 +1,105 @@
+//! Repository config checks: misconfigurations in the files a team commits
+//! (Dockerfiles, Kubernetes manifests, Terraform, GitHub Actions
+//! workflows), reported on the exact lines so a reviewer sees them in the
+//! pull request's diff.
+//!
+//! Each file type is one [`Checker`]: it says which files it reads, parses
+//! one, and runs its rules. A rule is data ([`Rule`]) plus a check function,
+//! so the rule's documentation is generated from the same source the
+//! scanner uses.
+
+use crate::finding::{fingerprint, Detail, Finding, Location, Misconfiguration, TargetRef};
+use crate::matching::severity::Severity;
+use serde::Serialize;
+
+/// The kinds of config file scangate understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileType {
+    Dockerfile,
+    Kubernetes,
+    Terraform,
+    GithubWorkflow,
+}
+
+/// A config file that was checked: a target of the report.
+#[derive(Debug, Clone)]
+pub struct ConfigFile {
+    /// Path relative to the scanned tree's root, with `/` separators.
+    pub path: String,
+    pub file_type: FileType,
+}
+
+/// What a rule is, independent of any file: its documentation source.
+#[derive(Debug)]
+pub struct Rule {
+    /// Our stable id, e.g. `SG-DS-001`.
+    pub id: &'static str,
+    /// Trivy's ids for the same check (`DS002`, `AVD-DS-0002`,
+    /// `DS-0002`), so existing ignore files keep working.
+    pub aliases: &'static [&'static str],
+    pub title: &'static str,
+    pub severity: Severity,
+    /// Why it matters.
+    pub rationale: &'static str,
+    /// How to fix it, with an example.
+    pub resolution: &'static str,
+}
+
+/// One rule broken at one place of a file, as a checker reports it.
+#[derive(Debug, Clone)]
+pub struct Violation {
+    pub rule: &'static Rule,
+    /// What exactly is wrong here.
+    pub message: String,
+    pub start_line: u32,
+    pub end_line: u32,
+    /// What the violation is about, independent of line numbers (a stage
+    /// and instruction, a resource address, a container name): keeps the
+    /// fingerprint stable across unrelated edits above it.
+    pub subject: String,
+}
+
+/// A file type's parser and rules.
+pub trait Checker: Sync {
+    fn file_type(&self) -> FileType;
+    /// Whether this checker reads the file at `path` (relative, `/`-separated).
+    fn wants(&self, path: &str) -> bool;
+    /// Parses `content` and runs every rule. `Err` is a one-line reason the
+    /// file could not be parsed; the scan warns and goes on.
+    fn check(&self, path: &str, content: &str) -> Result<Vec<Violation>, String>;
+    /// Every rule this checker can report, for documentation.
+    fn rules(&self) -> &'static [&'static Rule];
+}
+
+impl Violation {
+    /// The finding for this violation in the file `path`, target `target`.
+    pub fn into_finding(self, path: &str, target: usize, content: &str) -> Finding {
+        let snippet = content
+            .lines()
+            .skip(self.start_line.saturating_sub(1) as usize)
+            .take((self.end_line.saturating_sub(self.start_line) + 1) as usize)
+            .collect::<Vec<_>>()
+            .join("\n");
+        Finding {
+            id: self.rule.id.to_string(),
+            aliases: self.rule.aliases.iter().map(|a| a.to_string()).collect(),
+            severity: self.rule.severity,
+            score: None,
+            title: self.rule.title.to_string(),
+            references: Vec::new(),
+            target: TargetRef::ConfigFile(target),
+            location: Location::Lines {
+                path: path.to_string(),
+                start_line: self.start_line,
+                end_line: self.end_line,
+            },
+            fingerprint: fingerprint(&["misconfiguration", self.rule.id, path, &self.subject]),
+            detail: Detail::Misconfiguration(Misconfiguration {
+                message: self.message,
+                resolution: self.rule.resolution.to_string(),
+                snippet,
+            }),
+        }
+    }
+}
