@@ -54,7 +54,7 @@ pub fn write_within(
     // Worst first (stable: the scanners' order within a severity), so a
     // cut keeps the most severe, and GitHub's own cut (it keeps the first
     // 5,000 by severity) agrees with ours.
-    findings.sort_by(|a, b| b.finding.severity.cmp(&a.finding.severity));
+    findings.sort_by_key(|r| std::cmp::Reverse(r.finding.severity));
     let total = findings.len();
     let mut keep = total.min(limits.results);
     let mut reason = (keep < total).then(|| {
