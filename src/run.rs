@@ -8,7 +8,10 @@ use crate::finding::Finding;
 use crate::image::dockerfile_map::ImageDockerfile;
 use crate::inventory;
 use crate::matching;
-use crate::policy::{GatePolicy, Policy};
+use crate::policy::baseline::Baseline;
+use crate::policy::ignorefile::{self, IgnoreFile};
+use crate::policy::vex::Vex;
+use crate::policy::{GatePolicy, Policy, Suppressor};
 use crate::report::{self, ReportOptions, ReportSpec, ScanResult};
 use crate::source::{self, ArtifactKind, RootFs, Source};
 use crate::vulndb::update::{self, Needed, Outcome, UpdateOptions};
@@ -24,9 +27,14 @@ pub fn run(command: Command, cache_dir: Option<PathBuf>) -> Result<u8> {
     match command {
         Command::Image(args) => {
             let source = source::for_input(&args.input, args.reference.as_deref())?;
-            scan(source.as_ref(), &args.scan, &cache()?)
+            scan(source.as_ref(), &args.scan, &cache()?, None)
         }
-        Command::Fs(args) => scan(&RootFs::new(&args.path)?, &args.scan, &cache()?),
+        Command::Fs(args) => scan(
+            &RootFs::new(&args.path)?,
+            &args.scan,
+            &cache()?,
+            Some(&args.path),
+        ),
         Command::Db(db) => run_db(db, &cache()?).map(|()| 0),
     }
 }
@@ -44,19 +52,33 @@ fn default_cache_dir() -> Result<PathBuf> {
         })
 }
 
-fn scan(source: &dyn Source, args: &ScanArgs, cache_dir: &Path) -> Result<u8> {
+/// Scans `source`; `tree` is the scanned directory of `scangate fs`, where
+/// a default ignore file is looked for first.
+fn scan(source: &dyn Source, args: &ScanArgs, cache_dir: &Path, tree: Option<&Path>) -> Result<u8> {
     let specs = args.reports.specs();
     check_outputs(&specs)?;
-    let policy = build_policy(&args.policy)?;
+    let policy = build_policy(&args.policy, tree)?;
+    let baseline = load_baseline(&args.policy)?;
     let collected = source.collect(&inventory::all_wants())?;
     let inventory = inventory::inventory(&collected.layers);
     let vulnerabilities_scanned = args.scanners.contains(&Scanner::Vuln);
-    let findings: Vec<Finding> = if vulnerabilities_scanned {
-        find_vulnerabilities(&inventory, args, cache_dir)?
+    let (findings, baseline_findings) = if vulnerabilities_scanned {
+        let mut inventories = vec![&inventory];
+        inventories.extend(baseline.as_ref().map(|b| &b.inventory));
+        let db = open_db(&inventories, args, cache_dir)?;
+        let find = |inv: &inventory::Inventory| -> Result<Vec<Finding>> {
+            db.as_ref()
+                .map_or(Ok(Vec::new()), |db| matching::match_inventory(inv, db))
+        };
+        let old = match &baseline {
+            Some(b) => Some(b.relocate(find(&b.inventory)?, &collected.artifact.layers)),
+            None => None,
+        };
+        (find(&inventory)?, old)
     } else {
-        Vec::new()
+        (Vec::new(), None)
     };
-    let outcome = policy.apply(findings, None);
+    let outcome = policy.apply(findings, baseline_findings);
     for reason in &outcome.gate.reasons {
         tracing::warn!("gate failed: {reason}");
     }
@@ -99,16 +121,33 @@ fn check_outputs(specs: &[ReportSpec]) -> Result<()> {
     Ok(())
 }
 
-fn build_policy(args: &PolicyArgs) -> Result<Policy> {
+fn build_policy(args: &PolicyArgs, tree: Option<&Path>) -> Result<Policy> {
     if args.fail_on_new && args.baseline.is_none() && args.baseline_input.is_none() {
         return Err(Error::Usage(
             "--fail-on-new needs a baseline (--baseline or --baseline-input)".into(),
         ));
     }
+    let mut suppressors: Vec<Box<dyn Suppressor>> = Vec::new();
+    let ignore_path = match &args.ignorefile {
+        Some(path) => Some(path.clone()),
+        None => {
+            let cwd = std::env::current_dir().ok();
+            let dirs: Vec<&Path> = tree.into_iter().chain(cwd.as_deref()).collect();
+            ignorefile::find_default(&dirs)
+        }
+    };
+    if let Some(path) = ignore_path {
+        tracing::info!("ignore file: {}", path.display());
+        let now = crate::vulndb::time::now_unix();
+        suppressors.push(Box::new(IgnoreFile::load(&path, now)?));
+    }
+    if !args.vex.is_empty() {
+        suppressors.push(Box::new(Vex::load(&args.vex)?));
+    }
     Ok(Policy {
         severities: (!args.severity.is_empty()).then(|| args.severity.iter().copied().collect()),
         ignore_unfixed: args.ignore_unfixed,
-        suppressors: Vec::new(),
+        suppressors,
         gate: GatePolicy {
             fail_on: args.fail_on,
             exit_code: args.exit_code,
@@ -117,27 +156,47 @@ fn build_policy(args: &PolicyArgs) -> Result<Policy> {
     })
 }
 
-fn find_vulnerabilities(
-    inventory: &inventory::Inventory,
+/// The baseline of `--baseline` (a JSON report) or `--baseline-input` (an
+/// image scanned the way `image --input` scans), if one is given.
+fn load_baseline(args: &PolicyArgs) -> Result<Option<Baseline>> {
+    if let Some(report) = &args.baseline {
+        return Baseline::from_report(report).map(Some);
+    }
+    match &args.baseline_input {
+        Some(input) => {
+            let collected = source::for_input(input, None)?.collect(&inventory::all_wants())?;
+            Ok(Some(Baseline::from_scan(&collected)))
+        }
+        None => Ok(None),
+    }
+}
+
+/// The vulnerability database, brought up to date for the ecosystems of
+/// `inventories` (the scan's and the baseline's); `None` when none of
+/// them has an ecosystem OSV publishes.
+fn open_db(
+    inventories: &[&inventory::Inventory],
     args: &ScanArgs,
     cache_dir: &Path,
-) -> Result<Vec<Finding>> {
+) -> Result<Option<VulnDb>> {
     let mut needed = Needed::default();
-    match inventory.os.as_ref().map(|os| (os, os.osv_ecosystem())) {
-        Some((_, Some(eco))) => needed.add(&eco),
-        Some((os, None)) if !inventory.package_dbs.is_empty() => {
-            tracing::warn!(
-                "OSV publishes no advisories for {os}: its packages are listed but not matched"
-            )
+    for inventory in inventories {
+        match inventory.os.as_ref().map(|os| (os, os.osv_ecosystem())) {
+            Some((_, Some(eco))) => needed.add(&eco),
+            Some((os, None)) if !inventory.package_dbs.is_empty() => {
+                tracing::warn!(
+                    "OSV publishes no advisories for {os}: its packages are listed but not matched"
+                )
+            }
+            _ => {}
         }
-        _ => {}
     }
     let path = db_path(cache_dir);
     if !args.offline && !needed.is_empty() {
         update::update(&path, &needed, &update_options(&args.db, false))?;
     }
     if needed.is_empty() {
-        return Ok(Vec::new());
+        return Ok(None);
     }
     if !path.exists() {
         return Err(Error::input(
@@ -149,7 +208,7 @@ fn find_vulnerabilities(
     if args.offline {
         warn_if_missing(&db, &needed)?;
     }
-    matching::match_inventory(inventory, &db)
+    Ok(Some(db))
 }
 
 /// An offline scan against a database that lacks the image's ecosystem

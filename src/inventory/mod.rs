@@ -15,7 +15,7 @@ pub mod rpm;
 
 pub use collect::{inventory, FoundPackage, Inventory, PackageDbReport};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A path pattern an analyzer wants read. Paths are relative to the image
 /// root, without a leading slash (`var/lib/dpkg/status`).
@@ -44,7 +44,7 @@ impl Want {
 
 /// The package managers scangate reads. Decides purl type and, later, the
 /// version comparator used for matching.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PackageFormat {
     Apk,
@@ -52,8 +52,9 @@ pub enum PackageFormat {
     Rpm,
 }
 
-/// One installed package as its package manager records it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One installed package as its package manager records it (read back
+/// from a JSON report for a baseline).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Package {
     pub name: String,
     /// The full version exactly as the package manager prints it:
@@ -67,7 +68,7 @@ pub struct Package {
     pub source_version: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub arch: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub licenses: Vec<String>,
     /// rpm only: the module stream a package came from (`nodejs:18:...`);
     /// advisories for modular packages apply per stream.

@@ -4,7 +4,7 @@
 
 use super::Want;
 use crate::ecosystem::{Base, Ecosystem};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The files OS detection reads, in order of preference.
@@ -24,7 +24,7 @@ pub static WANTS: &[Want] = &[
 ];
 
 /// OS families scangate recognises. Each maps to at most one OSV ecosystem.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OsFamily {
     Alpine,

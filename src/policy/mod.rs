@@ -4,6 +4,13 @@
 //! report's `ignored[]` with the rule that matched, so they stay auditable;
 //! a baseline marks each finding new or existing; the gate decides.
 
+pub mod baseline;
+pub mod ignorefile;
+mod purl_match;
+#[cfg(test)]
+mod tests;
+pub mod vex;
+
 use crate::finding::Finding;
 use crate::matching::severity::Severity;
 use serde::Serialize;

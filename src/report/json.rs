@@ -90,6 +90,8 @@ struct Target<'a> {
     kind: &'static str,
     ecosystem: Option<String>,
     path: &'a str,
+    /// `deb`, `apk` or `rpm`: lets a baseline read the packages back.
+    format: crate::inventory::PackageFormat,
     packages: Vec<Package<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     vulnerabilities: Option<Vec<Vulnerability<'a>>>,
@@ -210,6 +212,7 @@ pub fn write(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
                 kind: "os-packages",
                 ecosystem: ecosystem.clone(),
                 path: &db.path,
+                format: db.format,
                 packages: db
                     .packages
                     .iter()

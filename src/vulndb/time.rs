@@ -97,6 +97,27 @@ pub fn format_unix(secs: i64) -> String {
     )
 }
 
+/// Seconds since the Unix epoch at the start (UTC) of a `YYYY-MM-DD` date
+/// (ignore-file expiry dates, which may lie far in the future); `None` if
+/// it is not one.
+pub fn parse_date(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| -> Option<i64> {
+        let part = s.get(range)?;
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())?
+    };
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    Some(days_from_civil(year, month, day) * 86_400)
+}
+
 /// Seconds since the Unix epoch, now.
 pub fn now_unix() -> i64 {
     std::time::SystemTime::now()
@@ -173,6 +194,25 @@ mod tests {
             "2024-03-01T12:00:00+2:00",
         ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn dates_start_at_midnight_utc_even_far_ahead() {
+        assert_eq!(parse_date("1970-01-02"), Some(86_400));
+        assert_eq!(parse_date("2024-03-01"), Some(1_709_251_200));
+        assert_eq!(
+            parse_date("2999-12-31").map(format_unix).as_deref(),
+            Some("2999-12-31T00:00:00Z")
+        );
+        for bad in [
+            "",
+            "2024-02-30",
+            "2024-3-01",
+            "2024-03-01T00:00:00Z",
+            "tomorrow",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
         }
     }
 
