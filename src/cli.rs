@@ -174,6 +174,16 @@ pub struct ReportArgs {
     /// repeatable, e.g. `--report sarif=out.sarif --report table`.
     #[arg(long = "report", value_name = "FORMAT[=PATH]")]
     pub report: Vec<ReportSpec>,
+    /// SARIF: the analysis category (`runAutomationDetails.id` is
+    /// `NAME/`), so scans of several images of one repository keep
+    /// separate alerts [default: `scangate/image/` or `scangate/fs/`].
+    #[arg(long, value_name = "NAME", env = "SCANGATE_CATEGORY")]
+    pub category: Option<String>,
+    /// The Dockerfile the image was built from: findings point at the
+    /// instruction whose layer brought the package in [default:
+    /// `Dockerfile` in the working directory, when there is one].
+    #[arg(long, value_name = "PATH")]
+    pub dockerfile: Option<PathBuf>,
 }
 
 impl ReportArgs {

@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod dockerfile;
 pub mod ecosystem;
 pub mod error;
 pub mod finding;

@@ -8,6 +8,7 @@ use crate::config::{self, scan::ConfigScan};
 use crate::ecosystem::Ecosystem;
 use crate::error::{Error, Result};
 use crate::finding::Finding;
+use crate::image::dockerfile_map::ImageDockerfile;
 use crate::inventory::{self, Inventory};
 use crate::matching;
 use crate::policy::baseline::Baseline;
@@ -76,9 +77,11 @@ fn scan_config(args: &ConfigArgs) -> Result<u8> {
         config,
         vulnerabilities: None,
         baseline: None,
+        dockerfile: None,
     };
     let options = ReportOptions {
         started_at,
+        category: args.reports.category.as_deref(),
         ..ReportOptions::default()
     };
     finish(scanned, policy, &specs, options)
@@ -108,6 +111,8 @@ struct Scanned {
     vulnerabilities: Option<Vec<Finding>>,
     /// The baseline's findings against today's database, when one is given.
     baseline: Option<Vec<Finding>>,
+    /// The image's layers placed on Dockerfile lines, when one is known.
+    dockerfile: Option<ImageDockerfile>,
 }
 
 /// Applies the policy (with the config files' inline suppressions) and
@@ -116,7 +121,7 @@ fn finish(
     scanned: Scanned,
     mut policy: Policy,
     specs: &[ReportSpec],
-    options: ReportOptions,
+    options: ReportOptions<'_>,
 ) -> Result<u8> {
     let vulnerabilities_scanned = scanned.vulnerabilities.is_some();
     let mut findings = scanned.vulnerabilities.unwrap_or_default();
@@ -134,6 +139,7 @@ fn finish(
         config_files: scanned.config.files,
         vulnerabilities_scanned,
         outcome,
+        dockerfile: scanned.dockerfile,
     };
     for spec in specs {
         let options = ReportOptions {
@@ -216,16 +222,25 @@ fn scan(
         Some(root) => check_config(root)?,
         None => ConfigScan::default(),
     };
+    let dockerfile = match collected.artifact.kind {
+        ArtifactKind::Image => ImageDockerfile::locate(
+            args.reports.dockerfile.as_deref(),
+            &collected.artifact.layers,
+        )?,
+        ArtifactKind::Filesystem => None,
+    };
     let scanned = Scanned {
         artifact: collected.artifact,
         inventory,
         config,
         vulnerabilities,
         baseline: baseline_findings,
+        dockerfile,
     };
     let options = ReportOptions {
         list_packages: args.list_packages,
         started_at,
+        category: args.reports.category.as_deref(),
         ..ReportOptions::default()
     };
     finish(scanned, policy, &specs, options)
