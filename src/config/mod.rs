@@ -8,6 +8,9 @@
 //! so the rule's documentation is generated from the same source the
 //! scanner uses.
 
+pub mod dockerfile;
+pub mod terraform;
+
 use crate::finding::{fingerprint, Detail, Finding, Location, Misconfiguration, TargetRef};
 use crate::matching::severity::Severity;
 use serde::Serialize;
