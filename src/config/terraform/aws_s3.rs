@@ -173,8 +173,9 @@ pub(super) fn check(module: &Module, found: &mut Vec<Violation>) {
             ));
         }
         check_versioning(bucket, companion("aws_s3_bucket_versioning"), found);
-        if bucket.blocks("logging").next().is_none() && companion("aws_s3_bucket_logging").is_none()
-        {
+        let logged =
+            bucket.blocks("logging").next().is_some() || companion("aws_s3_bucket_logging").is_some();
+        if !logged && !is_log_bucket(module, bucket) {
             found.push(at_header(
                 &NO_LOGGING,
                 bucket,
@@ -250,20 +251,45 @@ fn check_versioning(bucket: &Block, companion: Option<&Block>, found: &mut Vec<V
     }
 }
 
+/// Whether `bucket` receives other buckets' access logs (its ACL is
+/// `log-delivery-write`, or a logging configuration targets it): logging a
+/// log bucket would only log the logging.
+fn is_log_bucket(module: &Module, bucket: &Block) -> bool {
+    if bucket.value("acl").and_then(Value::as_str) == Some("log-delivery-write") {
+        return true;
+    }
+    let targets_it = |target: Option<&Value>| target.is_some_and(|t| refers_to(t, bucket));
+    let inline_targets = module
+        .resources("aws_s3_bucket")
+        .flat_map(|b| b.blocks("logging"))
+        .map(|logging| logging.value("target_bucket"));
+    let companion_targets = module
+        .resources("aws_s3_bucket_logging")
+        .map(|logging| logging.value("target_bucket"));
+    inline_targets.chain(companion_targets).any(targets_it)
+}
+
 /// The first `resource_type` resource whose `bucket` points at `bucket`
 /// (or is computed, so it might).
 fn companion<'a>(module: &'a Module, resource_type: &'a str, bucket: &Block) -> Option<&'a Block> {
-    let address = bucket.address();
-    let name = bucket.value("bucket").and_then(Value::as_str);
     module
         .resources(resource_type)
         .find(|candidate| match candidate.value("bucket") {
-            Some(Value::Reference(reference)) => reference
-                .strip_prefix(address.as_str())
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.')),
-            Some(Value::String(literal)) => Some(literal.as_str()) == name,
             // A computed `bucket` may well be this one: better quiet than wrong.
             Some(Value::Unknown) => true,
-            _ => false,
+            Some(value) => refers_to(value, bucket),
+            None => false,
         })
+}
+
+/// Whether `value` names `bucket`: a reference to its address
+/// (`aws_s3_bucket.logs.id`) or its literal bucket name.
+fn refers_to(value: &Value, bucket: &Block) -> bool {
+    match value {
+        Value::Reference(reference) => reference
+            .strip_prefix(bucket.address().as_str())
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.')),
+        Value::String(name) => bucket.value("bucket").and_then(Value::as_str) == Some(name),
+        _ => false,
+    }
 }

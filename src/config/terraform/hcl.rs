@@ -296,8 +296,8 @@ impl Converter<'_> {
                     })
                     .collect(),
             ),
-            Expression::StringTemplate(template) => literal_template(template),
-            Expression::HeredocTemplate(heredoc) => literal_template(&heredoc.template),
+            Expression::StringTemplate(template) => self.template(template),
+            Expression::HeredocTemplate(heredoc) => self.template(&heredoc.template),
             Expression::Parenthesis(inner) => self.expr(inner.inner()),
             Expression::Variable(ident) => Value::Reference(ident.as_str().to_string()),
             Expression::Traversal(traversal) => {
@@ -330,16 +330,22 @@ impl Converter<'_> {
     }
 }
 
-/// A template without interpolations or directives is a plain string.
-fn literal_template(template: &Template) -> Value {
-    let mut text = String::new();
-    for element in template.iter() {
-        match element {
-            Element::Literal(literal) => text.push_str(literal.value()),
-            Element::Interpolation(_) | Element::Directive(_) => return Value::Unknown,
+impl Converter<'_> {
+    /// A template without interpolations or directives is a plain string;
+    /// `"${expr}"` alone is `expr` itself (the pre-0.12 way to write it).
+    fn template(&self, template: &Template) -> Value {
+        if let Some(Element::Interpolation(only)) = template.as_single_element() {
+            return self.expr(&only.expr);
         }
+        let mut text = String::new();
+        for element in template.iter() {
+            match element {
+                Element::Literal(literal) => text.push_str(literal.value()),
+                Element::Interpolation(_) | Element::Directive(_) => return Value::Unknown,
+            }
+        }
+        Value::String(text)
     }
-    Value::String(text)
 }
 
 /// `aws_s3_bucket.logs.id` for a traversal that starts at a name and uses
@@ -396,6 +402,7 @@ EOF
   public = var.public
   ref    = aws_kms_key.main.arn
   list   = ["a", 1, true]
+  legacy = "${aws_s3_bucket.other.id}"
 
   versioning {
     enabled = (false)

@@ -127,6 +127,36 @@ fn s3_passing() {
     assert_eq!(check(S3_GOOD), Vec::<String>::new());
 }
 
+#[test]
+fn log_buckets_are_not_asked_to_log_themselves() {
+    let content = r#"
+resource "aws_s3_bucket" "delivery" {
+  acl = "log-delivery-write"
+}
+
+resource "aws_s3_bucket" "target" {
+  bucket = "target"
+}
+
+resource "aws_s3_bucket" "data" {
+  logging {
+    target_bucket = "${aws_s3_bucket.target.id}"
+  }
+}
+
+resource "aws_s3_bucket" "unlogged" {
+}
+"#;
+    let logging: Vec<String> = check(content)
+        .into_iter()
+        .filter(|v| v.starts_with("SG-TF-010"))
+        .collect();
+    assert_eq!(
+        logging,
+        ["SG-TF-010 L16-16 aws_s3_bucket.unlogged.logging: Bucket has no access logging."]
+    );
+}
+
 const NETWORK_OPEN: &str = r#"
 resource "aws_security_group" "web" {
   name = "web"
