@@ -1,44 +1,39 @@
 #!/usr/bin/env python3
 """Compare scangate's Terraform and Dockerfile checks with `trivy config`.
 
-Usage: scripts/compare-config.py DIR [TRIVY_JSON]
+Usage: scripts/compare-config.py SCANGATE.json TRIVY.json [--details]
 
-Runs `cargo run --example config_check -- DIR` and, unless TRIVY_JSON (a
-saved `trivy config -f json DIR` report) is given, `trivy config
---skip-check-update -f json DIR`. Matches findings by Trivy id (our rule's
-aliases) + file + line: a Trivy finding without a line (file-level) matches
-ours on any line of the same file. Prints, per file type, what both report,
-what only Trivy reports and what only we report, by rule id.
+SCANGATE.json: `scangate config DIR -f json`; TRIVY.json: `trivy config
+--skip-check-update -f json DIR` (same DIR). Matches findings by Trivy id
+(our rule's aliases) + file + line: ours must start inside Trivy's line
+range, and a Trivy finding without a line (file-level, such as a missing
+USER) matches ours on any line of the same file. Prints, per file type,
+what both report, what only Trivy reports and what only we report, by id.
+(scripts/compare-trivy-config.py does the same for Kubernetes and
+workflows.)
 """
 import collections
 import json
-import os
-import subprocess
 import sys
 
 TYPES = {"terraform", "dockerfile"}
 
 
-def ours(root):
-    out = subprocess.run(
-        ["cargo", "run", "-q", "--example", "config_check", "--", root],
-        check=True, capture_output=True, text=True,
-    )
-    sys.stderr.write(out.stderr)
-    return [json.loads(line) for line in out.stdout.splitlines() if line]
+def ours(path):
+    with open(path) as f:
+        report = json.load(f)
+    found = []
+    for target in report["targets"]:
+        if target.get("kind") != "config" or target["type"] not in TYPES:
+            continue
+        for m in target["misconfigurations"]:
+            found.append({"type": target["type"], **m})
+    return found
 
 
-def trivy(root, saved):
-    if saved:
-        with open(saved) as f:
-            report = json.load(f)
-    else:
-        binary = os.environ.get("TRIVY", "trivy")
-        out = subprocess.run(
-            [binary, "config", "--skip-check-update", "-q", "-f", "json", root],
-            check=True, capture_output=True, text=True,
-        )
-        report = json.loads(out.stdout)
+def trivy(path):
+    with open(path) as f:
+        report = json.load(f)
     found = []
     for result in report.get("Results") or []:
         if result.get("Type") not in TYPES:
@@ -52,15 +47,15 @@ def trivy(root, saved):
                 "path": result["Target"],
                 "id": m["ID"],
                 "line": cause.get("StartLine") or 0,
+                "end": cause.get("EndLine") or cause.get("StartLine") or 0,
             })
     return found
 
 
 def main():
-    root = sys.argv[1]
-    saved = sys.argv[2] if len(sys.argv) > 2 else None
-    mine = ours(root)
-    theirs = trivy(root, saved)
+    details = "--details" in sys.argv
+    mine = ours(sys.argv[1])
+    theirs = trivy(sys.argv[2])
     # Our findings indexed by (Trivy id, path): the lines we report there.
     index = collections.defaultdict(list)
     for f in mine:
@@ -71,10 +66,9 @@ def main():
     for t in theirs:
         candidates = index.get((t["id"], t["path"]), [])
         hit = next((f for f in candidates if not f["matched"] and
-                    (t["line"] == 0 or f["start_line"] <= t["line"] <= f["end_line"])), None)
+                    (t["line"] == 0 or t["line"] <= f["start_line"] <= t["end"])), None)
         if hit is None:
-            # Trivy points at a resource's first line for missing settings;
-            # we point at the header too, so a near miss is a line mismatch.
+            # Same rule and file, but our line is outside Trivy's range.
             hit = next((f for f in candidates if not f["matched"]), None)
             kind = "both (other line)" if hit else "only trivy"
         else:
@@ -82,13 +76,13 @@ def main():
         if hit:
             hit["matched"] = True
         stats[t["type"]][(kind, t["id"])] += 1
-        if kind != "both" and os.environ.get("VERBOSE"):
+        if kind != "both" and details:
             print(f"  {kind}: {t['id']} {t['path']}:{t['line']}")
     for f in mine:
         if not f["matched"]:
             key = f["aliases"][0] if f["aliases"] else f["id"]
             stats[f["type"]][("only us", f"{f['id']} {key}")] += 1
-            if os.environ.get("VERBOSE"):
+            if details:
                 print(f"  only us: {f['id']} {f['path']}:{f['start_line']} {f['message']}")
     for file_type in sorted(stats):
         counts = stats[file_type]

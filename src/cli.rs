@@ -32,8 +32,17 @@ pub struct Cli {
 pub enum Command {
     /// Scan a container image.
     Image(ImageArgs),
-    /// Scan an unpacked root filesystem.
+    /// Scan an unpacked root filesystem or a source tree (packages and
+    /// config files).
     Fs(FsArgs),
+    /// Check the config files of a source tree (Kubernetes manifests,
+    /// GitHub Actions workflows, …) for misconfigurations.
+    Config(ConfigArgs),
+    /// List every config-check rule (id, Trivy aliases, severity, why, fix).
+    Rules {
+        #[arg(long, short = 'f', value_enum, default_value_t = RulesFormat::Markdown)]
+        format: RulesFormat,
+    },
     /// Manage the vulnerability database.
     #[command(subcommand)]
     Db(DbCommand),
@@ -62,25 +71,41 @@ pub struct FsArgs {
     pub scan: ScanArgs,
 }
 
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// The directory (or one file) to check; `.gitignore` is respected.
+    #[arg(value_name = "DIR")]
+    pub path: PathBuf,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    #[command(flatten)]
+    pub reports: ReportArgs,
+}
+
+/// How `scangate rules` prints the rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    /// The text of `docs/rules.md`.
+    Markdown,
+    Json,
+}
+
 /// What to look for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Scanner {
     /// Vulnerable packages (needs the vulnerability database).
     Vuln,
+    /// Misconfigured config files in the tree (`fs` only).
+    Config,
     /// Nothing beyond the package inventory.
     None,
 }
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// What to look for: `vuln`, or `none` for the package inventory only.
-    #[arg(
-        long,
-        value_enum,
-        value_delimiter = ',',
-        default_value = "vuln",
-        env = "SCANGATE_SCANNERS"
-    )]
+    /// What to look for (comma-separated): `vuln`, `config`, or `none` for
+    /// the package inventory only [default: `image` vuln, `fs` vuln,config].
+    #[arg(long, value_enum, value_delimiter = ',', env = "SCANGATE_SCANNERS")]
     pub scanners: Vec<Scanner>,
     /// List every package found, with its version, source and layer.
     #[arg(long)]

@@ -1,15 +1,18 @@
 //! What each command does, start to finish: the pipeline in order
 //! (source → inventory → vulnerability database → matching → report).
 
-use crate::cli::{Command, DbArgs, DbCommand, PolicyArgs, ScanArgs, Scanner};
+use crate::cli::{
+    Command, ConfigArgs, DbArgs, DbCommand, PolicyArgs, RulesFormat, ScanArgs, Scanner,
+};
+use crate::config::{self, scan::ConfigScan};
 use crate::ecosystem::Ecosystem;
 use crate::error::{Error, Result};
 use crate::finding::Finding;
-use crate::inventory;
+use crate::inventory::{self, Inventory};
 use crate::matching;
 use crate::policy::{GatePolicy, Policy};
 use crate::report::{self, ReportOptions, ReportSpec, ScanResult};
-use crate::source::{self, RootFs, Source};
+use crate::source::{self, Artifact, ArtifactKind, RootFs, Source};
 use crate::vulndb::update::{self, Needed, Outcome, UpdateOptions};
 use crate::vulndb::VulnDb;
 use std::io::Write;
@@ -22,12 +25,110 @@ pub fn run(command: Command, cache_dir: Option<PathBuf>) -> Result<u8> {
     let cache = || cache_dir.clone().map_or_else(default_cache_dir, Ok);
     match command {
         Command::Image(args) => {
+            let scanners = scanners(&args.scan, None)?;
             let source = source::for_input(&args.input, args.reference.as_deref())?;
-            scan(source.as_ref(), &args.scan, &cache()?)
+            scan(source.as_ref(), &args.scan, &cache()?, &scanners, None)
         }
-        Command::Fs(args) => scan(&RootFs::new(&args.path)?, &args.scan, &cache()?),
+        Command::Fs(args) => {
+            let scanners = scanners(&args.scan, Some(&args.path))?;
+            let source = RootFs::new(&args.path)?;
+            scan(&source, &args.scan, &cache()?, &scanners, Some(&args.path))
+        }
+        Command::Config(args) => scan_config(&args),
+        Command::Rules { format } => write_report(None, |out| match format {
+            RulesFormat::Markdown => config::rules_doc::write_markdown(config::CHECKERS, out),
+            RulesFormat::Json => config::rules_doc::write_json(config::CHECKERS, out),
+        })
+        .map(|()| 0),
         Command::Db(db) => run_db(db, &cache()?).map(|()| 0),
     }
+}
+
+/// `scangate config DIR`: config checks only, no package inventory.
+fn scan_config(args: &ConfigArgs) -> Result<u8> {
+    let specs = args.reports.specs();
+    check_outputs(&specs)?;
+    let policy = build_policy(&args.policy)?;
+    let config = check_config(&args.path)?;
+    if config.files.is_empty() {
+        tracing::warn!(
+            "{}: no supported config files (Kubernetes manifests, GitHub workflows)",
+            args.path.display()
+        );
+    }
+    let artifact = Artifact {
+        name: args.path.display().to_string(),
+        kind: ArtifactKind::Filesystem,
+        digest: None,
+        layers: Vec::new(),
+    };
+    let inventory = Inventory {
+        os: None,
+        package_dbs: Vec::new(),
+    };
+    let scanned = Scanned {
+        artifact,
+        inventory,
+        config,
+        vulnerabilities: None,
+    };
+    finish(scanned, policy, &specs, ReportOptions::default())
+}
+
+/// Runs the config checkers on the tree at `path`.
+fn check_config(path: &Path) -> Result<ConfigScan> {
+    if !path.exists() {
+        return Err(Error::input(path.display(), "no such file or directory"));
+    }
+    let started = Instant::now();
+    let scan = config::scan::scan(path, config::CHECKERS);
+    tracing::info!(
+        "checked {} config files in {:.0?}",
+        scan.files.len(),
+        started.elapsed()
+    );
+    Ok(scan)
+}
+
+/// What the scanners produced, before policy.
+struct Scanned {
+    artifact: Artifact,
+    inventory: Inventory,
+    config: ConfigScan,
+    /// `None` when vulnerabilities were not looked for.
+    vulnerabilities: Option<Vec<Finding>>,
+}
+
+/// Applies the policy (with the config files' inline suppressions) and
+/// writes every report; returns the exit code.
+fn finish(
+    scanned: Scanned,
+    mut policy: Policy,
+    specs: &[ReportSpec],
+    options: ReportOptions,
+) -> Result<u8> {
+    let vulnerabilities_scanned = scanned.vulnerabilities.is_some();
+    let mut findings = scanned.vulnerabilities.unwrap_or_default();
+    findings.extend(scanned.config.findings);
+    policy.suppressors.push(Box::new(scanned.config.inline));
+    let outcome = policy.apply(findings, None);
+    for reason in &outcome.gate.reasons {
+        tracing::warn!("gate failed: {reason}");
+    }
+    let exit_code = outcome.gate.exit_code;
+    let result = ScanResult {
+        artifact: scanned.artifact,
+        inventory: scanned.inventory,
+        config_files: scanned.config.files,
+        vulnerabilities_scanned,
+        outcome,
+    };
+    for spec in specs {
+        write_report(spec.path.as_deref(), |out| {
+            report::write(spec.format, &result, options, out)
+        })?;
+    }
+    Ok(exit_code)
 }
 
 /// The vulnerability database's file inside the cache directory.
@@ -43,39 +144,58 @@ fn default_cache_dir() -> Result<PathBuf> {
         })
 }
 
-fn scan(source: &dyn Source, args: &ScanArgs, cache_dir: &Path) -> Result<u8> {
+/// The scanners asked for, or the command's default: `vuln` for an image,
+/// `vuln,config` for a tree (`tree`). Config checks need a tree.
+fn scanners(args: &ScanArgs, tree: Option<&Path>) -> Result<Vec<Scanner>> {
+    let chosen = match (&args.scanners[..], tree) {
+        ([], None) => vec![Scanner::Vuln],
+        ([], Some(_)) => vec![Scanner::Vuln, Scanner::Config],
+        (chosen, _) => chosen.to_vec(),
+    };
+    if chosen.contains(&Scanner::Config) && tree.is_none() {
+        return Err(Error::Usage(
+            "--scanners config needs a source tree: use `scangate fs DIR` or `scangate config DIR`"
+                .into(),
+        ));
+    }
+    Ok(chosen)
+}
+
+/// `image` and `fs`: the package inventory, then the chosen scanners.
+/// `config_root` is the tree whose config files are checked with
+/// `--scanners config`.
+fn scan(
+    source: &dyn Source,
+    args: &ScanArgs,
+    cache_dir: &Path,
+    scanners: &[Scanner],
+    config_root: Option<&Path>,
+) -> Result<u8> {
     let specs = args.reports.specs();
     check_outputs(&specs)?;
+    let config_root = config_root.filter(|_| scanners.contains(&Scanner::Config));
     let policy = build_policy(&args.policy)?;
     let collected = source.collect(&inventory::all_wants())?;
     let inventory = inventory::inventory(&collected.layers);
-    let vulnerabilities_scanned = args.scanners.contains(&Scanner::Vuln);
-    let findings: Vec<Finding> = if vulnerabilities_scanned {
-        find_vulnerabilities(&inventory, args, cache_dir)?
+    let vulnerabilities = if scanners.contains(&Scanner::Vuln) {
+        Some(find_vulnerabilities(&inventory, args, cache_dir)?)
     } else {
-        Vec::new()
+        None
     };
-    let outcome = policy.apply(findings, None);
-    for reason in &outcome.gate.reasons {
-        tracing::warn!("gate failed: {reason}");
-    }
-    let exit_code = outcome.gate.exit_code;
-    let result = ScanResult {
+    let config = match config_root {
+        Some(root) => check_config(root)?,
+        None => ConfigScan::default(),
+    };
+    let scanned = Scanned {
         artifact: collected.artifact,
         inventory,
-        config_files: Vec::new(),
-        vulnerabilities_scanned,
-        outcome,
+        config,
+        vulnerabilities,
     };
     let options = ReportOptions {
         list_packages: args.list_packages,
     };
-    for spec in &specs {
-        write_report(spec.path.as_deref(), |out| {
-            report::write(spec.format, &result, options, out)
-        })?;
-    }
-    Ok(exit_code)
+    finish(scanned, policy, &specs, options)
 }
 
 /// At most one report can go to stdout.

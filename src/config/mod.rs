@@ -9,11 +9,32 @@
 //! scanner uses.
 
 pub mod dockerfile;
+pub mod kubernetes;
+pub mod rules_doc;
+pub mod scan;
 pub mod terraform;
+pub mod workflow;
+pub mod yaml;
 
 use crate::finding::{fingerprint, Detail, Finding, Location, Misconfiguration, TargetRef};
 use crate::matching::severity::Severity;
 use serde::Serialize;
+
+/// Every checker, tried in order: a file goes to the first one that wants
+/// and accepts it. One line per file type; workflows come before
+/// Kubernetes because both read YAML and a workflow is the narrower match.
+pub static CHECKERS: &[&dyn Checker] = &[
+    &workflow::Workflows,
+    &kubernetes::Kubernetes,
+    &dockerfile::DockerfileChecker,
+    &terraform::TerraformChecker,
+];
+
+/// Every rule of every checker, in registry order: what `scangate rules`
+/// and `docs/rules.md` list.
+pub fn all_rules() -> impl Iterator<Item = &'static Rule> {
+    CHECKERS.iter().flat_map(|c| c.rules().iter().copied())
+}
 
 /// The kinds of config file scangate understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -23,6 +44,18 @@ pub enum FileType {
     Kubernetes,
     Terraform,
     GithubWorkflow,
+}
+
+impl FileType {
+    /// The name reports use (`github-workflow`), as in the JSON `type`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileType::Dockerfile => "dockerfile",
+            FileType::Kubernetes => "kubernetes",
+            FileType::Terraform => "terraform",
+            FileType::GithubWorkflow => "github-workflow",
+        }
+    }
 }
 
 /// A config file that was checked: a target of the report.
@@ -68,6 +101,12 @@ pub trait Checker: Sync {
     fn file_type(&self) -> FileType;
     /// Whether this checker reads the file at `path` (relative, `/`-separated).
     fn wants(&self, path: &str) -> bool;
+    /// Whether `content` is this checker's kind of file, for files whose
+    /// name cannot tell (any YAML file may be a Kubernetes manifest). A file
+    /// no checker accepts is not a target of the report.
+    fn accepts(&self, _content: &str) -> bool {
+        true
+    }
     /// Parses `content` and runs every rule. `Err` is a one-line reason the
     /// file could not be parsed; the scan warns and goes on.
     fn check(&self, path: &str, content: &str) -> Result<Vec<Violation>, String>;

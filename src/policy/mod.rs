@@ -4,6 +4,8 @@
 //! report's `ignored[]` with the rule that matched, so they stay auditable;
 //! a baseline marks each finding new or existing; the gate decides.
 
+pub mod inline;
+
 use crate::finding::Finding;
 use crate::matching::severity::Severity;
 use serde::Serialize;

@@ -3,7 +3,7 @@
 //! changing one bumps it.
 
 use super::ScanResult;
-use crate::finding::{Finding, Location, Status, TargetRef};
+use crate::finding::{Detail, Finding, Kind, Location, Status, TargetRef};
 use crate::inventory::os::OsFamily;
 use crate::matching::severity::Severity;
 use crate::policy::{Gate, SeverityCounts, State, Suppression};
@@ -19,12 +19,12 @@ struct Report<'a> {
     schema_version: u32,
     tool: Tool,
     artifact: Artifact<'a>,
-    targets: Vec<Target<'a>>,
+    targets: Vec<AnyTarget<'a>>,
     /// Findings a suppression rule removed, with the rule.
     ignored: Vec<IgnoredFinding<'a>>,
     /// Baseline findings gone now; absent without a baseline.
     #[serde(skip_serializing_if = "Option::is_none")]
-    fixed: Option<Vec<Vulnerability<'a>>>,
+    fixed: Option<Vec<FindingView<'a>>>,
     summary: Summary,
     gate: &'a Gate,
 }
@@ -49,9 +49,11 @@ struct Summary {
 #[derive(Serialize)]
 struct IgnoredFinding<'a> {
     kind: crate::finding::Kind,
-    path: &'a str,
+    /// The package database; a misconfiguration carries its own `path`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<&'a str>,
     #[serde(flatten)]
-    finding: Vulnerability<'a>,
+    finding: FindingView<'a>,
     ignored_by: &'a Suppression,
 }
 
@@ -93,6 +95,50 @@ struct Target<'a> {
     packages: Vec<Package<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     vulnerabilities: Option<Vec<Vulnerability<'a>>>,
+}
+
+/// A target of either kind: a package database or a config file.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum AnyTarget<'a> {
+    Packages(Target<'a>),
+    Config(ConfigTarget<'a>),
+}
+
+/// A checked config file (`kind: "config"`).
+#[derive(Serialize)]
+struct ConfigTarget<'a> {
+    kind: &'static str,
+    path: &'a str,
+    #[serde(rename = "type")]
+    file_type: &'static str,
+    misconfigurations: Vec<Misconfiguration<'a>>,
+}
+
+/// A finding of either kind, as `ignored[]` and `fixed[]` list them.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum FindingView<'a> {
+    Vulnerability(Vulnerability<'a>),
+    Misconfiguration(Misconfiguration<'a>),
+}
+
+#[derive(Serialize)]
+struct Misconfiguration<'a> {
+    id: &'a str,
+    aliases: &'a [String],
+    severity: Severity,
+    title: &'a str,
+    message: &'a str,
+    path: &'a str,
+    start_line: u32,
+    end_line: u32,
+    resolution: &'a str,
+    snippet: &'a str,
+    fingerprint: &'a str,
+    /// `new` or `existing` against the baseline; absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state: Option<State>,
 }
 
 #[derive(Serialize)]
@@ -162,6 +208,46 @@ fn vulnerability<'a>(
     })
 }
 
+fn misconfiguration(f: &Finding, state: Option<State>) -> Option<Misconfiguration<'_>> {
+    let Detail::Misconfiguration(m) = &f.detail else {
+        return None;
+    };
+    let Location::Lines {
+        path,
+        start_line,
+        end_line,
+    } = &f.location
+    else {
+        return None;
+    };
+    Some(Misconfiguration {
+        id: &f.id,
+        aliases: &f.aliases,
+        severity: f.severity,
+        title: &f.title,
+        message: &m.message,
+        path,
+        start_line: *start_line,
+        end_line: *end_line,
+        resolution: &m.resolution,
+        snippet: &m.snippet,
+        fingerprint: &f.fingerprint,
+        state,
+    })
+}
+
+/// Any finding as the report shows it.
+fn view<'a>(
+    result: &'a ScanResult,
+    f: &'a Finding,
+    state: Option<State>,
+) -> Option<FindingView<'a>> {
+    match f.kind() {
+        Kind::Misconfiguration => misconfiguration(f, state).map(FindingView::Misconfiguration),
+        _ => vulnerability(result, f, state).map(FindingView::Vulnerability),
+    }
+}
+
 pub fn write(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
     let artifact = &result.artifact;
     let outcome = &result.outcome;
@@ -205,29 +291,44 @@ pub fn write(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
             .package_dbs
             .iter()
             .enumerate()
-            .map(|(i, db)| Target {
-                name: target_name(result),
-                kind: "os-packages",
-                ecosystem: ecosystem.clone(),
-                path: &db.path,
-                packages: db
-                    .packages
-                    .iter()
-                    .map(|p| Package {
-                        package: &p.package,
-                        purl: &p.purl,
-                        layer_diff_id: layer_id(p.layer),
-                    })
-                    .collect(),
-                vulnerabilities: result.vulnerabilities_scanned.then(|| {
-                    outcome
+            .map(|(i, db)| {
+                AnyTarget::Packages(Target {
+                    name: target_name(result),
+                    kind: "os-packages",
+                    ecosystem: ecosystem.clone(),
+                    path: &db.path,
+                    packages: db
+                        .packages
+                        .iter()
+                        .map(|p| Package {
+                            package: &p.package,
+                            purl: &p.purl,
+                            layer_diff_id: layer_id(p.layer),
+                        })
+                        .collect(),
+                    vulnerabilities: result.vulnerabilities_scanned.then(|| {
+                        outcome
+                            .findings
+                            .iter()
+                            .filter(|r| r.finding.target == TargetRef::PackageDb(i))
+                            .filter_map(|r| vulnerability(result, &r.finding, r.state))
+                            .collect()
+                    }),
+                })
+            })
+            .chain(result.config_files.iter().enumerate().map(|(i, file)| {
+                AnyTarget::Config(ConfigTarget {
+                    kind: "config",
+                    path: &file.path,
+                    file_type: file.file_type.as_str(),
+                    misconfigurations: outcome
                         .findings
                         .iter()
-                        .filter(|r| r.finding.target == TargetRef::PackageDb(i))
-                        .filter_map(|r| vulnerability(result, &r.finding, r.state))
-                        .collect()
-                }),
-            })
+                        .filter(|r| r.finding.target == TargetRef::ConfigFile(i))
+                        .filter_map(|r| misconfiguration(&r.finding, r.state))
+                        .collect(),
+                })
+            }))
             .collect(),
         ignored: outcome
             .ignored
@@ -235,18 +336,17 @@ pub fn write(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
             .filter_map(|ig| {
                 Some(IgnoredFinding {
                     kind: ig.finding.kind(),
-                    path: ig.finding.location.path(),
-                    finding: vulnerability(result, &ig.finding, None)?,
+                    path: (ig.finding.kind() != Kind::Misconfiguration)
+                        .then(|| ig.finding.location.path()),
+                    finding: view(result, &ig.finding, None)?,
                     ignored_by: &ig.by,
                 })
             })
             .collect(),
-        fixed: outcome.fixed.as_ref().map(|fixed| {
-            fixed
-                .iter()
-                .filter_map(|f| vulnerability(result, f, None))
-                .collect()
-        }),
+        fixed: outcome
+            .fixed
+            .as_ref()
+            .map(|fixed| fixed.iter().filter_map(|f| view(result, f, None)).collect()),
         summary: summary(outcome),
         gate: &outcome.gate,
     };

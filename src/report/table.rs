@@ -3,7 +3,7 @@
 //! on a terminal.
 
 use super::{ReportOptions, ScanResult};
-use crate::finding::TargetRef;
+use crate::finding::{Detail, Location, TargetRef};
 use crate::matching::severity::Severity;
 use std::io::{self, Write};
 
@@ -15,10 +15,94 @@ const TITLE_CHARS: usize = 60;
 
 pub fn write(result: &ScanResult, options: ReportOptions, out: &mut dyn Write) -> io::Result<()> {
     let name = super::json::target_name(result);
-    if result.inventory.package_dbs.is_empty() {
+    // `scangate config` looks for no packages: say nothing about them.
+    let packages_looked_for = result.vulnerabilities_scanned || options.list_packages;
+    if result.inventory.package_dbs.is_empty() && packages_looked_for {
         writeln!(out, "{name}: no OS packages found")?;
+    }
+    write_packages(result, options, &name, out)?;
+    write_config(result, out)
+}
+
+/// A section per config file with findings, after one line counting the
+/// files checked.
+fn write_config(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
+    let files = &result.config_files;
+    if files.is_empty() {
         return Ok(());
     }
+    let with_findings = |i: usize| {
+        result
+            .outcome
+            .findings
+            .iter()
+            .map(|r| &r.finding)
+            .filter(move |f| f.target == TargetRef::ConfigFile(i))
+    };
+    let plural = if files.len() == 1 { "" } else { "s" };
+    let total = (0..files.len())
+        .map(|i| with_findings(i).count())
+        .sum::<usize>();
+    writeln!(
+        out,
+        "{} config file{plural} checked, {}",
+        files.len(),
+        summary(
+            (0..files.len()).flat_map(|i| with_findings(i).map(|f| f.severity)),
+            ("misconfiguration", "misconfigurations")
+        )
+    )?;
+    if total == 0 {
+        return Ok(());
+    }
+    for (i, file) in files.iter().enumerate() {
+        let found: Vec<&crate::finding::Finding> = with_findings(i).collect();
+        if found.is_empty() {
+            continue;
+        }
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{} ({}) — {}",
+            file.path,
+            file.file_type.as_str(),
+            summary(
+                found.iter().map(|f| f.severity),
+                ("misconfiguration", "misconfigurations")
+            )
+        )?;
+        let rows: Vec<Vec<String>> = found
+            .iter()
+            .map(|f| {
+                let lines = match &f.location {
+                    Location::Lines {
+                        start_line,
+                        end_line,
+                        ..
+                    } if start_line != end_line => format!("{start_line}-{end_line}"),
+                    Location::Lines { start_line, .. } => start_line.to_string(),
+                    Location::Package { .. } => String::new(),
+                };
+                let message = match &f.detail {
+                    Detail::Misconfiguration(m) => m.message.clone(),
+                    Detail::Vulnerability(_) => f.title.clone(),
+                };
+                vec![lines, f.id.clone(), f.severity.to_string(), message]
+            })
+            .collect();
+        write_table(out, &["LINE", "ID", "SEVERITY", "MESSAGE"], &rows)?;
+    }
+    Ok(())
+}
+
+/// A section per package database: its vulnerabilities and, on request,
+/// its packages.
+fn write_packages(
+    result: &ScanResult,
+    options: ReportOptions,
+    name: &str,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let short = |i: usize| {
         result
             .artifact
@@ -45,7 +129,13 @@ pub fn write(result: &ScanResult, options: ReportOptions, out: &mut dyn Write) -
         let plural = if count == 1 { "" } else { "s" };
         let mut heading = format!("{name} — {} — {count} package{plural}", db.path);
         if let Some(found) = &found {
-            heading.push_str(&format!(", {}", summary(found.iter().map(|v| v.severity))));
+            heading.push_str(&format!(
+                ", {}",
+                summary(
+                    found.iter().map(|v| v.severity),
+                    ("vulnerability", "vulnerabilities")
+                )
+            ));
         }
         writeln!(out, "{heading}")?;
         if let Some(found) = found.filter(|f| !f.is_empty()) {
@@ -104,8 +194,9 @@ pub fn write(result: &ScanResult, options: ReportOptions, out: &mut dyn Write) -
     Ok(())
 }
 
-/// "3 vulnerabilities (1 CRITICAL, 2 HIGH)".
-fn summary(severities: impl Iterator<Item = Severity>) -> String {
+/// "3 vulnerabilities (1 CRITICAL, 2 HIGH)", with `noun` as (singular,
+/// plural).
+fn summary(severities: impl Iterator<Item = Severity>, noun: (&str, &str)) -> String {
     let mut counts = [0usize; 5];
     let mut total = 0;
     for s in severities {
@@ -124,10 +215,11 @@ fn summary(severities: impl Iterator<Item = Severity>) -> String {
         .filter(|s| counts[**s as usize] > 0)
         .map(|s| format!("{} {s}", counts[*s as usize]))
         .collect();
+    let (one, many) = noun;
     match total {
-        0 => "no vulnerabilities".to_string(),
-        1 => format!("1 vulnerability ({})", parts.join(", ")),
-        n => format!("{n} vulnerabilities ({})", parts.join(", ")),
+        0 => format!("no {many}"),
+        1 => format!("1 {one} ({})", parts.join(", ")),
+        n => format!("{n} {many} ({})", parts.join(", ")),
     }
 }
 

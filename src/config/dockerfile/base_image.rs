@@ -54,9 +54,11 @@ pub(super) fn check(file: &Dockerfile, found: &mut Vec<Violation>) {
     for stage in &file.stages {
         check_tag(file, stage, found);
         if let Some(name) = &stage.name {
-            let earlier = file.stages[..stage.index]
-                .iter()
-                .any(|s| s.name.as_ref().is_some_and(|n| n.eq_ignore_ascii_case(name)));
+            let earlier = file.stages[..stage.index].iter().any(|s| {
+                s.name
+                    .as_ref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
+            });
             if earlier {
                 found.push(at_instruction(
                     &DUPLICATE_STAGE_NAME,

@@ -76,9 +76,12 @@ pub(super) fn check(file: &Dockerfile, found: &mut Vec<Violation>) {
         )),
         Some(_) => {}
     }
-    let has_healthcheck = lineage
-        .iter()
-        .any(|stage| stage.instructions.iter().any(|i| i.keyword == "HEALTHCHECK"));
+    let has_healthcheck = lineage.iter().any(|stage| {
+        stage
+            .instructions
+            .iter()
+            .any(|i| i.keyword == "HEALTHCHECK")
+    });
     if !has_healthcheck {
         found.push(at_instruction(
             &NO_HEALTHCHECK,

@@ -70,11 +70,9 @@ const KEYWORDS: &[&str] = &[
 impl Instruction {
     /// The value of flag `--name=…`, if given.
     pub fn flag(&self, name: &str) -> Option<&str> {
-        self.flags.iter().find_map(|f| {
-            f.strip_prefix("--")?
-                .strip_prefix(name)?
-                .strip_prefix('=')
-        })
+        self.flags
+            .iter()
+            .find_map(|f| f.strip_prefix("--")?.strip_prefix(name)?.strip_prefix('='))
     }
 
     /// The shell text a `RUN` executes: exec-form arrays joined by spaces,
@@ -387,7 +385,10 @@ CMD [\"/app\"]
     #[test]
     fn malformed_files_name_the_line() {
         let cases = [
-            ("FROM a\nRUN <<EOF\necho\n", "line 2: heredoc \"EOF\" is never closed"),
+            (
+                "FROM a\nRUN <<EOF\necho\n",
+                "line 2: heredoc \"EOF\" is never closed",
+            ),
             ("FROM a\nFOO bar\n", "line 2: unknown instruction \"FOO\""),
             ("RUN x\nFROM a\n", "line 1: RUN before the first FROM"),
             ("# only a comment\n", "no FROM instruction"),

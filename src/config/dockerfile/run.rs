@@ -121,10 +121,14 @@ pub(super) fn check(file: &Dockerfile, found: &mut Vec<Violation>) {
                     format!("`{manager} update` is not followed by an install in this RUN."),
                 );
             }
-            if commands.iter().any(|c| {
-                subcommand(c, &["apk"]) == Some("add") && !has_word(c, "--no-cache")
-            }) {
-                report(&APK_CACHE, "`apk add` keeps its package index in the layer.".into());
+            if commands
+                .iter()
+                .any(|c| subcommand(c, &["apk"]) == Some("add") && !has_word(c, "--no-cache"))
+            {
+                report(
+                    &APK_CACHE,
+                    "`apk add` keeps its package index in the layer.".into(),
+                );
             }
             if let Some(shell) = pipelines.iter().find_map(|p| piped_download(p)) {
                 report(
@@ -132,17 +136,21 @@ pub(super) fn check(file: &Dockerfile, found: &mut Vec<Violation>) {
                     format!("A download is piped into `{shell}`."),
                 );
             }
-            if commands
-                .iter()
-                .any(|c| c.iter().find(|w| !w.contains('=')).is_some_and(|w| w == "sudo"))
-            {
+            if commands.iter().any(|c| {
+                c.iter()
+                    .find(|w| !w.contains('='))
+                    .is_some_and(|w| w == "sudo")
+            }) {
                 report(&SUDO, "RUN uses sudo.".into());
             }
             if commands.first().is_some_and(|c| program(c) == Some("cd")) {
                 report(&RUN_CD, "RUN starts with `cd`; use WORKDIR.".into());
             }
             if !cache_env && commands.iter().any(|c| pip_install_with_cache(c)) {
-                report(&PIP_CACHE, "`pip install` keeps its cache in the layer.".into());
+                report(
+                    &PIP_CACHE,
+                    "`pip install` keeps its cache in the layer.".into(),
+                );
             }
         }
     }
@@ -250,7 +258,11 @@ fn apt_install_with_recommends(command: &[String]) -> bool {
 /// follows with an install.
 fn update_without_install(commands: &[&[String]]) -> Option<&'static str> {
     let managers: [(&'static str, &[&str], &[&str]); 2] = [
-        ("apt-get", &["apt-get", "apt"], &["install", "upgrade", "dist-upgrade"]),
+        (
+            "apt-get",
+            &["apt-get", "apt"],
+            &["install", "upgrade", "dist-upgrade"],
+        ),
         ("apk", &["apk"], &["add", "upgrade"]),
     ];
     managers.into_iter().find_map(|(name, programs, installs)| {

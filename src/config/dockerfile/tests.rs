@@ -81,13 +81,16 @@ fn passing_examples() {
 
 #[test]
 fn missing_user_and_healthcheck_point_at_the_final_from() {
-    let found = check("FROM alpine:3.20 AS build\nUSER app\nHEALTHCHECK NONE\nFROM alpine:3.20\nRUN true\n");
+    let found = check(
+        "FROM alpine:3.20 AS build\nUSER app\nHEALTHCHECK NONE\nFROM alpine:3.20\nRUN true\n",
+    );
     insta::assert_debug_snapshot!(found);
 }
 
 #[test]
 fn user_and_healthcheck_carry_over_from_the_parent_stage() {
-    let found = check("FROM alpine:3.20 AS base\nUSER app\nHEALTHCHECK NONE\nFROM base\nRUN true\n");
+    let found =
+        check("FROM alpine:3.20 AS base\nUSER app\nHEALTHCHECK NONE\nFROM base\nRUN true\n");
     assert_eq!(found, Vec::<String>::new());
 }
 

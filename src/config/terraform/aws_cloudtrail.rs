@@ -8,7 +8,11 @@ use crate::matching::severity::Severity;
 
 pub(super) static NOT_MULTI_REGION: Rule = Rule {
     id: "SG-TF-018",
-    aliases: &["AWS-0014", "AVD-AWS-0014", "aws-cloudtrail-enable-all-regions"],
+    aliases: &[
+        "AWS-0014",
+        "AVD-AWS-0014",
+        "aws-cloudtrail-enable-all-regions",
+    ],
     title: "CloudTrail trail does not cover all regions",
     severity: Severity::Medium,
     rationale: "An attacker who works in a region the trail does not cover leaves no audit \

@@ -8,7 +8,11 @@ use crate::matching::severity::Severity;
 
 pub(super) static EBS_UNENCRYPTED: Rule = Rule {
     id: "SG-TF-011",
-    aliases: &["AWS-0026", "AVD-AWS-0026", "aws-ec2-enable-volume-encryption"],
+    aliases: &[
+        "AWS-0026",
+        "AVD-AWS-0026",
+        "aws-ec2-enable-volume-encryption",
+    ],
     title: "EBS volume is not encrypted",
     severity: Severity::High,
     rationale: "An unencrypted volume's data, and every snapshot taken of it, can be read by \
@@ -56,7 +60,11 @@ pub(super) static RDS_PUBLIC: Rule = Rule {
 
 pub(super) static SNS_UNENCRYPTED: Rule = Rule {
     id: "SG-TF-015",
-    aliases: &["AWS-0095", "AVD-AWS-0095", "aws-sns-enable-topic-encryption"],
+    aliases: &[
+        "AWS-0095",
+        "AVD-AWS-0095",
+        "aws-sns-enable-topic-encryption",
+    ],
     title: "SNS topic is not encrypted with KMS",
     severity: Severity::High,
     rationale: "Messages at rest in an unencrypted topic are readable by anyone with access \
@@ -66,7 +74,11 @@ pub(super) static SNS_UNENCRYPTED: Rule = Rule {
 
 pub(super) static SQS_UNENCRYPTED: Rule = Rule {
     id: "SG-TF-016",
-    aliases: &["AWS-0096", "AVD-AWS-0096", "aws-sqs-enable-queue-encryption"],
+    aliases: &[
+        "AWS-0096",
+        "AVD-AWS-0096",
+        "aws-sqs-enable-queue-encryption",
+    ],
     title: "SQS queue is not encrypted",
     severity: Severity::High,
     rationale: "Messages at rest in an unencrypted queue are readable by anyone with access \
@@ -122,7 +134,9 @@ pub(super) fn check(module: &Module, found: &mut Vec<Violation>) {
         }
     }
     for queue in module.resources("aws_sqs_queue") {
-        let managed = queue.value("sqs_managed_sse_enabled").and_then(Value::as_bool);
+        let managed = queue
+            .value("sqs_managed_sse_enabled")
+            .and_then(Value::as_bool);
         if managed != Some(true) {
             if let Some(v) = missing_key(
                 &SQS_UNENCRYPTED,

@@ -23,14 +23,26 @@ pub(super) fn check(module: &Module, found: &mut Vec<Violation>) {
         for (index, ingress) in group.blocks("ingress").enumerate() {
             let path = format!("{}.ingress[{index}]", group.address());
             let protocol = ingress.value("protocol");
-            check_rule(ingress, &path, protocol, &["cidr_blocks", "ipv6_cidr_blocks"], found);
+            check_rule(
+                ingress,
+                &path,
+                protocol,
+                &["cidr_blocks", "ipv6_cidr_blocks"],
+                found,
+            );
         }
     }
     for rule in module.resources("aws_security_group_rule") {
         if rule.value("type").and_then(Value::as_str) == Some("ingress") {
             let path = rule.address();
             let protocol = rule.value("protocol");
-            check_rule(rule, &path, protocol, &["cidr_blocks", "ipv6_cidr_blocks"], found);
+            check_rule(
+                rule,
+                &path,
+                protocol,
+                &["cidr_blocks", "ipv6_cidr_blocks"],
+                found,
+            );
         }
     }
     for rule in module.resources("aws_vpc_security_group_ingress_rule") {

@@ -11,7 +11,11 @@ use crate::matching::severity::Severity;
 
 pub(super) static PUBLIC_ACL: Rule = Rule {
     id: "SG-TF-002",
-    aliases: &["AWS-0092", "AVD-AWS-0092", "aws-s3-no-public-access-with-acl"],
+    aliases: &[
+        "AWS-0092",
+        "AVD-AWS-0092",
+        "aws-s3-no-public-access-with-acl",
+    ],
     title: "S3 bucket has a public ACL",
     severity: Severity::High,
     rationale: "A canned ACL such as `public-read` lets anyone on the internet (or, for \
@@ -22,7 +26,11 @@ pub(super) static PUBLIC_ACL: Rule = Rule {
 
 pub(super) static NO_PUBLIC_ACCESS_BLOCK: Rule = Rule {
     id: "SG-TF-003",
-    aliases: &["AWS-0094", "AVD-AWS-0094", "aws-s3-specify-public-access-block"],
+    aliases: &[
+        "AWS-0094",
+        "AVD-AWS-0094",
+        "aws-s3-specify-public-access-block",
+    ],
     title: "S3 bucket has no public access block",
     severity: Severity::Low,
     rationale: "Without an `aws_s3_bucket_public_access_block`, a later ACL or policy change \
@@ -77,7 +85,11 @@ pub(super) static RESTRICT_PUBLIC_BUCKETS: Rule = Rule {
 
 pub(super) static NO_ENCRYPTION: Rule = Rule {
     id: "SG-TF-008",
-    aliases: &["AWS-0088", "AVD-AWS-0088", "aws-s3-enable-bucket-encryption"],
+    aliases: &[
+        "AWS-0088",
+        "AVD-AWS-0088",
+        "aws-s3-enable-bucket-encryption",
+    ],
     title: "S3 bucket has no server-side encryption configuration",
     severity: Severity::Medium,
     rationale: "S3 has encrypted new objects with S3-managed keys by default since 2023; an \
@@ -173,8 +185,8 @@ pub(super) fn check(module: &Module, found: &mut Vec<Violation>) {
             ));
         }
         check_versioning(bucket, companion("aws_s3_bucket_versioning"), found);
-        let logged =
-            bucket.blocks("logging").next().is_some() || companion("aws_s3_bucket_logging").is_some();
+        let logged = bucket.blocks("logging").next().is_some()
+            || companion("aws_s3_bucket_logging").is_some();
         if !logged && !is_log_bucket(module, bucket) {
             found.push(at_header(
                 &NO_LOGGING,

@@ -38,7 +38,11 @@ pub(super) static STORAGE_PLAIN_HTTP: Rule = Rule {
 
 pub(super) static NSG_OPEN_SSH: Rule = Rule {
     id: "SG-TF-027",
-    aliases: &["AZU-0050", "AVD-AZU-0050", "azure-network-ssh-blocked-from-internet"],
+    aliases: &[
+        "AZU-0050",
+        "AVD-AZU-0050",
+        "azure-network-ssh-blocked-from-internet",
+    ],
     title: "Network security rule allows SSH from the internet",
     severity: Severity::Critical,
     rationale: "SSH open to the internet is scanned and brute-forced within minutes.",
@@ -47,7 +51,11 @@ pub(super) static NSG_OPEN_SSH: Rule = Rule {
 
 pub(super) static NSG_OPEN_RDP: Rule = Rule {
     id: "SG-TF-028",
-    aliases: &["AZU-0048", "AVD-AZU-0048", "azure-network-disable-rdp-from-internet"],
+    aliases: &[
+        "AZU-0048",
+        "AVD-AZU-0048",
+        "azure-network-disable-rdp-from-internet",
+    ],
     title: "Network security rule allows RDP from the internet",
     severity: Severity::Critical,
     rationale: "RDP open to the internet is a leading ransomware entry point.",
@@ -56,8 +64,14 @@ pub(super) static NSG_OPEN_RDP: Rule = Rule {
 
 pub(super) fn check(module: &Module, found: &mut Vec<Violation>) {
     for account in module.resources("azurerm_storage_account") {
-        for key in ["allow_nested_items_to_be_public", "allow_blob_public_access"] {
-            if let Some(attr) = account.attr(key).filter(|a| a.value.as_bool() == Some(true)) {
+        for key in [
+            "allow_nested_items_to_be_public",
+            "allow_blob_public_access",
+        ] {
+            if let Some(attr) = account
+                .attr(key)
+                .filter(|a| a.value.as_bool() == Some(true))
+            {
                 found.push(at_attr(
                     &STORAGE_PUBLIC_NESTED_ITEMS,
                     format!("{}.{key}", account.address()),
@@ -67,7 +81,10 @@ pub(super) fn check(module: &Module, found: &mut Vec<Violation>) {
             }
         }
         for key in ["https_traffic_only_enabled", "enable_https_traffic_only"] {
-            if let Some(attr) = account.attr(key).filter(|a| a.value.as_bool() == Some(false)) {
+            if let Some(attr) = account
+                .attr(key)
+                .filter(|a| a.value.as_bool() == Some(false))
+            {
                 found.push(at_attr(
                     &STORAGE_PLAIN_HTTP,
                     format!("{}.{key}", account.address()),

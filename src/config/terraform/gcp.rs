@@ -8,7 +8,11 @@ use crate::matching::severity::Severity;
 
 pub(super) static BUCKET_PUBLIC_MEMBER: Rule = Rule {
     id: "SG-TF-021",
-    aliases: &["GCP-0001", "AVD-GCP-0001", "google-storage-no-public-access"],
+    aliases: &[
+        "GCP-0001",
+        "AVD-GCP-0001",
+        "google-storage-no-public-access",
+    ],
     title: "Cloud Storage bucket is granted to allUsers or allAuthenticatedUsers",
     severity: Severity::High,
     rationale: "`allUsers` is anyone on the internet and `allAuthenticatedUsers` is anyone \
@@ -29,7 +33,11 @@ pub(super) static BUCKET_NO_UNIFORM_ACCESS: Rule = Rule {
 
 pub(super) static FIREWALL_OPEN_INGRESS: Rule = Rule {
     id: "SG-TF-023",
-    aliases: &["GCP-0027", "AVD-GCP-0027", "google-compute-no-public-ingress"],
+    aliases: &[
+        "GCP-0027",
+        "AVD-GCP-0027",
+        "google-compute-no-public-ingress",
+    ],
     title: "Firewall rule allows ingress from the internet",
     severity: Severity::Critical,
     rationale: "An allow rule with source 0.0.0.0/0 exposes the targeted instances' ports to \
@@ -53,7 +61,12 @@ pub(super) fn check(module: &Module, found: &mut Vec<Violation>) {
                 let Some(attr) = grant.attr(key) else {
                     continue;
                 };
-                if let Some(member) = attr.value.strings().into_iter().find(|m| is_public_member(m)) {
+                if let Some(member) = attr
+                    .value
+                    .strings()
+                    .into_iter()
+                    .find(|m| is_public_member(m))
+                {
                     found.push(at_attr(
                         &BUCKET_PUBLIC_MEMBER,
                         format!("{}.{key}", grant.address()),

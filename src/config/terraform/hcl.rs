@@ -154,7 +154,9 @@ impl Block {
 impl Module {
     /// Every `resource "<resource_type>"` block.
     pub fn resources<'a>(&'a self, resource_type: &'a str) -> impl Iterator<Item = &'a Block> + 'a {
-        self.blocks.iter().filter(move |b| b.is_resource(resource_type))
+        self.blocks
+            .iter()
+            .filter(move |b| b.is_resource(resource_type))
     }
 
     /// Every `data "<data_type>"` block.
@@ -265,7 +267,11 @@ impl Converter<'_> {
         }
         Block {
             kind: block.ident.as_str().to_string(),
-            labels: block.labels.iter().map(|l| l.as_str().to_string()).collect(),
+            labels: block
+                .labels
+                .iter()
+                .map(|l| l.as_str().to_string())
+                .collect(),
             line,
             end_line,
             attrs,
@@ -433,7 +439,10 @@ EOF
     #[test]
     fn a_malformed_file_names_the_line() {
         let err = parse("resource \"x\" \"y\" {\n  a = \n}\n").expect_err("fails");
-        assert!(err.starts_with("HCL parse error at line 2, column 7"), "{err}");
+        assert!(
+            err.starts_with("HCL parse error at line 2, column 7"),
+            "{err}"
+        );
         assert!(!err.contains('\n'), "{err}");
     }
 }

@@ -1,0 +1,142 @@
+//! Walks a source tree and runs the config checkers on it: `.gitignore`
+//! (and `.ignore`) are respected, as a developer expects of a tool run in
+//! their checkout; files over [`MAX_FILE_SIZE`] and binary files are
+//! skipped; each file goes to the first checker that wants it, and files
+//! are read and checked on the walker's threads, one per core.
+
+use super::{Checker, ConfigFile};
+use crate::finding::{Finding, TargetRef};
+use crate::policy::inline::InlineIgnores;
+use ignore::{WalkBuilder, WalkState};
+use std::path::Path;
+use std::sync::Mutex;
+
+/// Larger files are not config a team writes by hand (generated bundles,
+/// data): skipped, as Trivy does with its own limits.
+pub const MAX_FILE_SIZE: u64 = 1024 * 1024;
+/// How much of a file is looked at to tell binary from text.
+const SNIFF_BYTES: usize = 8000;
+
+/// What a config scan found.
+#[derive(Debug, Default)]
+pub struct ConfigScan {
+    /// Checked files, sorted by path: the report's config targets.
+    pub files: Vec<ConfigFile>,
+    /// Findings, in file order then line order; each points at its file's
+    /// index in `files`.
+    pub findings: Vec<Finding>,
+    /// The `scangate:ignore` / `trivy:ignore` comments of the checked files.
+    pub inline: InlineIgnores,
+}
+
+/// One checked file, before indexes are assigned.
+struct Checked {
+    file: ConfigFile,
+    findings: Vec<Finding>,
+    inline: InlineIgnores,
+}
+
+/// Checks every supported file under `root` (a directory, or one file)
+/// with `checkers`. Unreadable or unparsable files are a one-line warning
+/// naming the file; the scan goes on.
+pub fn scan(root: &Path, checkers: &[&dyn Checker]) -> ConfigScan {
+    let checked = Mutex::new(Vec::new());
+    WalkBuilder::new(root)
+        .hidden(false)
+        .git_global(false)
+        .require_git(false)
+        .max_filesize(Some(MAX_FILE_SIZE))
+        .filter_entry(|e| e.file_name() != ".git")
+        .build_parallel()
+        .run(|| {
+            let checked = &checked;
+            Box::new(move |entry| {
+                match entry {
+                    Ok(entry) if entry.file_type().is_some_and(|t| t.is_file()) => {
+                        let rel = relative(root, entry.path());
+                        if let Some(found) = check_file(entry.path(), &rel, checkers) {
+                            if let Ok(mut all) = checked.lock() {
+                                all.push(found);
+                            }
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!("{e}"),
+                }
+                WalkState::Continue
+            })
+        });
+    let mut checked = checked.into_inner().unwrap_or_else(|e| e.into_inner());
+    checked.sort_by(|a, b| a.file.path.cmp(&b.file.path));
+    let mut result = ConfigScan::default();
+    for (index, one) in checked.into_iter().enumerate() {
+        result.files.push(one.file);
+        result
+            .findings
+            .extend(one.findings.into_iter().map(|mut f| {
+                f.target = TargetRef::ConfigFile(index);
+                f
+            }));
+        result.inline.extend(one.inline);
+    }
+    result
+}
+
+/// `path` relative to `root` with `/` separators; the file name when the
+/// root is the file itself.
+fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let rel = if rel.as_os_str().is_empty() {
+        path.file_name().map(Path::new).unwrap_or(path)
+    } else {
+        rel
+    };
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn check_file(path: &Path, rel: &str, checkers: &[&dyn Checker]) -> Option<Checked> {
+    let wanting: Vec<&dyn Checker> = checkers.iter().copied().filter(|c| c.wants(rel)).collect();
+    if wanting.is_empty() {
+        return None;
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            tracing::warn!("{rel}: cannot read: {e}");
+            return None;
+        }
+    };
+    if bytes[..bytes.len().min(SNIFF_BYTES)].contains(&0) {
+        return None;
+    }
+    let Ok(content) = std::str::from_utf8(&bytes) else {
+        tracing::warn!("{rel}: skipped: not UTF-8 text");
+        return None;
+    };
+    let checker = wanting.into_iter().find(|c| c.accepts(content))?;
+    match checker.check(rel, content) {
+        Ok(violations) => Some(Checked {
+            file: ConfigFile {
+                path: rel.to_string(),
+                file_type: checker.file_type(),
+            },
+            findings: violations
+                .into_iter()
+                .map(|v| v.into_finding(rel, 0, content))
+                .collect(),
+            inline: InlineIgnores::from_comments(rel, content),
+        }),
+        Err(reason) if content.contains("{{") => {
+            // Helm charts and other templates are not YAML until rendered.
+            tracing::info!("{rel}: skipped, looks like a template: {reason}");
+            None
+        }
+        Err(reason) => {
+            tracing::warn!("{rel}: skipped, cannot parse: {reason}");
+            None
+        }
+    }
+}
