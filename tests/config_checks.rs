@@ -51,8 +51,11 @@ fn config_json(root: &Path, args: &[&str]) -> Value {
     run(&all).json()
 }
 
-/// (path, type, [(id, start_line)]) of each config target.
-fn targets(report: &Value) -> Vec<(String, String, Vec<(String, u64)>)> {
+/// A config target as (path, type, [(id, start_line)]).
+type ConfigTarget = (String, String, Vec<(String, u64)>);
+
+/// Each config target of a report.
+fn targets(report: &Value) -> Vec<ConfigTarget> {
     report["targets"]
         .as_array()
         .expect("targets")
@@ -265,7 +268,7 @@ fn rules_are_listed_from_the_rule_data() {
         .expect("SG-K8S-001 listed");
     assert_eq!(
         privileged["aliases"],
-        serde_json::json!(["KSV017", "AVD-KSV-0017", "KSV-0017"])
+        serde_json::json!(["AVD-KSV-0017", "KSV-0017", "KSV017"])
     );
     assert_eq!(privileged["severity"], "HIGH");
     let md = run(&["rules"]);

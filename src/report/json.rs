@@ -316,19 +316,23 @@ pub fn write(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
                     }),
                 })
             })
-            .chain(result.config_files.iter().enumerate().map(|(i, file)| {
-                AnyTarget::Config(ConfigTarget {
-                    kind: "config",
-                    path: &file.path,
-                    file_type: file.file_type.as_str(),
-                    misconfigurations: outcome
-                        .findings
-                        .iter()
-                        .filter(|r| r.finding.target == TargetRef::ConfigFile(i))
-                        .filter_map(|r| misconfiguration(&r.finding, r.state))
-                        .collect(),
-                })
-            }))
+            .chain(
+                result
+                    .config_files
+                    .iter()
+                    .zip(result.findings_by_config_file())
+                    .map(|(file, found)| {
+                        AnyTarget::Config(ConfigTarget {
+                            kind: "config",
+                            path: &file.path,
+                            file_type: file.file_type.as_str(),
+                            misconfigurations: found
+                                .into_iter()
+                                .filter_map(|r| misconfiguration(&r.finding, r.state))
+                                .collect(),
+                        })
+                    }),
+            )
             .collect(),
         ignored: outcome
             .ignored

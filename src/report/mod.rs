@@ -9,7 +9,7 @@ pub mod table;
 use crate::config::ConfigFile;
 use crate::finding::{Finding, TargetRef};
 use crate::inventory::{FoundPackage, Inventory, PackageDbReport};
-use crate::policy::Outcome;
+use crate::policy::{Outcome, Reported};
 use crate::source::Artifact;
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -42,6 +42,21 @@ impl ScanResult {
     pub fn found_package(&self, finding: &Finding) -> Option<&FoundPackage> {
         let db = self.package_db(finding)?;
         db.packages.get(finding.package()?.package)
+    }
+
+    /// The reported findings of each config file, indexed like
+    /// `config_files` (one pass, so a tree with thousands of config files
+    /// does not cost files × findings).
+    pub fn findings_by_config_file(&self) -> Vec<Vec<&Reported>> {
+        let mut by_file = vec![Vec::new(); self.config_files.len()];
+        for r in &self.outcome.findings {
+            if let TargetRef::ConfigFile(i) = r.finding.target {
+                if let Some(file) = by_file.get_mut(i) {
+                    file.push(r);
+                }
+            }
+        }
+        by_file
     }
 
     /// The diff ID of the layer at `index`.

@@ -31,32 +31,18 @@ fn write_config(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
     if files.is_empty() {
         return Ok(());
     }
-    let with_findings = |i: usize| {
-        result
-            .outcome
-            .findings
-            .iter()
-            .map(|r| &r.finding)
-            .filter(move |f| f.target == TargetRef::ConfigFile(i))
-    };
+    let by_file = result.findings_by_config_file();
     let plural = if files.len() == 1 { "" } else { "s" };
-    let total = (0..files.len())
-        .map(|i| with_findings(i).count())
-        .sum::<usize>();
     writeln!(
         out,
         "{} config file{plural} checked, {}",
         files.len(),
         summary(
-            (0..files.len()).flat_map(|i| with_findings(i).map(|f| f.severity)),
+            by_file.iter().flatten().map(|r| r.finding.severity),
             ("misconfiguration", "misconfigurations")
         )
     )?;
-    if total == 0 {
-        return Ok(());
-    }
-    for (i, file) in files.iter().enumerate() {
-        let found: Vec<&crate::finding::Finding> = with_findings(i).collect();
+    for (file, found) in files.iter().zip(&by_file) {
         if found.is_empty() {
             continue;
         }
@@ -67,13 +53,14 @@ fn write_config(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
             file.path,
             file.file_type.as_str(),
             summary(
-                found.iter().map(|f| f.severity),
+                found.iter().map(|r| r.finding.severity),
                 ("misconfiguration", "misconfigurations")
             )
         )?;
         let rows: Vec<Vec<String>> = found
             .iter()
-            .map(|f| {
+            .map(|r| {
+                let f = &r.finding;
                 let lines = match &f.location {
                     Location::Lines {
                         start_line,

@@ -61,7 +61,7 @@ fn check_role(res: &Resource, out: &mut Vec<Violation>) {
         }
         let granted: Vec<&str> = ESCALATION_VERBS
             .into_iter()
-            .filter(|v| has(verbs, *v))
+            .filter(|v| has(verbs, v))
             .collect();
         if !granted.is_empty() {
             out.push(res.violation(

@@ -7,13 +7,14 @@
 use crate::config::Rule;
 use crate::matching::severity::Severity::{Critical, High, Low, Medium};
 
-/// Trivy's three spellings of one KSV id: `ksv!("001", "0001")`.
+/// Trivy's three spellings of one KSV id, sorted as finding aliases are:
+/// `ksv!("001", "0001")`.
 macro_rules! ksv {
     ($short:literal, $long:literal) => {
         &[
-            concat!("KSV", $short),
             concat!("AVD-KSV-", $long),
             concat!("KSV-", $long),
+            concat!("KSV", $short),
         ]
     };
 }
