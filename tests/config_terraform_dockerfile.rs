@@ -25,8 +25,10 @@ fn write(root: &Path, rel: &str, text: &str) {
     std::fs::write(path, text).expect("write");
 }
 
-/// (path, type, [(id, start_line)]) of each config target.
-fn targets(report: &Value) -> Vec<(String, String, Vec<(String, u64)>)> {
+/// A config target as (path, type, [(id, start_line)]).
+type Target = (String, String, Vec<(String, u64)>);
+
+fn targets(report: &Value) -> Vec<Target> {
     report["targets"]
         .as_array()
         .expect("targets")

@@ -20,6 +20,23 @@ pub(super) static EBS_UNENCRYPTED: Rule = Rule {
     resolution: "Set `encrypted = true` (and preferably `kms_key_id`) on the volume.",
 };
 
+pub(super) static INSTANCE_DISK_UNENCRYPTED: Rule = Rule {
+    id: "SG-TF-029",
+    aliases: &[
+        "AWS-0131",
+        "AVD-AWS-0131",
+        "aws-ec2-enable-at-rest-encryption",
+    ],
+    title: "EC2 instance block device is not encrypted",
+    severity: Severity::High,
+    rationale: "An instance's root and attached EBS volumes hold its data, logs and often \
+                credentials; unencrypted, every snapshot of them is readable too. Without a \
+                `root_block_device` block the root volume is encrypted only if the account \
+                turned on EBS encryption by default.",
+    resolution: "Encrypt the instance's volumes:\n\n    root_block_device {\n      \
+                 encrypted = true\n    }",
+};
+
 pub(super) static RDS_INSTANCE_UNENCRYPTED: Rule = Rule {
     id: "SG-TF-012",
     aliases: &[
@@ -113,6 +130,9 @@ pub(super) fn check(module: &Module, found: &mut Vec<Violation>) {
             found.extend(require_true(rule, resource, key, || message.to_string()));
         }
     }
+    for instance in module.resources("aws_instance") {
+        check_instance_disks(instance, found);
+    }
     for resource in module
         .resources("aws_db_instance")
         .chain(module.resources("aws_rds_cluster_instance"))
@@ -129,22 +149,63 @@ pub(super) fn check(module: &Module, found: &mut Vec<Violation>) {
         }
     }
     for topic in module.resources("aws_sns_topic") {
-        if let Some(v) = missing_key(&SNS_UNENCRYPTED, topic, "Topic has no KMS key.") {
-            found.push(v);
-        }
+        found.extend(missing_key(
+            &SNS_UNENCRYPTED,
+            topic,
+            "Topic has no KMS key.",
+        ));
     }
     for queue in module.resources("aws_sqs_queue") {
         let managed = queue
             .value("sqs_managed_sse_enabled")
             .and_then(Value::as_bool);
         if managed != Some(true) {
-            if let Some(v) = missing_key(
+            found.extend(missing_key(
                 &SQS_UNENCRYPTED,
                 queue,
                 "Queue has neither a KMS key nor SQS-managed encryption.",
-            ) {
-                found.push(v);
+            ));
+        }
+    }
+}
+
+/// `root_block_device` and each `ebs_block_device` of an instance must set
+/// `encrypted = true`; a missing `root_block_device` leaves the root volume
+/// to the account default, reported on the instance's header.
+fn check_instance_disks(instance: &Block, found: &mut Vec<Violation>) {
+    let address = instance.address();
+    if instance.blocks("root_block_device").next().is_none() {
+        found.push(at_header(
+            &INSTANCE_DISK_UNENCRYPTED,
+            instance,
+            "root_block_device.encrypted",
+            "Instance root block device is not encrypted.".into(),
+        ));
+    }
+    let devices = instance
+        .blocks("root_block_device")
+        .map(|d| (d, "root_block_device".to_string(), "root"))
+        .chain(
+            instance
+                .blocks("ebs_block_device")
+                .enumerate()
+                .map(|(i, d)| (d, format!("ebs_block_device[{i}]"), "EBS")),
+        );
+    for (device, path, kind) in devices {
+        let subject = format!("{address}.{path}.encrypted");
+        let message = format!("Instance {kind} block device is not encrypted.");
+        match device.attr("encrypted") {
+            None => found.push(Violation {
+                rule: &INSTANCE_DISK_UNENCRYPTED,
+                message,
+                start_line: device.line,
+                end_line: device.line,
+                subject,
+            }),
+            Some(attr) if attr.value.as_bool() == Some(false) => {
+                found.push(at_attr(&INSTANCE_DISK_UNENCRYPTED, subject, attr, message))
             }
+            Some(_) => {}
         }
     }
 }

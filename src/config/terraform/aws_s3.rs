@@ -154,11 +154,9 @@ pub(super) fn check(module: &Module, found: &mut Vec<Violation>) {
     }
     for block in module.resources("aws_s3_bucket_public_access_block") {
         for (key, rule) in ACCESS_BLOCK_SETTINGS {
-            if let Some(v) = super::require_true(rule, block, key, || {
+            found.extend(super::require_true(rule, block, key, || {
                 format!("Public access block does not set `{key} = true`.")
-            }) {
-                found.push(v);
-            }
+            }));
         }
     }
     for bucket in module.resources("aws_s3_bucket") {

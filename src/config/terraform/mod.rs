@@ -53,6 +53,7 @@ static RULES: &[&Rule] = &[
     &azure::STORAGE_PLAIN_HTTP,
     &azure::NSG_OPEN_SSH,
     &azure::NSG_OPEN_RDP,
+    &aws_encryption::INSTANCE_DISK_UNENCRYPTED,
 ];
 
 impl Checker for TerraformChecker {

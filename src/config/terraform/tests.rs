@@ -317,6 +317,19 @@ resource "aws_sqs_queue" "jobs" {
   sqs_managed_sse_enabled = false
 }
 
+resource "aws_instance" "bare" {
+  ami = "ami-123"
+}
+
+resource "aws_instance" "disks" {
+  root_block_device {
+    encrypted = false
+  }
+  ebs_block_device {
+    device_name = "/dev/sdb"
+  }
+}
+
 resource "aws_cloudtrail" "trail" {
   name                  = "trail"
   is_multi_region_trail = false
@@ -344,6 +357,15 @@ resource "aws_sns_topic" "events" {
 
 resource "aws_sqs_queue" "jobs" {
   sqs_managed_sse_enabled = true
+}
+
+resource "aws_instance" "disks" {
+  root_block_device {
+    encrypted = true
+  }
+  ebs_block_device {
+    encrypted = "true"
+  }
 }
 
 resource "aws_cloudtrail" "trail" {
