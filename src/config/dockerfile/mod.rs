@@ -8,7 +8,7 @@
 mod add;
 mod base_image;
 mod image_config;
-pub mod parse;
+mod parse;
 mod run;
 
 use super::{Checker, FileType, Rule, Violation};

@@ -28,7 +28,6 @@ pub struct Block {
     pub labels: Vec<String>,
     /// The line of the block header, where a "missing" finding points.
     pub line: u32,
-    pub end_line: u32,
     pub attrs: Vec<Attr>,
     pub blocks: Vec<Block>,
 }
@@ -248,7 +247,7 @@ struct Converter<'a> {
 
 impl Converter<'_> {
     fn block(&self, block: &hcl_edit::structure::Block) -> Block {
-        let (line, end_line) = self.lines.lines(block.span());
+        let (line, _) = self.lines.lines(block.span());
         let mut attrs = Vec::new();
         let mut blocks = Vec::new();
         for structure in block.body.iter() {
@@ -273,7 +272,6 @@ impl Converter<'_> {
                 .map(|l| l.as_str().to_string())
                 .collect(),
             line,
-            end_line,
             attrs,
             blocks,
         }

@@ -6,7 +6,7 @@
 //! Each file is checked on its own (the [`Checker`] seam hands over one file
 //! at a time): a bucket whose public-access block or encryption resource
 //! sits in another file of the same module is reported as missing it. What
-//! is and is not evaluated is described in [`hcl`].
+//! is and is not evaluated is described in `hcl.rs`.
 
 mod aws_cloudtrail;
 mod aws_encryption;
@@ -15,7 +15,7 @@ mod aws_network;
 mod aws_s3;
 mod azure;
 mod gcp;
-pub mod hcl;
+mod hcl;
 
 use super::{Checker, FileType, Rule, Violation};
 use hcl::{Attr, Block};
