@@ -276,3 +276,35 @@ fn rules_are_listed_from_the_rule_data() {
         .expect("docs/rules.md");
     assert_eq!(md.stdout, doc);
 }
+
+#[test]
+fn helm_templates_are_skipped_quietly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "chart/templates/deployment.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  labels:\n    {{- include \"app.labels\" . | nindent 4 }}\n",
+    );
+    write(dir.path(), "pod.yaml", POD);
+    let r = run(&["config", path_str(dir.path()), "-f", "json"]);
+    assert!(!r.stderr.contains("deployment.yaml"), "{}", r.stderr);
+    let paths: Vec<String> = targets(&r.json()).into_iter().map(|t| t.0).collect();
+    assert_eq!(paths, ["pod.yaml"]);
+}
+
+#[test]
+fn one_file_can_be_checked_and_a_missing_one_is_an_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "k8s/pod.yaml", POD);
+    let report = config_json(&dir.path().join("k8s/pod.yaml"), &[]);
+    assert_eq!(
+        targets(&report),
+        vec![(
+            "pod.yaml".into(),
+            "kubernetes".into(),
+            vec![("SG-K8S-001".into(), 11)]
+        )]
+    );
+    let missing = run(&["config", path_str(&dir.path().join("nope"))]);
+    assert!(missing.error_line(3).contains("nope"));
+}

@@ -1,10 +1,11 @@
 //! Kubernetes manifests: any YAML document with `apiVersion` and `kind`
 //! (several per file, and `kind: List` items). Pod-bearing workloads,
-//! RBAC roles and bindings, and Services are checked; see [`rules`].
+//! RBAC roles and bindings, Services and Ingresses are checked; see
+//! [`rules`].
 
+mod network;
 mod rbac;
 pub mod rules;
-mod service;
 mod workload;
 
 use super::yaml::{self, Node};
@@ -110,7 +111,7 @@ fn check_resource(doc: &Node, out: &mut Vec<Violation>) {
     };
     workload::check(&resource, out);
     rbac::check(&resource, out);
-    service::check(&resource, out);
+    network::check(&resource, out);
 }
 
 #[cfg(test)]

@@ -330,6 +330,15 @@ pub static SERVICE_NODE_PORT: Rule = Rule {
     resolution: "Use `type: ClusterIP` behind an Ingress, or `type: LoadBalancer`.",
 };
 
+pub static INGRESS_WITHOUT_TLS: Rule = Rule {
+    id: "SG-K8S-035",
+    aliases: &[],
+    title: "Ingress without TLS",
+    severity: Medium,
+    rationale: "An Ingress without a `tls` section serves its hosts over plain HTTP: credentials and session cookies cross the network readable.",
+    resolution: "Add `tls: [{hosts: [shop.example.com], secretName: shop-tls}]` (cert-manager can issue the secret).",
+};
+
 /// Every Kubernetes rule, in id order.
 pub static RULES: &[&Rule] = &[
     &PRIVILEGED,
@@ -366,4 +375,5 @@ pub static RULES: &[&Rule] = &[
     &RBAC_ESCALATION_VERBS,
     &RBAC_ADMIN_BINDING,
     &SERVICE_NODE_PORT,
+    &INGRESS_WITHOUT_TLS,
 ];

@@ -112,6 +112,15 @@ metadata:
 spec:
   type: NodePort
   ports: [{port: 80}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+  namespace: shop
+spec:
+  rules:
+    - host: shop.example.com
 "#;
 
 /// Hardened: passes every rule.
@@ -179,6 +188,18 @@ metadata:
   namespace: shop
 spec:
   type: ClusterIP
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: report
+  namespace: shop
+spec:
+  tls:
+    - hosts: [report.example.com]
+      secretName: report-tls
+  rules:
+    - host: report.example.com
 "#;
 
 #[test]
