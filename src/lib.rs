@@ -5,12 +5,14 @@
 //! (the packages found, and the layer that brought each) → [`report`]
 //! (what the user reads). [`cli`] and [`error`] frame them for the binary.
 
+pub mod cache;
 pub mod cli;
 pub mod ecosystem;
 pub mod error;
 pub mod image;
 pub mod inventory;
 pub mod matching;
+pub mod registry;
 pub mod report;
 pub mod run;
 pub mod source;

@@ -1,17 +1,20 @@
 //! What each command does, start to finish: the pipeline in order
 //! (source → inventory → vulnerability database → matching → report).
 
-use crate::cli::{Command, DbArgs, DbCommand, ScanArgs, Scanner};
+use crate::cache::{self, LayerCache};
+use crate::cli::{CacheCommand, Command, DbArgs, DbCommand, ImageArgs, RegistryArgs, ScanArgs, Scanner};
 use crate::ecosystem::Ecosystem;
 use crate::error::{Error, Result};
 use crate::inventory;
 use crate::matching;
 use crate::report::{self, ReportOptions, ScanResult};
+use crate::registry;
 use crate::source::{self, RootFs, Source};
 use crate::vulndb::update::{self, Needed, Outcome, UpdateOptions};
-use crate::vulndb::VulnDb;
+use crate::vulndb::{oci, VulnDb};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Runs one command.
@@ -19,11 +22,53 @@ pub fn run(command: Command, cache_dir: Option<PathBuf>) -> Result<()> {
     let cache = || cache_dir.clone().map_or_else(default_cache_dir, Ok);
     match command {
         Command::Image(args) => {
-            let source = source::for_input(&args.input, args.reference.as_deref())?;
-            scan(source.as_ref(), &args.scan, &cache()?)
+            let cache_dir = cache()?;
+            let source = image_source(&args, &cache_dir)?;
+            scan(source.as_ref(), &args.scan, &cache_dir)
         }
         Command::Fs(args) => scan(&RootFs::new(&args.path)?, &args.scan, &cache()?),
         Command::Db(db) => run_db(db, &cache()?),
+        Command::Cache(CacheCommand::Clean) => {
+            let dir = cache()?;
+            let what = if cache::clean(&dir)? {
+                "emptied"
+            } else {
+                "already empty"
+            };
+            println!("layer cache {}: {what}", cache::cache_file(&dir).display());
+            Ok(())
+        }
+    }
+}
+
+/// The source `scangate image` reads: the `--input` file or directory, or
+/// the image reference (daemon or registry), with the layer cache unless
+/// `--no-cache`.
+fn image_source(args: &ImageArgs, cache_dir: &Path) -> Result<Box<dyn Source>> {
+    let layer_cache = if args.layer_cache.no_cache {
+        None
+    } else {
+        LayerCache::open_or_warn(cache_dir, args.layer_cache.cache_max_size).map(Arc::new)
+    };
+    match (&args.input, &args.image) {
+        (Some(path), _) => source::for_input(path, args.reference.as_deref(), layer_cache),
+        (None, Some(image)) => source::for_image(
+            image,
+            &args.platform,
+            registry_options(&args.registry),
+            layer_cache,
+        ),
+        (None, None) => Err(Error::Usage(
+            "name an image (`scangate image ghcr.io/org/app:1.0`) or pass --input PATH".into(),
+        )),
+    }
+}
+
+fn registry_options(args: &RegistryArgs) -> registry::Options {
+    registry::Options {
+        username: args.username.clone(),
+        password: args.password.clone(),
+        insecure: args.insecure,
     }
 }
 
@@ -131,9 +176,35 @@ fn run_db(command: DbCommand, cache_dir: &Path) -> Result<()> {
     let path = db_path(cache_dir);
     match command {
         DbCommand::Update {
+            from: Some(reference),
+            registry,
+            ..
+        }
+        | DbCommand::Pull {
+            reference,
+            registry,
+        } => {
+            println!("{}", oci::pull(&path, &reference, &registry_options(&registry))?);
+            Ok(())
+        }
+        DbCommand::Push {
+            reference,
+            registry,
+        } => {
+            if !path.exists() {
+                return Err(Error::input(
+                    path.display(),
+                    "no vulnerability database to push; run `scangate db update` first",
+                ));
+            }
+            println!("{}", oci::push(&path, &reference, &registry_options(&registry))?);
+            Ok(())
+        }
+        DbCommand::Update {
             ecosystems,
             force,
             db,
+            ..
         } => {
             let mut needed = Needed::default();
             let names: Vec<String> = if ecosystems.is_empty() {
