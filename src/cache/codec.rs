@@ -47,10 +47,8 @@ pub(super) fn encode(scan: &LayerScan) -> io::Result<Vec<u8>> {
 pub(super) fn decode(diff_id: &str, compressed: &[u8]) -> io::Result<LayerScan> {
     let raw = zstd::decode_all(compressed)?;
     let mut r = raw.as_slice();
-    let mut scan = LayerScan {
-        diff_id: Some(diff_id.to_string()),
-        ..LayerScan::default()
-    };
+    let mut scan = LayerScan::default();
+    scan.diff_id = Some(diff_id.to_string());
     for _ in 0..get_u64(&mut r)? {
         let path = get_string(&mut r)?;
         let content = get_bytes(&mut r)?;

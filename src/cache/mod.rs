@@ -48,7 +48,7 @@ impl LayerCache {
         let conn = Connection::open(&path).map_err(fail)?;
         // Concurrent CI jobs may share a cache directory.
         conn.busy_timeout(Duration::from_secs(10)).map_err(fail)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
             .map_err(fail)?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS layers (
@@ -229,10 +229,8 @@ mod tests {
     use super::*;
 
     fn scan(diff_id: &str, content: &[u8]) -> LayerScan {
-        let mut s = LayerScan {
-            diff_id: Some(diff_id.into()),
-            ..LayerScan::default()
-        };
+        let mut s = LayerScan::default();
+        s.diff_id = Some(diff_id.into());
         s.add_file("etc/os-release".into(), content.to_vec());
         s
     }

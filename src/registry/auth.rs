@@ -21,7 +21,7 @@ use std::process::{Command, Stdio};
 
 /// The credentials for `registry` (a host, with port if any).
 pub fn resolve(registry: &str, options: &Options) -> RegistryAuth {
-    resolve_with(registry, options, &|name| std::env::var(name).ok())
+    resolve_with(registry, options, &|name: &str| std::env::var(name).ok())
 }
 
 fn resolve_with(

@@ -73,11 +73,18 @@ impl Session {
             reference: parsed,
             runtime,
         };
-        session.run("authenticate", || {
-            session
-                .client
-                .auth(&session.reference, &session.auth, operation)
-        })?;
+        // A push also reads (blob existence checks use pull access).
+        let operations: &[RegistryOperation] = match operation {
+            RegistryOperation::Push => &[RegistryOperation::Pull, RegistryOperation::Push],
+            RegistryOperation::Pull => &[RegistryOperation::Pull],
+        };
+        for op in operations {
+            session.run("authenticate", || {
+                session
+                    .client
+                    .auth(&session.reference, &session.auth, *op)
+            })?;
+        }
         Ok(session)
     }
 
