@@ -73,7 +73,7 @@ impl Session {
             reference: parsed,
             runtime,
         };
-        // A push also reads (blob existence checks use pull access).
+        // A push needs pull access too (the upload flow reads back).
         let operations: &[RegistryOperation] = match operation {
             RegistryOperation::Push => &[RegistryOperation::Pull, RegistryOperation::Push],
             RegistryOperation::Pull => &[RegistryOperation::Pull],
@@ -132,16 +132,11 @@ impl Session {
         ))
     }
 
-    /// Uploads a blob unless the registry has it already.
+    /// Uploads a blob.
     pub fn push_blob(&self, data: &[u8], digest: &str) -> Result<()> {
-        let exists = self.run("check for a blob", || {
-            self.client.blob_exists(&self.reference, digest)
+        self.run(&format!("push blob {digest}"), || {
+            self.client.push_blob(&self.reference, data, digest)
         })?;
-        if !exists {
-            self.run(&format!("push blob {digest}"), || {
-                self.client.push_blob(&self.reference, data, digest)
-            })?;
-        }
         Ok(())
     }
 
