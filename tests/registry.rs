@@ -289,7 +289,7 @@ fn a_download_cut_off_is_started_over_then_given_up() {
     assert!(run.stderr.contains("starting it over"), "{}", run.stderr);
 
     stub.cut_downloads(usize::MAX);
-    let err = scan(&dir.path().join("cache2"), &image, &["--insecure"]).error_line(3);
+    let err = scan(&dir.path().join("cache2"), &image, &["--insecure", "-q"]).error_line(3);
     assert!(err.contains("broke off"), "{err}");
 }
 

@@ -15,6 +15,9 @@ pub struct BlobReader {
     chunk: Bytes,
     digest: String,
     broken: bool,
+    /// The stream has ended: it must not be polled again (the client's
+    /// digest check would run a second time, over nothing, and fail).
+    ended: bool,
 }
 
 impl BlobReader {
@@ -29,6 +32,7 @@ impl BlobReader {
             chunk: Bytes::new(),
             digest: digest.to_string(),
             broken: false,
+            ended: false,
         }
     }
 
@@ -42,8 +46,14 @@ impl BlobReader {
 impl Read for BlobReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.chunk.is_empty() {
+            if self.ended {
+                return Ok(0);
+            }
             match self.runtime.block_on(self.stream.next()) {
-                None => return Ok(0),
+                None => {
+                    self.ended = true;
+                    return Ok(0);
+                }
                 Some(Ok(chunk)) => self.chunk = chunk,
                 Some(Err(e)) => {
                     // The client checks the content against the digest as

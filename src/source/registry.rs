@@ -180,10 +180,16 @@ fn scan_remote_layer(
                 std::thread::sleep(delay);
             }
             Err(e) => {
+                // A download that does not match its digest explains an
+                // unreadable layer better than the tar error it caused.
+                let message = match io::copy(&mut blob, &mut io::sink()) {
+                    Err(digest) if !blob.broken() => digest.to_string(),
+                    _ => e.to_string(),
+                };
                 return Err(Error::Layer {
                     layer: diff_id.to_string(),
-                    message: e.to_string(),
-                })
+                    message,
+                });
             }
         }
     }
