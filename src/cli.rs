@@ -62,7 +62,12 @@ pub struct ImageArgs {
     pub reference: Option<String>,
     /// The platform to pick from a multi-platform image
     /// (`os/arch[/variant]`).
-    #[arg(long, value_name = "PLATFORM", default_value = "linux/amd64", env = "SCANGATE_PLATFORM")]
+    #[arg(
+        long,
+        value_name = "PLATFORM",
+        default_value = "linux/amd64",
+        env = "SCANGATE_PLATFORM"
+    )]
     pub platform: String,
     #[command(flatten)]
     pub registry: RegistryArgs,
@@ -77,10 +82,20 @@ pub struct ImageArgs {
 pub struct RegistryArgs {
     /// Registry user name (else ~/.docker/config.json, then the CI's
     /// variables).
-    #[arg(long, env = "SCANGATE_USERNAME", value_name = "USER", requires = "password")]
+    #[arg(
+        long,
+        env = "SCANGATE_USERNAME",
+        value_name = "USER",
+        requires = "password"
+    )]
     pub username: Option<String>,
     /// Registry password or token.
-    #[arg(long, env = "SCANGATE_PASSWORD", value_name = "PASSWORD", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "SCANGATE_PASSWORD",
+        value_name = "PASSWORD",
+        hide_env_values = true
+    )]
     pub password: Option<String>,
     /// Talk plain HTTP to the registry (local test registries only).
     #[arg(long)]

@@ -2,13 +2,15 @@
 //! (source → inventory → vulnerability database → matching → report).
 
 use crate::cache::{self, LayerCache};
-use crate::cli::{CacheCommand, Command, DbArgs, DbCommand, ImageArgs, RegistryArgs, ScanArgs, Scanner};
+use crate::cli::{
+    CacheCommand, Command, DbArgs, DbCommand, ImageArgs, RegistryArgs, ScanArgs, Scanner,
+};
 use crate::ecosystem::Ecosystem;
 use crate::error::{Error, Result};
 use crate::inventory;
 use crate::matching;
-use crate::report::{self, ReportOptions, ScanResult};
 use crate::registry;
+use crate::report::{self, ReportOptions, ScanResult};
 use crate::source::{self, RootFs, Source};
 use crate::vulndb::update::{self, Needed, Outcome, UpdateOptions};
 use crate::vulndb::{oci, VulnDb};
@@ -184,7 +186,10 @@ fn run_db(command: DbCommand, cache_dir: &Path) -> Result<()> {
             reference,
             registry,
         } => {
-            println!("{}", oci::pull(&path, &reference, &registry_options(&registry))?);
+            println!(
+                "{}",
+                oci::pull(&path, &reference, &registry_options(&registry))?
+            );
             Ok(())
         }
         DbCommand::Push {
@@ -197,7 +202,10 @@ fn run_db(command: DbCommand, cache_dir: &Path) -> Result<()> {
                     "no vulnerability database to push; run `scangate db update` first",
                 ));
             }
-            println!("{}", oci::push(&path, &reference, &registry_options(&registry))?);
+            println!(
+                "{}",
+                oci::push(&path, &reference, &registry_options(&registry))?
+            );
             Ok(())
         }
         DbCommand::Update {

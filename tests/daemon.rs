@@ -57,7 +57,13 @@ fn the_daemon_exports_the_image_as_a_stream() {
         let report = run_with(
             &daemon,
             cache.path(),
-            &["image", "docker-daemon:app:dev", "--list-packages", "-f", "json"],
+            &[
+                "image",
+                "docker-daemon:app:dev",
+                "--list-packages",
+                "-f",
+                "json",
+            ],
         )
         .json();
         assert_eq!(package(&report, "openssl")["version"], "3.0.15-1");
@@ -77,8 +83,15 @@ fn a_bare_name_the_daemon_has_is_read_from_the_daemon() {
         &["-v", "image", "app:dev", "--list-packages", "-f", "json"],
     );
     assert_eq!(package(&run.json(), "openssl")["version"], "3.0.15-1");
-    assert!(run.stderr.contains("scanning the image of the daemon"), "{}", run.stderr);
-    assert_eq!(daemon.requests(), ["/images/app:dev/json", "/images/app:dev/get"]);
+    assert!(
+        run.stderr.contains("scanning the image of the daemon"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        daemon.requests(),
+        ["/images/app:dev/json", "/images/app:dev/get"]
+    );
 }
 
 #[test]
@@ -86,7 +99,10 @@ fn an_image_the_daemon_lacks_is_a_clear_error() {
     let daemon = StandInDaemon::start("app:dev", exported(&image(), true));
     let cache = tempfile::tempdir().unwrap();
     let err = run_with(&daemon, cache.path(), &["image", "docker-daemon:other:1"]).error_line(3);
-    assert!(err.contains("404") && err.contains("No such image"), "{err}");
+    assert!(
+        err.contains("404") && err.contains("No such image"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -105,11 +121,30 @@ fn only_unix_sockets_are_supported() {
 fn a_second_export_skips_the_cached_layers() {
     let daemon = StandInDaemon::start("app:dev", exported(&image(), true));
     let cache = tempfile::tempdir().unwrap();
-    let args = ["-v", "image", "docker-daemon:app:dev", "--list-packages", "-f", "json"];
+    let args = [
+        "-v",
+        "image",
+        "docker-daemon:app:dev",
+        "--list-packages",
+        "-f",
+        "json",
+    ];
     let first = run_with(&daemon, cache.path(), &args);
-    assert!(first.stderr.contains("0 layers from the layer cache, 2 read"), "{}", first.stderr);
+    assert!(
+        first
+            .stderr
+            .contains("0 layers from the layer cache, 2 read"),
+        "{}",
+        first.stderr
+    );
     let second = run_with(&daemon, cache.path(), &args);
-    assert!(second.stderr.contains("2 layers from the layer cache, 0 read"), "{}", second.stderr);
+    assert!(
+        second
+            .stderr
+            .contains("2 layers from the layer cache, 0 read"),
+        "{}",
+        second.stderr
+    );
     assert_eq!(all_packages(&first.json()), all_packages(&second.json()));
     assert_eq!(
         package(&second.json(), "openssl"),

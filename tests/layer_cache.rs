@@ -36,7 +36,15 @@ fn scan(cache: &Path, input: &Path, extra: &[&str]) -> Run {
     let mut cmd = scangate();
     cmd.env("SCANGATE_CACHE_DIR", cache)
         .env_remove("SCANGATE_NO_CACHE")
-        .args(["-v", "image", "--input", path_str(input), "--list-packages", "-f", "json"])
+        .args([
+            "-v",
+            "image",
+            "--input",
+            path_str(input),
+            "--list-packages",
+            "-f",
+            "json",
+        ])
         .args(extra);
     let out = cmd.output().unwrap();
     Run {
@@ -48,7 +56,11 @@ fn scan(cache: &Path, input: &Path, extra: &[&str]) -> Run {
 
 fn assert_cached(run: &Run, hits: usize, of: usize) {
     let line = format!("{hits} of {of} layers from the layer cache");
-    assert!(run.stderr.contains(&line), "expected {line:?}:\n{}", run.stderr);
+    assert!(
+        run.stderr.contains(&line),
+        "expected {line:?}:\n{}",
+        run.stderr
+    );
 }
 
 #[test]

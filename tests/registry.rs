@@ -83,8 +83,12 @@ fn package_names(report: &Value) -> Vec<String> {
 
 /// The manifest digest of the single image in an OCI layout.
 fn manifest_digest(layout: &Path) -> String {
-    let index: Value = serde_json::from_slice(&regsupport::read(&layout.join("index.json"))).unwrap();
-    index["manifests"][0]["digest"].as_str().unwrap().to_string()
+    let index: Value =
+        serde_json::from_slice(&regsupport::read(&layout.join("index.json"))).unwrap();
+    index["manifests"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 #[test]
@@ -174,7 +178,8 @@ fn an_authenticated_registry_takes_credentials_and_never_prints_them() {
 
     // The same credentials from the environment and from Docker's config.
     let mut c = cmd(&cache);
-    c.env("SCANGATE_USERNAME", USER).env("SCANGATE_PASSWORD", PASSWORD);
+    c.env("SCANGATE_USERNAME", USER)
+        .env("SCANGATE_PASSWORD", PASSWORD);
     run_cmd(c, &["image", &image, "--insecure", "-f", "json"]).json();
 
     let docker_config = dir.path().join("docker");
@@ -224,7 +229,10 @@ fn the_database_goes_to_a_registry_and_back() {
     assert!(info(&mirror).to_string().contains("Debian:12"));
 
     // `db update --from` is the same pull; a leftover temp file is none.
-    let run = run_cmd(cmd(&mirror), &["db", "update", "--from", &reference, "--insecure"]);
+    let run = run_cmd(
+        cmd(&mirror),
+        &["db", "update", "--from", &reference, "--insecure"],
+    );
     assert_eq!(run.code, Some(0), "{run:?}");
     let leftovers: Vec<_> = std::fs::read_dir(mirror.join("db"))
         .unwrap()
@@ -330,7 +338,10 @@ fn a_rescan_downloads_no_layer_and_a_rebuild_only_its_new_layers() {
     assert_eq!(package(&report, "openssl")["version"], "3.0.16-1");
     let gets = stub2.blob_gets();
     assert!(!gets.contains(&img.layers()[0].blob_digest()), "{gets:?}");
-    assert!(gets.contains(&rebuilt.layers()[1].blob_digest()), "{gets:?}");
+    assert!(
+        gets.contains(&rebuilt.layers()[1].blob_digest()),
+        "{gets:?}"
+    );
 }
 
 /// Standard base64 with padding.

@@ -105,7 +105,10 @@ impl LayerCache {
                 Some(scan)
             }
             Err(e) => {
-                tracing::warn!(layer = diff_id, "ignoring an unreadable layer cache row: {e}");
+                tracing::warn!(
+                    layer = diff_id,
+                    "ignoring an unreadable layer cache row: {e}"
+                );
                 None
             }
         }
@@ -253,13 +256,18 @@ mod tests {
     #[test]
     fn the_least_recently_used_layer_is_evicted_first() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let one = codec::encode(&scan("sha256:a", &[1; 64])).expect("encode").len() as u64;
+        let one = codec::encode(&scan("sha256:a", &[1; 64]))
+            .expect("encode")
+            .len() as u64;
         let cache = LayerCache::open(dir.path(), one * 2 + one / 2).expect("open");
         cache.put(&scan("sha256:a", &[1; 64]), WANTS);
         std::thread::sleep(Duration::from_millis(5));
         cache.put(&scan("sha256:b", &[2; 64]), WANTS);
         std::thread::sleep(Duration::from_millis(5));
-        assert!(cache.get("sha256:a", WANTS).is_some(), "a is now the newest");
+        assert!(
+            cache.get("sha256:a", WANTS).is_some(),
+            "a is now the newest"
+        );
         std::thread::sleep(Duration::from_millis(5));
         cache.put(&scan("sha256:c", &[3; 64]), WANTS);
         assert!(cache.get("sha256:b", WANTS).is_none(), "b was least recent");

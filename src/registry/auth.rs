@@ -81,7 +81,10 @@ fn docker_config_path(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
     }
 }
 
-fn from_docker_config(registry: &str, env: &dyn Fn(&str) -> Option<String>) -> Option<RegistryAuth> {
+fn from_docker_config(
+    registry: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<RegistryAuth> {
     let path = docker_config_path(env)?;
     let raw = std::fs::read(&path).ok()?;
     let config: DockerConfig = match serde_json::from_slice(&raw) {

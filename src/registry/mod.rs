@@ -46,7 +46,11 @@ impl Session {
     /// Parses `reference`, resolves credentials for its registry and
     /// authenticates for `operation` (the bearer-token flow when the
     /// registry asks for it).
-    pub fn connect(reference: &str, options: &Options, operation: RegistryOperation) -> Result<Self> {
+    pub fn connect(
+        reference: &str,
+        options: &Options,
+        operation: RegistryOperation,
+    ) -> Result<Self> {
         let parsed: Reference = reference
             .parse()
             .map_err(|e| Error::Usage(format!("{reference}: not an image reference: {e}")))?;
@@ -80,9 +84,7 @@ impl Session {
         };
         for op in operations {
             session.run("authenticate", || {
-                session
-                    .client
-                    .auth(&session.reference, &session.auth, *op)
+                session.client.auth(&session.reference, &session.auth, *op)
             })?;
         }
         Ok(session)

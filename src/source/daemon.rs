@@ -133,7 +133,9 @@ fn get(socket: &Path, path: &str) -> io::Result<Answer> {
         let n = reader.by_ref().take(MAX_HEAD as u64).read_line(line)?;
         head += n;
         if n == 0 || head > MAX_HEAD {
-            return Err(bad("the daemon's answer ends early or has an oversized header"));
+            return Err(bad(
+                "the daemon's answer ends early or has an oversized header",
+            ));
         }
         Ok(())
     };
@@ -195,7 +197,9 @@ impl<R: BufRead> Read for Chunked<R> {
                 return Ok(0);
             }
         }
-        let want = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
         let n = self.inner.read(&mut buf[..want])?;
         if n == 0 {
             return Err(io::Error::new(

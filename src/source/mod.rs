@@ -107,7 +107,10 @@ pub fn for_image(
     }
     let socket = Daemon::socket()?;
     if Daemon::has_image(&socket, image) {
-        tracing::info!("{image}: scanning the image of the daemon at {}", socket.display());
+        tracing::info!(
+            "{image}: scanning the image of the daemon at {}",
+            socket.display()
+        );
         return Ok(Box::new(Daemon::new(socket, image, image, cache)));
     }
     tracing::warn!(
@@ -196,16 +199,15 @@ impl LayerJobs<'_> {
         let results: Mutex<Vec<(usize, Result<LayerScan>)>> = Mutex::new(Vec::new());
         std::thread::scope(|scope| {
             for _ in 0..workers.clamp(1, todo.len().max(1)) {
-                scope.spawn(|| loop {
-                    let Some(&i) = todo.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                        break;
-                    };
-                    let scanned = scan_one(i);
-                    if let (Ok(scan), Some(cache)) = (&scanned, self.cache) {
-                        cache.put(scan, self.wants);
-                    }
-                    if let Ok(mut done) = results.lock() {
-                        done.push((i, scanned));
+                scope.spawn(|| {
+                    while let Some(&i) = todo.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        let scanned = scan_one(i);
+                        if let (Ok(scan), Some(cache)) = (&scanned, self.cache) {
+                            cache.put(scan, self.wants);
+                        }
+                        if let Ok(mut done) = results.lock() {
+                            done.push((i, scanned));
+                        }
                     }
                 });
             }

@@ -66,9 +66,8 @@ impl Source for Registry {
         let session = Session::connect(&self.reference, &self.options, RegistryOperation::Pull)?;
         let manifest = self.image_manifest(&session)?;
         let config_raw = session.small_blob(&manifest.config.digest, MAX_META_SIZE)?;
-        let config: ImageConfig = serde_json::from_slice(&config_raw).map_err(|e| {
-            Error::input(&self.reference, format!("invalid image config: {e}"))
-        })?;
+        let config: ImageConfig = serde_json::from_slice(&config_raw)
+            .map_err(|e| Error::input(&self.reference, format!("invalid image config: {e}")))?;
         let diff_ids = &config.rootfs.diff_ids;
         if diff_ids.len() != manifest.layers.len() {
             return Err(Error::input(
@@ -118,7 +117,10 @@ impl Registry {
             let digest = self.pick_platform(&index)?;
             reference = reference.clone_with_digest(digest);
         }
-        Err(Error::input(&self.reference, "image indexes nest too deeply"))
+        Err(Error::input(
+            &self.reference,
+            "image indexes nest too deeply",
+        ))
     }
 
     fn pick_platform(&self, index: &ImageIndex) -> Result<String> {
@@ -201,7 +203,10 @@ fn parse_platform(text: &str) -> Result<Platform> {
         [os, arch] | [os, arch, _] if !os.is_empty() && !arch.is_empty() => Ok(Platform {
             os: os.to_string(),
             architecture: arch.to_string(),
-            variant: parts.get(2).filter(|v| !v.is_empty()).map(|v| v.to_string()),
+            variant: parts
+                .get(2)
+                .filter(|v| !v.is_empty())
+                .map(|v| v.to_string()),
         }),
         _ => Err(Error::Usage(format!(
             "--platform {text:?}: expected os/arch or os/arch/variant, e.g. linux/arm64/v8"

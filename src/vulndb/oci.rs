@@ -90,7 +90,9 @@ pub fn pull(db_path: &Path, reference: &str, options: &Options) -> Result<String
     if artifact_type != ARTIFACT_TYPE {
         return Err(Error::input(
             reference,
-            format!("not a scangate database (artifactType {artifact_type}, expected {ARTIFACT_TYPE})"),
+            format!(
+                "not a scangate database (artifactType {artifact_type}, expected {ARTIFACT_TYPE})"
+            ),
         ));
     }
     let digest = manifest
