@@ -42,15 +42,12 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("image_source").required(true).args(["image", "input"])))]
 pub struct ImageArgs {
     /// The image to pull: `ghcr.io/org/app:1.4`, `host:5000/app@sha256:…`,
     /// `docker-daemon:app:dev` (the local Docker or podman daemon), or a
     /// bare `app:dev` (the daemon if it has it, else the registry).
-    #[arg(
-        value_name = "IMAGE",
-        required_unless_present = "input",
-        conflicts_with = "input"
-    )]
+    #[arg(value_name = "IMAGE")]
     pub image: Option<String>,
     /// A local image: docker-archive (`docker save`, .tar or .tar.gz), OCI
     /// image layout directory, or OCI archive.
