@@ -141,12 +141,11 @@ impl Registry {
             .filter_map(|d| d.platform.as_ref())
             // Attestation manifests (buildx provenance) are unknown/unknown.
             .filter(|p| p.os != "unknown")
-            .map(show_platform)
+            .map(ToString::to_string)
             .collect();
         Err(Error::Usage(format!(
-            "{}: no {} image; it has: {} (choose with --platform)",
+            "{}: no {wanted} image; it has: {} (choose with --platform)",
             self.reference,
-            show_platform(wanted),
             if available.is_empty() {
                 "no platform information".to_string()
             } else {
@@ -211,13 +210,6 @@ fn parse_platform(text: &str) -> Result<Platform> {
         _ => Err(Error::Usage(format!(
             "--platform {text:?}: expected os/arch or os/arch/variant, e.g. linux/arm64/v8"
         ))),
-    }
-}
-
-fn show_platform(p: &Platform) -> String {
-    match &p.variant {
-        Some(v) => format!("{}/{}/{v}", p.os, p.architecture),
-        None => format!("{}/{}", p.os, p.architecture),
     }
 }
 
