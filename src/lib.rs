@@ -5,6 +5,7 @@
 //! (the packages found, and the layer that brought each) → [`report`]
 //! (what the user reads). [`cli`] and [`error`] frame them for the binary.
 
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod dockerfile;
@@ -15,6 +16,7 @@ pub mod image;
 pub mod inventory;
 pub mod matching;
 pub mod policy;
+pub mod registry;
 pub mod report;
 pub mod run;
 pub mod source;

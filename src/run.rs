@@ -1,8 +1,10 @@
 //! What each command does, start to finish: the pipeline in order
 //! (source → inventory → vulnerability database → matching → report).
 
+use crate::cache::{self, LayerCache};
 use crate::cli::{
-    Command, ConfigArgs, DbArgs, DbCommand, PolicyArgs, RulesFormat, ScanArgs, Scanner,
+    CacheCommand, Command, ConfigArgs, DbArgs, DbCommand, ImageArgs, PolicyArgs, RegistryArgs,
+    RulesFormat, ScanArgs, Scanner,
 };
 use crate::config::{self, scan::ConfigScan};
 use crate::ecosystem::Ecosystem;
@@ -15,12 +17,14 @@ use crate::policy::baseline::Baseline;
 use crate::policy::ignorefile::{self, IgnoreFile};
 use crate::policy::vex::Vex;
 use crate::policy::{GatePolicy, Policy, Suppressor};
+use crate::registry;
 use crate::report::{self, ReportOptions, ReportSpec, ScanResult};
 use crate::source::{self, Artifact, ArtifactKind, RootFs, Source};
 use crate::vulndb::update::{self, Needed, Outcome, UpdateOptions};
-use crate::vulndb::VulnDb;
+use crate::vulndb::{oci, VulnDb};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Runs one command; returns the process exit code (0, or the gate's
@@ -30,8 +34,9 @@ pub fn run(command: Command, cache_dir: Option<PathBuf>) -> Result<u8> {
     match command {
         Command::Image(args) => {
             let scanners = scanners(&args.scan, None)?;
-            let source = source::for_input(&args.input, args.reference.as_deref())?;
-            scan(source.as_ref(), &args.scan, &cache()?, &scanners, None)
+            let cache_dir = cache()?;
+            let source = image_source(&args, &cache_dir)?;
+            scan(source.as_ref(), &args.scan, &cache_dir, &scanners, None)
         }
         Command::Fs(args) => {
             let scanners = scanners(&args.scan, Some(&args.path))?;
@@ -45,6 +50,47 @@ pub fn run(command: Command, cache_dir: Option<PathBuf>) -> Result<u8> {
         })
         .map(|()| 0),
         Command::Db(db) => run_db(db, &cache()?).map(|()| 0),
+        Command::Cache(CacheCommand::Clean) => {
+            let dir = cache()?;
+            let what = if cache::clean(&dir)? {
+                "emptied"
+            } else {
+                "already empty"
+            };
+            println!("layer cache {}: {what}", cache::cache_file(&dir).display());
+            Ok(0)
+        }
+    }
+}
+
+/// The source `scangate image` reads: the `--input` file or directory, or
+/// the image reference (daemon or registry), with the layer cache unless
+/// `--no-cache`.
+fn image_source(args: &ImageArgs, cache_dir: &Path) -> Result<Box<dyn Source>> {
+    let layer_cache = if args.layer_cache.no_cache {
+        None
+    } else {
+        LayerCache::open_or_warn(cache_dir, args.layer_cache.cache_max_size).map(Arc::new)
+    };
+    match (&args.input, &args.image) {
+        (Some(path), _) => source::for_input(path, args.reference.as_deref(), layer_cache),
+        (None, Some(image)) => source::for_image(
+            image,
+            &args.platform,
+            registry_options(&args.registry),
+            layer_cache,
+        ),
+        (None, None) => Err(Error::Usage(
+            "name an image (`scangate image ghcr.io/org/app:1.0`) or pass --input PATH".into(),
+        )),
+    }
+}
+
+fn registry_options(args: &RegistryArgs) -> registry::Options {
+    registry::Options {
+        username: args.username.clone(),
+        password: args.password.clone(),
+        insecure: args.insecure,
     }
 }
 
@@ -307,7 +353,8 @@ fn load_baseline(args: &PolicyArgs) -> Result<Option<Baseline>> {
     }
     match &args.baseline_input {
         Some(input) => {
-            let collected = source::for_input(input, None)?.collect(&inventory::all_wants())?;
+            let collected =
+                source::for_input(input, None, None)?.collect(&inventory::all_wants())?;
             Ok(Some(Baseline::from_scan(&collected)))
         }
         None => Ok(None),
@@ -385,9 +432,41 @@ fn run_db(command: DbCommand, cache_dir: &Path) -> Result<()> {
     let path = db_path(cache_dir);
     match command {
         DbCommand::Update {
+            from: Some(reference),
+            registry,
+            ..
+        }
+        | DbCommand::Pull {
+            reference,
+            registry,
+        } => {
+            println!(
+                "{}",
+                oci::pull(&path, &reference, &registry_options(&registry))?
+            );
+            Ok(())
+        }
+        DbCommand::Push {
+            reference,
+            registry,
+        } => {
+            if !path.exists() {
+                return Err(Error::input(
+                    path.display(),
+                    "no vulnerability database to push; run `scangate db update` first",
+                ));
+            }
+            println!(
+                "{}",
+                oci::push(&path, &reference, &registry_options(&registry))?
+            );
+            Ok(())
+        }
+        DbCommand::Update {
             ecosystems,
             force,
             db,
+            ..
         } => {
             let mut needed = Needed::default();
             let names: Vec<String> = if ecosystems.is_empty() {
