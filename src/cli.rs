@@ -46,6 +46,9 @@ pub enum Command {
     /// Manage the vulnerability database.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Manage the layer cache.
+    #[command(subcommand)]
+    Cache(CacheCommand),
     /// A CI step's whole job: scan an image, write the reports, publish
     /// them (code scanning, PR comment or MR note, job summary), and exit
     /// with the gate's code. Also reads GitHub Action inputs (INPUT_*).
@@ -91,11 +94,6 @@ pub struct PublishArgs {
     /// scangate writes.
     #[arg(long, value_name = "PATH")]
     pub sarif_file: Option<std::path::PathBuf>,
-    /// Analysis category: keeps the PR comments (and code-scanning
-    /// analyses) of several scangate steps apart [default:
-    /// `scangate/image`].
-    #[arg(long, value_name = "NAME", env = "SCANGATE_CATEGORY")]
-    pub category: Option<String>,
 }
 
 impl PublishArgs {
@@ -111,17 +109,73 @@ impl PublishArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("image_source").required(true).args(["image", "input"])))]
 pub struct ImageArgs {
+    /// The image to pull: `ghcr.io/org/app:1.4`, `host:5000/app@sha256:…`,
+    /// `docker-daemon:app:dev` (the local Docker or podman daemon), or a
+    /// bare `app:dev` (the daemon if it has it, else the registry).
+    #[arg(value_name = "IMAGE")]
+    pub image: Option<String>,
     /// A local image: docker-archive (`docker save`, .tar or .tar.gz), OCI
     /// image layout directory, or OCI archive.
     #[arg(long, value_name = "PATH")]
-    pub input: PathBuf,
+    pub input: Option<PathBuf>,
     /// Which image to scan when the archive holds several (a tag such as
     /// `app:1.2`).
     #[arg(long = "ref", value_name = "TAG")]
     pub reference: Option<String>,
+    /// The platform to pick from a multi-platform image
+    /// (`os/arch[/variant]`).
+    #[arg(
+        long,
+        value_name = "PLATFORM",
+        default_value = "linux/amd64",
+        env = "SCANGATE_PLATFORM"
+    )]
+    pub platform: String,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    #[command(flatten)]
+    pub layer_cache: LayerCacheArgs,
     #[command(flatten)]
     pub scan: ScanArgs,
+}
+
+/// How to reach a registry.
+#[derive(Debug, Args, Clone)]
+pub struct RegistryArgs {
+    /// Registry user name (else ~/.docker/config.json, then the CI's
+    /// variables).
+    #[arg(
+        long,
+        env = "SCANGATE_USERNAME",
+        value_name = "USER",
+        requires = "password"
+    )]
+    pub username: Option<String>,
+    /// Registry password or token.
+    #[arg(
+        long,
+        env = "SCANGATE_PASSWORD",
+        value_name = "PASSWORD",
+        hide_env_values = true
+    )]
+    pub password: Option<String>,
+    /// Talk plain HTTP to the registry (local test registries only).
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+/// The layer cache.
+#[derive(Debug, Args, Clone)]
+pub struct LayerCacheArgs {
+    /// Read every layer; neither read nor write the layer cache.
+    #[arg(long, env = "SCANGATE_NO_CACHE")]
+    pub no_cache: bool,
+    /// The layer cache's size bound (`500M`, `2G`; bytes without a unit);
+    /// least recently used layers are evicted beyond it.
+    #[arg(long, env = "SCANGATE_CACHE_MAX_SIZE", value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
+    pub cache_max_size: u64,
 }
 
 #[derive(Debug, Args)]
@@ -236,6 +290,16 @@ pub struct ReportArgs {
     /// repeatable, e.g. `--report sarif=out.sarif --report table`.
     #[arg(long = "report", value_name = "FORMAT[=PATH]")]
     pub report: Vec<ReportSpec>,
+    /// SARIF: the analysis category (`runAutomationDetails.id` is
+    /// `NAME/`), so scans of several images of one repository keep
+    /// separate alerts [default: `scangate/image/` or `scangate/fs/`].
+    #[arg(long, value_name = "NAME", env = "SCANGATE_CATEGORY")]
+    pub category: Option<String>,
+    /// The Dockerfile the image was built from: findings point at the
+    /// instruction whose layer brought the package in [default:
+    /// `Dockerfile` in the working directory, when there is one].
+    #[arg(long, value_name = "PATH")]
+    pub dockerfile: Option<PathBuf>,
 }
 
 impl ReportArgs {
@@ -277,8 +341,28 @@ pub enum DbCommand {
         /// Ask the server even when the data is fresh.
         #[arg(long)]
         force: bool,
+        /// Pull the whole database from this OCI reference (pushed by
+        /// `db push`) instead of OSV.
+        #[arg(long, value_name = "REF", conflicts_with_all = ["ecosystems", "force"])]
+        from: Option<String>,
+        #[command(flatten)]
+        registry: RegistryArgs,
         #[command(flatten)]
         db: DbArgs,
+    },
+    /// Push the database to a registry as an OCI artifact.
+    Push {
+        #[arg(value_name = "REF")]
+        reference: String,
+        #[command(flatten)]
+        registry: RegistryArgs,
+    },
+    /// Pull a database pushed by `db push`, replacing the local one.
+    Pull {
+        #[arg(value_name = "REF")]
+        reference: String,
+        #[command(flatten)]
+        registry: RegistryArgs,
     },
     /// Import OSV JSON files, directories, or OSV's per-ecosystem all.zip.
     Import {
@@ -295,6 +379,39 @@ pub enum DbCommand {
 fn parse_severity(s: &str) -> Result<Severity, String> {
     s.parse()
         .map_err(|_| format!("{s:?} is not a severity (UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL)"))
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Empty the layer cache.
+    Clean,
+}
+
+/// Parses `1G`, `500M`, `64K` (powers of 1024; an optional trailing `B`
+/// or `iB`) or a bare number of bytes.
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let t = t
+        .strip_suffix("iB")
+        .or_else(|| t.strip_suffix('B'))
+        .unwrap_or(t);
+    let (number, unit) = match t.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => t.split_at(i),
+        None => (t, ""),
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size such as 500M or 2G"))?;
+    let shift = match unit {
+        "" => 0,
+        "K" | "k" => 10,
+        "M" | "m" => 20,
+        "G" | "g" => 30,
+        "T" | "t" => 40,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use K, M, G or T)")),
+    };
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("{s:?} is too large"))
 }
 
 /// Parses `90s`, `30m`, `12h`, `2d`, or a bare number of seconds.
@@ -319,7 +436,7 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_duration;
+    use super::{parse_duration, parse_size};
     use std::time::Duration;
 
     #[test]
@@ -328,5 +445,14 @@ mod tests {
         assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
         assert!(parse_duration("12 hours").is_err());
         assert!(parse_duration("h").is_err());
+    }
+
+    #[test]
+    fn sizes_take_a_binary_unit() {
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert_eq!(parse_size("500MiB"), Ok(500 << 20));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert!(parse_size("1 GB").is_err());
+        assert!(parse_size("99999999999T").is_err());
     }
 }

@@ -5,8 +5,10 @@
 //! (the packages found, and the layer that brought each) → [`report`]
 //! (what the user reads). [`cli`] and [`error`] frame them for the binary.
 
+pub mod cache;
 pub mod cli;
 pub mod config;
+pub mod dockerfile;
 pub mod ecosystem;
 pub mod error;
 pub mod finding;
@@ -15,6 +17,7 @@ pub mod inventory;
 pub mod matching;
 pub mod policy;
 pub mod publish;
+pub mod registry;
 pub mod report;
 pub mod run;
 pub mod source;

@@ -1,25 +1,30 @@
 //! What each command does, start to finish: the pipeline in order
 //! (source → inventory → vulnerability database → matching → report).
 
+use crate::cache::{self, LayerCache};
 use crate::cli::{
-    Command, ConfigArgs, DbArgs, DbCommand, PolicyArgs, RulesFormat, ScanArgs, Scanner,
+    CacheCommand, Command, ConfigArgs, DbArgs, DbCommand, ImageArgs, PolicyArgs, RegistryArgs,
+    RulesFormat, ScanArgs, Scanner,
 };
 use crate::config::{self, scan::ConfigScan};
 use crate::ecosystem::Ecosystem;
 use crate::error::{Error, Result};
 use crate::finding::Finding;
+use crate::image::dockerfile_map::ImageDockerfile;
 use crate::inventory::{self, Inventory};
 use crate::matching;
 use crate::policy::baseline::Baseline;
 use crate::policy::ignorefile::{self, IgnoreFile};
 use crate::policy::vex::Vex;
 use crate::policy::{GatePolicy, Policy, Suppressor};
+use crate::registry;
 use crate::report::{self, ReportOptions, ReportSpec, ScanResult};
 use crate::source::{self, Artifact, ArtifactKind, RootFs, Source};
 use crate::vulndb::update::{self, Needed, Outcome, UpdateOptions};
-use crate::vulndb::VulnDb;
+use crate::vulndb::{oci, VulnDb};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Runs one command; returns the process exit code (0, or the gate's
@@ -29,8 +34,9 @@ pub fn run(command: Command, cache_dir: Option<PathBuf>) -> Result<u8> {
     match command {
         Command::Image(args) => {
             let scanners = scanners(&args.scan, None)?;
-            let source = source::for_input(&args.input, args.reference.as_deref())?;
-            scan(source.as_ref(), &args.scan, &cache()?, &scanners, None)
+            let cache_dir = cache()?;
+            let source = image_source(&args, &cache_dir)?;
+            scan(source.as_ref(), &args.scan, &cache_dir, &scanners, None)
         }
         Command::Fs(args) => {
             let scanners = scanners(&args.scan, Some(&args.path))?;
@@ -44,11 +50,52 @@ pub fn run(command: Command, cache_dir: Option<PathBuf>) -> Result<u8> {
         })
         .map(|()| 0),
         Command::Db(db) => run_db(db, &cache()?).map(|()| 0),
+        Command::Cache(CacheCommand::Clean) => {
+            let dir = cache()?;
+            let what = if cache::clean(&dir)? {
+                "emptied"
+            } else {
+                "already empty"
+            };
+            println!("layer cache {}: {what}", cache::cache_file(&dir).display());
+            Ok(0)
+        }
         Command::Ci(args) => crate::publish::ci::run(
             args,
             &cache()?,
             &crate::publish::ci_env::Env::from_process(),
         ),
+    }
+}
+
+/// The source `scangate image` reads: the `--input` file or directory, or
+/// the image reference (daemon or registry), with the layer cache unless
+/// `--no-cache`.
+pub fn image_source(args: &ImageArgs, cache_dir: &Path) -> Result<Box<dyn Source>> {
+    let layer_cache = if args.layer_cache.no_cache {
+        None
+    } else {
+        LayerCache::open_or_warn(cache_dir, args.layer_cache.cache_max_size).map(Arc::new)
+    };
+    match (&args.input, &args.image) {
+        (Some(path), _) => source::for_input(path, args.reference.as_deref(), layer_cache),
+        (None, Some(image)) => source::for_image(
+            image,
+            &args.platform,
+            registry_options(&args.registry),
+            layer_cache,
+        ),
+        (None, None) => Err(Error::Usage(
+            "name an image (`scangate image ghcr.io/org/app:1.0`) or pass --input PATH".into(),
+        )),
+    }
+}
+
+fn registry_options(args: &RegistryArgs) -> registry::Options {
+    registry::Options {
+        username: args.username.clone(),
+        password: args.password.clone(),
+        insecure: args.insecure,
     }
 }
 
@@ -81,9 +128,11 @@ fn scan_config(args: &ConfigArgs) -> Result<u8> {
         config,
         vulnerabilities: None,
         baseline: None,
+        dockerfile: None,
     };
     let options = ReportOptions {
         started_at,
+        category: args.reports.category.as_deref(),
         ..ReportOptions::default()
     };
     finish(scanned, policy, &specs, options)
@@ -113,6 +162,8 @@ struct Scanned {
     vulnerabilities: Option<Vec<Finding>>,
     /// The baseline's findings against today's database, when one is given.
     baseline: Option<Vec<Finding>>,
+    /// The image's layers placed on Dockerfile lines, when one is known.
+    dockerfile: Option<ImageDockerfile>,
 }
 
 /// Applies the policy (with the config files' inline suppressions) and
@@ -121,7 +172,7 @@ fn finish(
     scanned: Scanned,
     policy: Policy,
     specs: &[ReportSpec],
-    options: ReportOptions,
+    options: ReportOptions<'_>,
 ) -> Result<u8> {
     let (result, options) = assemble(scanned, policy, options);
     write_reports(&result, specs, options)?;
@@ -129,11 +180,11 @@ fn finish(
 }
 
 /// Applies the policy to everything found: the finished result.
-fn assemble(
+fn assemble<'a>(
     scanned: Scanned,
     mut policy: Policy,
-    options: ReportOptions,
-) -> (ScanResult, ReportOptions) {
+    options: ReportOptions<'a>,
+) -> (ScanResult, ReportOptions<'a>) {
     let vulnerabilities_scanned = scanned.vulnerabilities.is_some();
     let mut findings = scanned.vulnerabilities.unwrap_or_default();
     findings.extend(scanned.config.findings);
@@ -149,6 +200,7 @@ fn assemble(
         config_files: scanned.config.files,
         vulnerabilities_scanned,
         outcome,
+        dockerfile: scanned.dockerfile,
     };
     (
         result,
@@ -164,7 +216,7 @@ fn assemble(
 pub fn write_reports(
     result: &ScanResult,
     specs: &[ReportSpec],
-    options: ReportOptions,
+    options: ReportOptions<'_>,
 ) -> Result<()> {
     for spec in specs {
         let options = ReportOptions {
@@ -228,13 +280,13 @@ fn scan(
 /// Scans `source` with `scanners` and applies the policy: the result every
 /// report formats, and the options to write them with (`scangate ci`
 /// publishes the same result after writing).
-pub fn scan_result(
+pub fn scan_result<'a>(
     source: &dyn Source,
-    args: &ScanArgs,
+    args: &'a ScanArgs,
     cache_dir: &Path,
     scanners: &[Scanner],
     config_root: Option<&Path>,
-) -> Result<(ScanResult, ReportOptions)> {
+) -> Result<(ScanResult, ReportOptions<'a>)> {
     let started_at = crate::vulndb::time::now_unix();
     let policy = build_policy(&args.policy, config_root)?;
     let config_root = config_root.filter(|_| scanners.contains(&Scanner::Config));
@@ -261,16 +313,25 @@ pub fn scan_result(
         Some(root) => check_config(root)?,
         None => ConfigScan::default(),
     };
+    let dockerfile = match collected.artifact.kind {
+        ArtifactKind::Image => ImageDockerfile::locate(
+            args.reports.dockerfile.as_deref(),
+            &collected.artifact.layers,
+        )?,
+        ArtifactKind::Filesystem => None,
+    };
     let scanned = Scanned {
         artifact: collected.artifact,
         inventory,
         config,
         vulnerabilities,
         baseline: baseline_findings,
+        dockerfile,
     };
     let options = ReportOptions {
         list_packages: args.list_packages,
         started_at,
+        category: args.reports.category.as_deref(),
         ..ReportOptions::default()
     };
     Ok(assemble(scanned, policy, options))
@@ -337,7 +398,8 @@ fn load_baseline(args: &PolicyArgs) -> Result<Option<Baseline>> {
     }
     match &args.baseline_input {
         Some(input) => {
-            let collected = source::for_input(input, None)?.collect(&inventory::all_wants())?;
+            let collected =
+                source::for_input(input, None, None)?.collect(&inventory::all_wants())?;
             Ok(Some(Baseline::from_scan(&collected)))
         }
         None => Ok(None),
@@ -415,9 +477,41 @@ fn run_db(command: DbCommand, cache_dir: &Path) -> Result<()> {
     let path = db_path(cache_dir);
     match command {
         DbCommand::Update {
+            from: Some(reference),
+            registry,
+            ..
+        }
+        | DbCommand::Pull {
+            reference,
+            registry,
+        } => {
+            println!(
+                "{}",
+                oci::pull(&path, &reference, &registry_options(&registry))?
+            );
+            Ok(())
+        }
+        DbCommand::Push {
+            reference,
+            registry,
+        } => {
+            if !path.exists() {
+                return Err(Error::input(
+                    path.display(),
+                    "no vulnerability database to push; run `scangate db update` first",
+                ));
+            }
+            println!(
+                "{}",
+                oci::push(&path, &reference, &registry_options(&registry))?
+            );
+            Ok(())
+        }
+        DbCommand::Update {
             ecosystems,
             force,
             db,
+            ..
         } => {
             let mut needed = Needed::default();
             let names: Vec<String> = if ecosystems.is_empty() {

@@ -8,9 +8,11 @@
 //! so the rule's documentation is generated from the same source the
 //! scanner uses.
 
+pub mod dockerfile;
 pub mod kubernetes;
 pub mod rules_doc;
 pub mod scan;
+pub mod terraform;
 pub mod workflow;
 pub mod yaml;
 
@@ -21,7 +23,12 @@ use serde::Serialize;
 /// Every checker, tried in order: a file goes to the first one that wants
 /// and accepts it. One line per file type; workflows come before
 /// Kubernetes because both read YAML and a workflow is the narrower match.
-pub static CHECKERS: &[&dyn Checker] = &[&workflow::Workflows, &kubernetes::Kubernetes];
+pub static CHECKERS: &[&dyn Checker] = &[
+    &workflow::Workflows,
+    &kubernetes::Kubernetes,
+    &dockerfile::DockerfileChecker,
+    &terraform::TerraformChecker,
+];
 
 /// Every rule of every checker, in registry order: what `scangate rules`
 /// and `docs/rules.md` list.

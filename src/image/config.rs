@@ -77,6 +77,17 @@ pub struct Platform {
     pub variant: Option<String>,
 }
 
+/// `os/arch` or `os/arch/variant`, as `--platform` takes it.
+impl std::fmt::Display for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.os, self.architecture)?;
+        match &self.variant {
+            Some(v) => write!(f, "/{v}"),
+            None => Ok(()),
+        }
+    }
+}
+
 /// An OCI image index (`index.json`, or a multi-platform index blob).
 #[derive(Debug, Clone, Deserialize)]
 pub struct ImageIndex {

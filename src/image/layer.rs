@@ -57,6 +57,16 @@ impl LayerScan {
         self.files.remove(&path);
         self.links.insert(path, link);
     }
+
+    /// The path hashes behind [`LayerScan::replaces`], for the layer cache.
+    pub(crate) fn other_hashes(&self) -> impl Iterator<Item = u64> + '_ {
+        self.others.iter().copied()
+    }
+
+    /// Restores one hash saved by the layer cache.
+    pub(crate) fn add_other_hash(&mut self, hash: u64) {
+        self.others.insert(hash);
+    }
 }
 
 fn path_hash(path: &str) -> u64 {

@@ -4,6 +4,7 @@
 //! unpacked to disk.
 
 pub mod config;
+pub mod dockerfile_map;
 pub mod layer;
 pub mod view;
 pub mod walk;

@@ -18,7 +18,7 @@ use crate::matching::severity::Severity;
 use crate::policy::counts;
 use crate::report::markdown::{self, MarkdownOptions};
 use crate::report::{Format, ReportSpec, ScanResult};
-use crate::{run as pipeline, source};
+use crate::run as pipeline;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -63,6 +63,7 @@ pub fn run(args: CiArgs, cache_dir: &Path, env: &Env) -> Result<u8> {
     if let Ci::GitHub(_) = ci {
         let mut secrets: Vec<&str> = SECRET_VARIABLES.iter().filter_map(|v| env.get(v)).collect();
         secrets.extend(args.publish.github_token.as_deref());
+        secrets.extend(args.image.registry.password.as_deref());
         print_stdout(&github::mask_commands(secrets));
     }
     for w in warnings {
@@ -79,14 +80,16 @@ pub fn run(args: CiArgs, cache_dir: &Path, env: &Env) -> Result<u8> {
         add_gitlab_reports(gl, &mut specs);
     }
     pipeline::check_outputs(&specs)?;
-    let source = source::for_input(&args.image.input, args.image.reference.as_deref())?;
+    let source = pipeline::image_source(&args.image, cache_dir)?;
     let scanners = pipeline::scanners(scan_args, None)?;
     let (result, options) =
         pipeline::scan_result(source.as_ref(), scan_args, cache_dir, &scanners, None)?;
     pipeline::write_reports(&result, &specs, options)?;
     let gate_code = result.outcome.gate.exit_code;
 
-    let category = publish
+    // The SARIF category (`--category`) also names the living comment.
+    let category = scan_args
+        .reports
         .category
         .as_deref()
         .map(str::trim)

@@ -104,8 +104,8 @@ const fn m(
     }
 }
 
-/// The input names `scangate ci` reads (besides `github-token`, read as a
-/// secret by `ci_env`, and `image-ref`).
+/// The input names `scangate ci` reads as flags (besides `image-ref`, the
+/// positional image, and `github-token`, read as a secret by `ci_env`).
 pub fn names() -> impl Iterator<Item = &'static str> {
     MAPPINGS.iter().map(|m| m.input)
 }
@@ -186,15 +186,17 @@ pub fn apply(
             },
         }
     }
-    if let Some(reference) = env.input("image-ref") {
-        if env.input("input").is_none() && !given(&argv[1..], &["--input"]) {
-            warnings.push(format!(
-                "action input `image-ref` ({reference}) needs a registry or daemon source, which this scangate build lacks: save the image (`docker save -o image.tar {reference}`) and pass it as `input`"
-            ));
+    // `image-ref` is the positional image (registry or daemon); a local
+    // `input` wins over it, as in trivy-action.
+    let positional = match env.input("image-ref") {
+        Some(reference) if env.input("input").is_none() && !given(&argv[1..], &["--input"]) => {
+            Some(reference.to_string())
         }
-    }
+        _ => None,
+    };
     let mut argv = argv;
     argv.extend(extra.into_iter().map(OsString::from));
+    argv.extend(positional.map(OsString::from));
     (argv, warnings)
 }
 

@@ -136,7 +136,7 @@ pub fn write(result: &ScanResult, options: ReportOptions, out: &mut dyn Write) -
     writeln!(out)
 }
 
-fn bom(result: &ScanResult, options: ReportOptions) -> Bom<'_> {
+fn bom<'a>(result: &'a ScanResult, options: ReportOptions<'_>) -> Bom<'a> {
     let artifact = &result.artifact;
     let timestamp = crate::vulndb::time::format_unix(options.finished_at);
     let subject_ref = artifact

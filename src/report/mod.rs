@@ -8,12 +8,14 @@ pub mod gitlab;
 pub mod gitlab_codequality;
 pub mod json;
 pub mod markdown;
+pub mod sarif;
 pub mod table;
 #[cfg(test)]
 mod testdata;
 
 use crate::config::ConfigFile;
 use crate::finding::{Finding, TargetRef};
+use crate::image::dockerfile_map::ImageDockerfile;
 use crate::inventory::{FoundPackage, Inventory, PackageDbReport};
 use crate::policy::{Outcome, Reported};
 use crate::source::Artifact;
@@ -33,6 +35,9 @@ pub struct ScanResult {
     /// Findings after policy, the ignored ones, the baseline comparison and
     /// the gate.
     pub outcome: Outcome,
+    /// The Dockerfile the image was built from and the lines each layer
+    /// came from, computed once for every report that shows locations.
+    pub dockerfile: Option<ImageDockerfile>,
 }
 
 impl ScanResult {
@@ -122,7 +127,7 @@ pub fn uuid_from(parts: &[&str]) -> String {
 /// What a report includes beyond the defaults, and the facts about the run
 /// that are not part of the scan result.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct ReportOptions {
+pub struct ReportOptions<'a> {
     /// List every package (`--list-packages`).
     pub list_packages: bool,
     /// Colour the table with ANSI codes: only when it goes to a terminal and
@@ -133,6 +138,8 @@ pub struct ReportOptions {
     /// read here, so reports are reproducible in tests.
     pub started_at: i64,
     pub finished_at: i64,
+    /// SARIF analysis category (`--category`).
+    pub category: Option<&'a str>,
 }
 
 /// Output formats (`--format`, `--report`).
@@ -150,6 +157,8 @@ pub enum Format {
     GitlabCodequality,
     /// A CycloneDX 1.6 JSON SBOM, with vulnerabilities when scanned.
     Cyclonedx,
+    /// SARIF 2.1.0 for GitHub code scanning (see README: "SARIF report").
+    Sarif,
 }
 
 /// One report to write: `--report FORMAT[=PATH]`, or `--format`/`--output`.
@@ -200,5 +209,6 @@ pub fn write(
         Format::Gitlab => gitlab::write(result, options, out),
         Format::GitlabCodequality => gitlab_codequality::write(result, out),
         Format::Cyclonedx => cyclonedx::write(result, options, out),
+        Format::Sarif => sarif::write(result, options, out),
     }
 }

@@ -19,6 +19,7 @@ use crate::source::{Artifact, ArtifactKind, LayerInfo};
 pub const OPTIONS: ReportOptions = ReportOptions {
     list_packages: false,
     color: false,
+    category: None,
     started_at: 1_709_294_400,
     finished_at: 1_709_294_410,
 };
@@ -149,6 +150,7 @@ fn findings() -> Vec<Finding> {
 /// ignored by an ignore file, and no baseline.
 pub fn sample() -> ScanResult {
     ScanResult {
+        dockerfile: None,
         artifact: Artifact {
             name: "app.tar".into(),
             kind: ArtifactKind::Image,

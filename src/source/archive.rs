@@ -9,6 +9,7 @@
 use super::layout::{image_artifact, MAX_META_SIZE};
 use super::select::{select_image, MetaFiles, SelectedImage};
 use super::{scan_layers_parallel, Collected, Source};
+use crate::cache::LayerCache;
 use crate::error::{Error, Result};
 use crate::image::layer::normalize;
 use crate::image::{scan_layer, LayerScan};
@@ -17,6 +18,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// All the non-layer members kept in memory while streaming a compressed
 /// archive, at most: real archives have a few kilobytes of JSON, and a
@@ -31,6 +33,7 @@ pub struct Archive {
     path: PathBuf,
     reference: Option<String>,
     compressed: bool,
+    cache: Option<Arc<LayerCache>>,
 }
 
 impl Archive {
@@ -52,7 +55,14 @@ impl Archive {
             path: path.to_path_buf(),
             reference: reference.map(str::to_string),
             compressed,
+            cache: None,
         })
+    }
+
+    /// Reads layers the cache holds from the cache instead.
+    pub fn with_cache(mut self, cache: Option<Arc<LayerCache>>) -> Self {
+        self.cache = cache;
+        self
     }
 
     fn name(&self) -> String {
@@ -181,6 +191,7 @@ impl Archive {
             &image.config.rootfs.diff_ids,
             wants,
             &open,
+            self.cache.as_deref(),
         )?;
         Ok(Collected {
             artifact: image_artifact(self.name(), &image.config, image.config_digest),
@@ -188,20 +199,44 @@ impl Archive {
         })
     }
 
-    /// One pass over a compressed archive: small JSON members are kept,
-    /// members that look like layer tars are scanned as they stream past.
-    /// The manifest (often the last member) then says which scans belong to
-    /// the image, in which order; each is checked against its diff ID.
     fn collect_streaming(&self, wants: &[Want]) -> Result<Collected> {
         let name = self.name();
         let file = File::open(&self.path).map_err(|e| Error::io(&name, e))?;
-        let decompressed =
-            decompress_outer(BufReader::new(file)).map_err(|e| Error::io(&name, e))?;
+        let stream = Stream {
+            name,
+            reference: self.reference.as_deref(),
+            cache: self.cache.as_deref(),
+        };
+        stream.collect(BufReader::new(file), wants)
+    }
+}
+
+/// An image archive read once as a stream: a compressed archive file, or
+/// the Docker daemon's export.
+pub(super) struct Stream<'a> {
+    /// How the input is named in the report and in errors.
+    pub name: String,
+    pub reference: Option<&'a str>,
+    pub cache: Option<&'a LayerCache>,
+}
+
+impl Stream<'_> {
+    /// One pass over the archive (plain, gzip or zstd): small JSON members
+    /// are kept, members that look like layer tars are scanned as they
+    /// stream past. The manifest (often the last member) then says which
+    /// scans belong to the image, in which order; each is checked against
+    /// its diff ID. A layer stored under its own digest
+    /// (`blobs/sha256/<diff ID>`, as `docker save` writes uncompressed
+    /// layers) that the cache holds is skipped over, not scanned.
+    pub(super) fn collect(&self, reader: impl BufRead, wants: &[Want]) -> Result<Collected> {
+        let name = self.name.clone();
+        let decompressed = decompress_outer(reader).map_err(|e| Error::io(&name, e))?;
         let mut archive = tar::Archive::new(decompressed);
         let mut small: HashMap<String, Vec<u8>> = HashMap::new();
         let mut scans: HashMap<String, LayerScan> = HashMap::new();
         let mut links: HashMap<String, String> = HashMap::new();
         let mut kept = 0u64;
+        let (mut hits, mut scanned) = (0usize, 0usize);
         let broken = |e: io::Error| Error::input(&name, format!("unreadable archive: {e}"));
         for entry in archive.entries().map_err(broken)? {
             let mut entry = entry.map_err(broken)?;
@@ -226,6 +261,12 @@ impl Archive {
             if !kind.is_file() {
                 continue;
             }
+            if let Some(scan) = self.cached_blob(&member, wants) {
+                io::copy(&mut entry, &mut io::sink()).map_err(broken)?;
+                scans.insert(member, scan);
+                hits += 1;
+                continue;
+            }
             let mut head = vec![0u8; 512];
             let n = read_up_to(&mut entry, &mut head).map_err(broken)?;
             head.truncate(n);
@@ -238,6 +279,7 @@ impl Archive {
                         layer: member.clone(),
                         message: e.to_string(),
                     })?;
+                scanned += 1;
                 scans.insert(member, scan);
             } else if entry.size() <= MAX_META_SIZE && kept + entry.size() <= MAX_META_TOTAL {
                 kept += entry.size();
@@ -251,11 +293,14 @@ impl Archive {
                 );
             }
         }
+        if self.cache.is_some() {
+            tracing::info!("{hits} layers from the layer cache, {scanned} read");
+        }
         let files = StreamedFiles {
             small,
             links: &links,
         };
-        let image = select_image(&files, &name, self.reference.as_deref())?;
+        let image = select_image(&files, &name, self.reference)?;
         check_layer_count(&name, &image)?;
         let mut layers = Vec::with_capacity(image.layer_paths.len());
         for (path, expected) in image.layer_paths.iter().zip(&image.config.rootfs.diff_ids) {
@@ -272,12 +317,24 @@ impl Archive {
                     ),
                 });
             }
+            if let Some(cache) = self.cache {
+                cache.put(scan, wants);
+            }
             layers.push(scan.clone());
         }
         Ok(Collected {
             artifact: image_artifact(name, &image.config, image.config_digest),
             layers,
         })
+    }
+
+    /// The cached scan of a member named by its digest, if the cache has it.
+    fn cached_blob(&self, member: &str, wants: &[Want]) -> Option<LayerScan> {
+        let hex = member.strip_prefix("blobs/sha256/")?;
+        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        self.cache?.get(&format!("sha256:{hex}"), wants)
     }
 }
 
@@ -318,12 +375,14 @@ fn check_layer_count(input: &str, image: &SelectedImage) -> Result<()> {
     }
 }
 
-fn decompress_outer<'a>(mut reader: BufReader<File>) -> io::Result<Box<dyn Read + 'a>> {
+fn decompress_outer<'a>(mut reader: impl BufRead + 'a) -> io::Result<Box<dyn Read + 'a>> {
     let head = reader.fill_buf()?;
     Ok(if head.starts_with(&[0x1f, 0x8b]) {
         Box::new(flate2::bufread::MultiGzDecoder::new(reader))
-    } else {
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
         Box::new(zstd::stream::read::Decoder::with_buffer(reader)?)
+    } else {
+        Box::new(reader)
     })
 }
 

@@ -3,12 +3,14 @@
 
 use super::select::{select_image, MetaFiles};
 use super::{scan_layers_parallel, Artifact, ArtifactKind, Collected, LayerInfo, Source};
+use crate::cache::LayerCache;
 use crate::error::{Error, Result};
 use crate::image::layer::normalize;
 use crate::inventory::Want;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Metadata files larger than this are refused rather than read: real
 /// manifests and configs are kilobytes.
@@ -17,6 +19,7 @@ pub(super) const MAX_META_SIZE: u64 = 16 * 1024 * 1024;
 pub struct LayoutDir {
     root: PathBuf,
     reference: Option<String>,
+    cache: Option<Arc<LayerCache>>,
 }
 
 impl LayoutDir {
@@ -24,7 +27,14 @@ impl LayoutDir {
         LayoutDir {
             root: root.to_path_buf(),
             reference: reference.map(str::to_string),
+            cache: None,
         }
+    }
+
+    /// Reads layers the cache holds from the cache instead.
+    pub fn with_cache(mut self, cache: Option<Arc<LayerCache>>) -> Self {
+        self.cache = cache;
+        self
     }
 
     /// The host path of a bundle member, refusing names that would leave
@@ -77,7 +87,13 @@ impl Source for LayoutDir {
             let file = File::open(&full).map_err(|e| Error::io(full.display(), e))?;
             Ok(Box::new(file))
         };
-        let layers = scan_layers_parallel(&image.layer_paths, diff_ids, wants, &open)?;
+        let layers = scan_layers_parallel(
+            &image.layer_paths,
+            diff_ids,
+            wants,
+            &open,
+            self.cache.as_deref(),
+        )?;
         Ok(Collected {
             artifact: image_artifact(input, &image.config, image.config_digest),
             layers,

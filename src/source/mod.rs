@@ -3,21 +3,26 @@
 //! Docker daemon are further implementations of the same trait.
 
 mod archive;
+mod daemon;
 mod layout;
+mod registry;
 mod rootfs;
 mod select;
 
 pub use archive::Archive;
+pub use daemon::Daemon;
 pub use layout::LayoutDir;
+pub use registry::Registry;
 pub use rootfs::RootFs;
 
+use crate::cache::LayerCache;
 use crate::error::{Error, Result};
 use crate::image::LayerScan;
 use crate::inventory::Want;
 use std::io::Read;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// What was scanned, as the reports name it.
 #[derive(Debug, Clone)]
@@ -60,7 +65,11 @@ pub trait Source {
 /// Picks the source for a local `--input` path by looking at it: a
 /// directory with `index.json` or `manifest.json` is an image layout; a tar
 /// (plain, gzip or zstd) is a docker-archive or OCI archive.
-pub fn for_input(path: &Path, reference: Option<&str>) -> Result<Box<dyn Source>> {
+pub fn for_input(
+    path: &Path,
+    reference: Option<&str>,
+    cache: Option<Arc<LayerCache>>,
+) -> Result<Box<dyn Source>> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path.display(), e))?;
     if meta.is_dir() {
         if !path.join("index.json").is_file() && !path.join("manifest.json").is_file() {
@@ -69,9 +78,55 @@ pub fn for_input(path: &Path, reference: Option<&str>) -> Result<Box<dyn Source>
                 "not an image layout (no index.json or manifest.json); to scan an unpacked root filesystem use `scangate fs`",
             ));
         }
-        return Ok(Box::new(LayoutDir::new(path, reference)));
+        return Ok(Box::new(LayoutDir::new(path, reference).with_cache(cache)));
     }
-    Ok(Box::new(Archive::open(path, reference)?))
+    Ok(Box::new(Archive::open(path, reference)?.with_cache(cache)))
+}
+
+/// Picks the source for an image reference: `docker-daemon:NAME` is the
+/// local daemon; a reference naming a registry host (`ghcr.io/…`,
+/// `host:5000/…`, `localhost/…`) is that registry; a bare name (`app:dev`,
+/// `org/app`) is the daemon's image when the daemon is reachable and has
+/// it, else Docker Hub's. Which one was used is logged.
+pub fn for_image(
+    image: &str,
+    platform: &str,
+    options: crate::registry::Options,
+    cache: Option<Arc<LayerCache>>,
+) -> Result<Box<dyn Source>> {
+    if let Some(name) = image.strip_prefix("docker-daemon:") {
+        if name.is_empty() {
+            return Err(Error::Usage(
+                "docker-daemon: needs an image name, e.g. docker-daemon:app:dev".into(),
+            ));
+        }
+        return Ok(Box::new(Daemon::new(Daemon::socket()?, name, image, cache)));
+    }
+    if names_registry(image) {
+        return Ok(Box::new(Registry::new(image, platform, options, cache)?));
+    }
+    let socket = Daemon::socket()?;
+    if Daemon::has_image(&socket, image) {
+        tracing::info!(
+            "{image}: scanning the image of the daemon at {}",
+            socket.display()
+        );
+        return Ok(Box::new(Daemon::new(socket, image, image, cache)));
+    }
+    tracing::warn!(
+        "{image}: not in a reachable Docker/podman daemon ({}); pulling it from Docker Hub",
+        socket.display()
+    );
+    Ok(Box::new(Registry::new(image, platform, options, cache)?))
+}
+
+/// Whether a reference starts with a registry host, as Docker decides it:
+/// the part before the first `/` has a `.` or a `:`, or is `localhost`.
+fn names_registry(image: &str) -> bool {
+    match image.split_once('/') {
+        Some((first, _)) => first.contains('.') || first.contains(':') || first == "localhost",
+        None => false,
+    }
 }
 
 /// Opens a layer blob by its path inside the image bundle.
@@ -85,47 +140,109 @@ fn scan_layers_parallel(
     diff_ids: &[String],
     wants: &[Want],
     open: &OpenBlob<'_>,
+    cache: Option<&LayerCache>,
 ) -> Result<Vec<LayerScan>> {
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<LayerScan>>>> =
-        Mutex::new((0..paths.len()).map(|_| None).collect());
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
-        .unwrap_or(2)
-        .min(paths.len().max(1));
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= paths.len() {
-                    break;
-                }
-                let diff_id = diff_ids.get(i).map(String::as_str);
-                let scanned = open(&paths[i]).and_then(|reader| {
-                    crate::image::scan_layer(reader, wants, diff_id).map_err(|e| Error::Layer {
-                        layer: diff_id.unwrap_or(&paths[i]).to_string(),
-                        message: e.to_string(),
-                    })
-                });
-                if let Ok(mut slots) = results.lock() {
-                    slots[i] = Some(scanned);
-                }
-            });
-        }
-    });
-    // A worker that panicked has already re-raised its panic at the end of
-    // the scope, so a poisoned lock here still holds complete results.
-    let slots = results.into_inner().unwrap_or_else(|p| p.into_inner());
-    slots
-        .into_iter()
-        .zip(paths)
-        .map(|(slot, path)| {
-            slot.unwrap_or_else(|| {
-                Err(Error::Layer {
-                    layer: path.clone(),
-                    message: "was not scanned".into(),
-                })
+        .unwrap_or(2);
+    let scan_one = |i: usize| {
+        let diff_id = diff_ids.get(i).map(String::as_str);
+        open(&paths[i]).and_then(|reader| {
+            crate::image::scan_layer(reader, wants, diff_id).map_err(|e| Error::Layer {
+                layer: diff_id.unwrap_or(&paths[i]).to_string(),
+                message: e.to_string(),
             })
         })
-        .collect()
+    };
+    let layers = LayerJobs {
+        names: paths,
+        diff_ids,
+        wants,
+        cache,
+    };
+    layers.scan(workers, &scan_one)
+}
+
+/// The layers of one image to scan, and where their cached scans are.
+struct LayerJobs<'a> {
+    /// How each layer is named when it cannot be scanned.
+    names: &'a [String],
+    /// The expected diff ID of each layer: the cache key.
+    diff_ids: &'a [String],
+    wants: &'a [Want],
+    cache: Option<&'a LayerCache>,
+}
+
+impl LayerJobs<'_> {
+    /// Scans every layer with `scan_one(index)` on `workers` threads,
+    /// except those the cache holds (which are not read at all), and
+    /// stores the new scans in the cache. Results come back in layer order;
+    /// the first failing layer (in that order) is the error reported.
+    fn scan(
+        &self,
+        workers: usize,
+        scan_one: &(dyn Fn(usize) -> Result<LayerScan> + Sync),
+    ) -> Result<Vec<LayerScan>> {
+        let count = self.names.len();
+        let mut slots: Vec<Option<Result<LayerScan>>> = (0..count)
+            .map(|i| {
+                let cached = self.cache.zip(self.diff_ids.get(i))?;
+                cached.0.get(cached.1, self.wants).map(Ok)
+            })
+            .collect();
+        let hits = slots.iter().filter(|s| s.is_some()).count();
+        if self.cache.is_some() {
+            tracing::info!("{hits} of {count} layers from the layer cache");
+        }
+        let todo: Vec<usize> = (0..count).filter(|i| slots[*i].is_none()).collect();
+        let next = AtomicUsize::new(0);
+        let results: Mutex<Vec<(usize, Result<LayerScan>)>> = Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for _ in 0..workers.clamp(1, todo.len().max(1)) {
+                scope.spawn(|| {
+                    while let Some(&i) = todo.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        let scanned = scan_one(i);
+                        if let (Ok(scan), Some(cache)) = (&scanned, self.cache) {
+                            cache.put(scan, self.wants);
+                        }
+                        if let Ok(mut done) = results.lock() {
+                            done.push((i, scanned));
+                        }
+                    }
+                });
+            }
+        });
+        // A worker that panicked has already re-raised its panic at the end
+        // of the scope, so a poisoned lock here still holds complete results.
+        let done = results.into_inner().unwrap_or_else(|p| p.into_inner());
+        for (i, scanned) in done {
+            slots[i] = Some(scanned);
+        }
+        slots
+            .into_iter()
+            .zip(self.names)
+            .map(|(slot, name)| {
+                slot.unwrap_or_else(|| {
+                    Err(Error::Layer {
+                        layer: name.clone(),
+                        message: "was not scanned".into(),
+                    })
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names_registry;
+
+    #[test]
+    fn a_registry_host_has_a_dot_a_port_or_is_localhost() {
+        assert!(names_registry("ghcr.io/org/app:1"));
+        assert!(names_registry("127.0.0.1:5000/app@sha256:abc"));
+        assert!(names_registry("localhost/app"));
+        assert!(!names_registry("app:dev"));
+        assert!(!names_registry("org/app:dev"));
+    }
 }

@@ -130,10 +130,7 @@ fn pick_platform<'a>(input: &str, index: &'a ImageIndex) -> Result<&'a Descripto
             let platforms: Vec<String> = images
                 .iter()
                 .filter_map(|d| d.platform.as_ref())
-                .map(|p| match &p.variant {
-                    Some(v) => format!("{}/{}/{v}", p.os, p.architecture),
-                    None => format!("{}/{}", p.os, p.architecture),
-                })
+                .map(ToString::to_string)
                 .collect();
             Err(Error::input(
                 input,

@@ -10,6 +10,7 @@
 
 pub mod fetch;
 pub mod import;
+pub mod oci;
 pub mod osv;
 pub mod schema;
 pub(crate) mod store;

@@ -193,7 +193,7 @@ async fn update_one(
 
 /// Takes the database's lock file, waiting (with a note in the log) while
 /// another scangate holds it.
-fn lock(db_path: &Path) -> Result<File> {
+pub(crate) fn lock(db_path: &Path) -> Result<File> {
     let path = db_path.with_extension("lock");
     let file = File::options()
         .create(true)

@@ -319,6 +319,9 @@ pub struct ImageBuilder {
     tags: Vec<String>,
     layers: Vec<Layer>,
     architecture: String,
+    /// `(created_by, empty_layer)` entries of the config's history; when
+    /// empty, one `test layer N` entry per layer.
+    history: Vec<(String, bool)>,
 }
 
 impl Default for ImageBuilder {
@@ -334,7 +337,22 @@ impl ImageBuilder {
             tags: Vec::new(),
             layers: Vec::new(),
             architecture: "amd64".to_string(),
+            history: Vec::new(),
         }
+    }
+
+    /// Adds a history entry that made a layer (`created_by` as a builder
+    /// writes it: `RUN /bin/sh -c … # buildkit`). Once any entry is given,
+    /// the history is exactly the entries given, in order.
+    pub fn history(mut self, created_by: &str) -> Self {
+        self.history.push((created_by.to_string(), false));
+        self
+    }
+
+    /// Adds a history entry that made no layer (`ENV`, `USER`, `CMD` …).
+    pub fn empty_history(mut self, created_by: &str) -> Self {
+        self.history.push((created_by.to_string(), true));
+        self
     }
 
     /// Adds a tag (`app:1`).
@@ -367,9 +385,19 @@ impl ImageBuilder {
 
     /// The image config blob (deterministic: keys sorted, no timestamps).
     pub fn config(&self) -> Vec<u8> {
-        let history: Vec<Value> = (0..self.layers.len())
-            .map(|i| json!({"created_by": format!("test layer {}", i + 1)}))
-            .collect();
+        let history: Vec<Value> = if self.history.is_empty() {
+            (0..self.layers.len())
+                .map(|i| json!({"created_by": format!("test layer {}", i + 1)}))
+                .collect()
+        } else {
+            self.history
+                .iter()
+                .map(|(created_by, empty)| match empty {
+                    true => json!({"created_by": created_by, "empty_layer": true}),
+                    false => json!({"created_by": created_by}),
+                })
+                .collect()
+        };
         let config = json!({
             "architecture": self.architecture,
             "os": "linux",

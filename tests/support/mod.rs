@@ -30,6 +30,9 @@ pub fn scangate() -> Command {
         "SCANGATE_CACHE_DIR",
         std::env::temp_dir().join("scangate-tests-no-cache"),
     );
+    // Tests of corrupt layers must read them, not a cached scan of the
+    // intact layer another test stored; the layer cache has its own tests.
+    cmd.env("SCANGATE_NO_CACHE", "true");
     cmd
 }
 

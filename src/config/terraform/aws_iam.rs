@@ -1,0 +1,121 @@
+//! IAM policies that allow every action on every resource: an
+//! administrator grant, usually written by accident or for convenience.
+//!
+//! Policies are read from literal JSON (a heredoc, a string, or
+//! `jsonencode` of a literal object) in `aws_iam_*policy` resources and
+//! `aws_iam_role.inline_policy`, and from `aws_iam_policy_document` data
+//! blocks.
+
+use super::at_attr;
+use super::hcl::{Attr, Block, Module, Value};
+use crate::config::{Rule, Violation};
+use crate::matching::severity::Severity;
+
+pub(super) static WILDCARD_POLICY: Rule = Rule {
+    id: "SG-TF-017",
+    aliases: &["AWS-0057", "AVD-AWS-0057", "aws-iam-no-policy-wildcards"],
+    title: "IAM policy allows all actions on all resources",
+    severity: Severity::High,
+    rationale: "`\"Action\": \"*\"` on `\"Resource\": \"*\"` is full administrator access: \
+                whoever holds the policy can do anything in the account, including granting \
+                themselves more.",
+    resolution: "List the actions and resources the principal needs:\n\n    \
+                 actions   = [\"s3:GetObject\"]\n    \
+                 resources = [\"arn:aws:s3:::my-bucket/*\"]",
+};
+
+/// Resources whose `policy` attribute is an IAM policy document.
+const POLICY_RESOURCES: &[&str] = &[
+    "aws_iam_policy",
+    "aws_iam_role_policy",
+    "aws_iam_user_policy",
+    "aws_iam_group_policy",
+];
+
+pub(super) fn check(module: &Module, found: &mut Vec<Violation>) {
+    for resource_type in POLICY_RESOURCES {
+        for resource in module.resources(resource_type) {
+            if let Some(attr) = resource.attr("policy") {
+                check_json_policy(format!("{}.policy", resource.address()), attr, found);
+            }
+        }
+    }
+    for role in module.resources("aws_iam_role") {
+        for (index, inline) in role.blocks("inline_policy").enumerate() {
+            if let Some(attr) = inline.attr("policy") {
+                let subject = format!("{}.inline_policy[{index}].policy", role.address());
+                check_json_policy(subject, attr, found);
+            }
+        }
+    }
+    for document in module.data("aws_iam_policy_document") {
+        for (index, statement) in document.blocks("statement").enumerate() {
+            check_document_statement(document, index, statement, found);
+        }
+    }
+}
+
+/// A JSON policy attribute; text that is not literal or not JSON is skipped.
+fn check_json_policy(subject: String, attr: &Attr, found: &mut Vec<Violation>) {
+    let Some(json) = attr
+        .value
+        .as_str()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok())
+    else {
+        return;
+    };
+    let statements = match json.get("Statement") {
+        Some(serde_json::Value::Array(statements)) => statements.iter().collect(),
+        Some(single) => vec![single],
+        None => Vec::new(),
+    };
+    let admin = statements.into_iter().any(|statement| {
+        let allows = statement.get("Effect").and_then(|e| e.as_str()) == Some("Allow");
+        allows && has_star(statement.get("Action")) && has_star(statement.get("Resource"))
+    });
+    if admin {
+        found.push(at_attr(
+            &WILDCARD_POLICY,
+            subject,
+            attr,
+            "Policy allows action \"*\" on resource \"*\".".into(),
+        ));
+    }
+}
+
+fn has_star(value: Option<&serde_json::Value>) -> bool {
+    match value {
+        Some(serde_json::Value::String(s)) => s == "*",
+        Some(serde_json::Value::Array(items)) => items.iter().any(|i| i.as_str() == Some("*")),
+        _ => false,
+    }
+}
+
+/// A `statement` block of `data "aws_iam_policy_document"`: effect defaults
+/// to Allow.
+fn check_document_statement(
+    document: &Block,
+    index: usize,
+    statement: &Block,
+    found: &mut Vec<Violation>,
+) {
+    let allows = statement
+        .value("effect")
+        .and_then(Value::as_str)
+        .is_none_or(|effect| effect == "Allow");
+    let star = |key: &str| {
+        statement
+            .value(key)
+            .is_some_and(|v| v.strings().contains(&"*"))
+    };
+    if let (true, true, Some(actions)) = (allows, star("resources"), statement.attr("actions")) {
+        if actions.value.strings().contains(&"*") {
+            found.push(at_attr(
+                &WILDCARD_POLICY,
+                format!("{}.statement[{index}].actions", document.address()),
+                actions,
+                "Policy document allows action \"*\" on resource \"*\".".into(),
+            ));
+        }
+    }
+}

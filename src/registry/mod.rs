@@ -1,0 +1,255 @@
+//! Talking to an OCI registry (through the `oci-client` crate): one
+//! [`Session`] per image reference, with credentials resolved once
+//! ([`auth`]), transient failures retried with backoff, and blobs streamed
+//! into synchronous readers ([`blob::BlobReader`]) so the layer scanner
+//! never waits for a whole layer nor writes one to disk.
+//!
+//! Used by the registry image source and by `db push`/`db pull`.
+
+pub mod auth;
+mod blob;
+
+pub use blob::BlobReader;
+
+use crate::error::{Error, Result};
+use oci_client::client::{ClientConfig, ClientProtocol};
+use oci_client::errors::{OciDistributionError, OciErrorCode};
+use oci_client::secrets::RegistryAuth;
+use oci_client::{Client, Reference, RegistryOperation};
+use std::future::Future;
+use std::time::Duration;
+
+/// How to reach a registry.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// Plain HTTP instead of HTTPS.
+    pub insecure: bool,
+}
+
+/// Attempts per request (the first included) on transient failures.
+const ATTEMPTS: u32 = 4;
+/// The first retry waits this long; each further one twice as long.
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+
+/// An authenticated connection to one repository.
+pub struct Session {
+    client: Client,
+    auth: RegistryAuth,
+    /// The reference as parsed (registry, repository, tag or digest).
+    pub reference: Reference,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Session {
+    /// Parses `reference`, resolves credentials for its registry and
+    /// authenticates for `operation` (the bearer-token flow when the
+    /// registry asks for it).
+    pub fn connect(
+        reference: &str,
+        options: &Options,
+        operation: RegistryOperation,
+    ) -> Result<Self> {
+        let parsed: Reference = reference
+            .parse()
+            .map_err(|e| Error::Usage(format!("{reference}: not an image reference: {e}")))?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| Error::io("the async runtime", e))?;
+        let config = ClientConfig {
+            protocol: if options.insecure {
+                ClientProtocol::Http
+            } else {
+                ClientProtocol::Https
+            },
+            connect_timeout: Some(Duration::from_secs(30)),
+            read_timeout: Some(Duration::from_secs(60)),
+            platform_resolver: None,
+            ..ClientConfig::default()
+        };
+        let auth = auth::resolve(parsed.resolve_registry(), options);
+        let session = Session {
+            client: Client::new(config),
+            auth,
+            reference: parsed,
+            runtime,
+        };
+        // A push needs pull access too (the upload flow reads back).
+        let operations: &[RegistryOperation] = match operation {
+            RegistryOperation::Push => &[RegistryOperation::Pull, RegistryOperation::Push],
+            RegistryOperation::Pull => &[RegistryOperation::Pull],
+        };
+        for op in operations {
+            session.run("authenticate", || {
+                session.client.auth(&session.reference, &session.auth, *op)
+            })?;
+        }
+        Ok(session)
+    }
+
+    /// `registry/repository`, for messages.
+    pub fn repository(&self) -> String {
+        format!(
+            "{}/{}",
+            self.reference.registry(),
+            self.reference.repository()
+        )
+    }
+
+    /// The raw manifest (or index) at `reference` and its digest.
+    pub fn manifest(&self, reference: &Reference, accepted: &[&str]) -> Result<(Vec<u8>, String)> {
+        self.run("fetch the manifest", || {
+            self.client
+                .pull_manifest_raw(reference, &self.auth, accepted)
+        })
+    }
+
+    /// A small blob (an image config) in memory, digest verified, refused
+    /// beyond `max` bytes.
+    pub fn small_blob(&self, digest: &str, max: u64) -> Result<Vec<u8>> {
+        let mut reader = self.blob(digest)?;
+        let mut content = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::Read::take(&mut reader, max + 1), &mut content)
+            .map_err(|e| self.error(&format!("blob {digest}"), &e.to_string()))?;
+        if content.len() as u64 > max {
+            return Err(self.error(&format!("blob {digest}"), "larger than expected"));
+        }
+        Ok(content)
+    }
+
+    /// A blob as a reader that fails at its end unless the content matches
+    /// `digest`. Opening is retried; a break in the middle shows as
+    /// [`BlobReader::broken`] so the caller can start the blob over.
+    pub fn blob(&self, digest: &str) -> Result<BlobReader> {
+        let stream = self.run(&format!("fetch blob {digest}"), || {
+            self.client.pull_blob_stream(&self.reference, digest)
+        })?;
+        Ok(BlobReader::new(
+            self.runtime.handle().clone(),
+            stream.stream,
+            digest,
+        ))
+    }
+
+    /// Uploads a blob.
+    pub fn push_blob(&self, data: &[u8], digest: &str) -> Result<()> {
+        self.run(&format!("push blob {digest}"), || {
+            self.client.push_blob(&self.reference, data, digest)
+        })?;
+        Ok(())
+    }
+
+    /// Uploads a manifest under the session's tag (or digest); returns the
+    /// manifest's URL.
+    pub fn push_manifest(&self, body: &[u8], media_type: &str) -> Result<String> {
+        let content_type = reqwest::header::HeaderValue::from_str(media_type)
+            .map_err(|e| Error::Usage(format!("media type {media_type:?}: {e}")))?;
+        self.run("push the manifest", || {
+            self.client
+                .push_manifest_raw(&self.reference, body.to_vec(), content_type.clone())
+        })
+    }
+
+    /// Runs one registry request, retrying transient failures with backoff.
+    fn run<T, F, Fut>(&self, what: &str, mut request: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, OciDistributionError>>,
+    {
+        let mut delay = FIRST_BACKOFF;
+        for attempt in 1..=ATTEMPTS {
+            match self.runtime.block_on(request()) {
+                Ok(v) => return Ok(v),
+                Err(e) if attempt < ATTEMPTS && transient(&e) => {
+                    tracing::warn!(
+                        "{}: cannot {what} ({}); retrying in {delay:?}",
+                        self.repository(),
+                        describe(&e)
+                    );
+                    std::thread::sleep(delay);
+                    delay *= 2;
+                }
+                Err(e) => return Err(self.error(what, &describe(&e))),
+            }
+        }
+        Err(self.error(what, "gave up"))
+    }
+
+    fn error(&self, what: &str, message: &str) -> Error {
+        Error::Network {
+            url: self.repository(),
+            message: format!("cannot {what}: {message}"),
+        }
+    }
+
+    /// Waits `backoff(attempt)` before starting a broken blob over.
+    pub fn backoff(attempt: u32) -> Duration {
+        FIRST_BACKOFF * 2u32.saturating_pow(attempt.saturating_sub(1))
+    }
+
+    /// How many times a caller may start a broken blob over.
+    pub const RESTARTS: u32 = ATTEMPTS - 1;
+}
+
+/// Whether a failure may pass if asked again: connection trouble, a 5xx,
+/// or rate limiting (429 / `TOOMANYREQUESTS`).
+fn transient(e: &OciDistributionError) -> bool {
+    match e {
+        OciDistributionError::RequestError(r) => {
+            r.is_connect() || r.is_timeout() || r.is_body() || r.is_request()
+        }
+        OciDistributionError::ServerError { code, .. } => *code >= 500 || *code == 429,
+        OciDistributionError::RegistryError { envelope, .. } => envelope
+            .errors
+            .iter()
+            .any(|e| e.code == OciErrorCode::Toomanyrequests),
+        OciDistributionError::IoError(_) => true,
+        _ => false,
+    }
+}
+
+/// One line for a registry failure; never includes credentials (the
+/// crate's messages carry URLs without them, and server bodies are cut).
+fn describe(e: &OciDistributionError) -> String {
+    match e {
+        OciDistributionError::UnauthorizedError { .. } => {
+            "unauthorized (401): check the credentials (--username/--password, ~/.docker/config.json)".into()
+        }
+        OciDistributionError::AuthenticationFailure(_) => {
+            "authentication failed: check the credentials (--username/--password, ~/.docker/config.json)".into()
+        }
+        OciDistributionError::ServerError { code, message, .. } => {
+            format!("HTTP {code}: {}", one_line(message))
+        }
+        OciDistributionError::RegistryError { envelope, .. } => {
+            let codes: Vec<String> = envelope
+                .errors
+                .iter()
+                .map(|e| format!("{:?}: {}", e.code, one_line(&e.message)))
+                .collect();
+            codes.join("; ")
+        }
+        OciDistributionError::RequestError(r) => {
+            let mut text = r.to_string();
+            let mut source = std::error::Error::source(r);
+            while let Some(s) = source {
+                text = format!("{text}: {s}");
+                source = s.source();
+            }
+            one_line(&text)
+        }
+        other => one_line(&other.to_string()),
+    }
+}
+
+/// The first line of a server message, shortened.
+fn one_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("").trim();
+    match line.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line.to_string(),
+    }
+}
