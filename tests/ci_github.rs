@@ -509,3 +509,30 @@ async fn action_inputs_set_the_scan_and_flags_win_over_them() {
         .env("INPUT_UPLOAD-SARIF", "false");
     assert_eq!(run(c).code, Some(0));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_sarif_file_the_sarif_report_scangate_writes_is_uploaded() {
+    let server = MockServer::start().await;
+    mount_upload_ok(&server).await;
+    let sb = sandbox();
+    let mut c = ci(&sb);
+    github_env(&mut c, &sb, &server.uri(), "push");
+    c.arg("--input").arg(sb.path("vulnerable.tar"));
+    let ran = run(c);
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    // Written to disk first, in the workspace, then uploaded as it is.
+    let on_disk = std::fs::read(sb.path("ws/scangate.sarif")).unwrap();
+    let uploads = requests(&server, "POST", UPLOAD).await;
+    assert_eq!(uploads.len(), 1);
+    assert_eq!(
+        decode_sarif(body(&uploads[0])["sarif"].as_str().unwrap()),
+        on_disk
+    );
+    let sarif: Value = serde_json::from_slice(&on_disk).unwrap();
+    assert_eq!(sarif["runs"][0]["tool"]["driver"]["name"], "scangate");
+    assert!(outputs(&sb).contains(&format!(
+        "sarif={}\n",
+        sb.path("ws/scangate.sarif").display()
+    )));
+    assert_no_token(&sb, &ran);
+}

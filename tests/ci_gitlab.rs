@@ -134,6 +134,14 @@ async fn no_note_outside_merge_requests_and_problems_are_warnings() {
     let ran = run(c);
     assert_eq!(ran.code, Some(0), "{ran:?}");
     assert!(server.received_requests().await.unwrap().is_empty());
+    // The report artifacts the template's artifacts:reports expect.
+    for file in [
+        "gl-container-scanning-report.json",
+        "gl-code-quality-report.json",
+    ] {
+        let text = std::fs::read_to_string(sb.path("ws").join(file)).unwrap();
+        serde_json::from_str::<Value>(&text).unwrap();
+    }
 
     // No token: a warning naming why CI_JOB_TOKEN is not enough.
     let mut c = gitlab(&sb, &server.uri(), true);
