@@ -175,12 +175,12 @@ fn severity_filter_and_gate_apply() {
     assert!(
         failed
             .stdout
-            .contains("pod.yaml (kubernetes) — 1 misconfiguration (1 HIGH)"),
+            .contains("pod.yaml — 1 misconfiguration (1 HIGH)"),
         "{}",
         failed.stdout
     );
     assert!(
-        failed.stdout.contains("11    SG-K8S-001  HIGH"),
+        failed.stdout.contains("SG-K8S-001  HIGH      11"),
         "{}",
         failed.stdout
     );
