@@ -18,6 +18,7 @@ use crate::source::{Artifact, ArtifactKind, LayerInfo};
 /// 2024-03-01T12:00:00Z and ten seconds later.
 pub const OPTIONS: ReportOptions = ReportOptions {
     list_packages: false,
+    category: None,
     color: false,
     category: None,
     started_at: 1_709_294_400,
@@ -187,6 +188,7 @@ pub fn sample() -> ScanResult {
             file_type: FileType::Dockerfile,
         }],
         vulnerabilities_scanned: true,
+        dockerfile: None,
         outcome: Outcome {
             findings: findings()
                 .into_iter()
