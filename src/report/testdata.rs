@@ -20,7 +20,6 @@ pub const OPTIONS: ReportOptions = ReportOptions {
     list_packages: false,
     category: None,
     color: false,
-    category: None,
     started_at: 1_709_294_400,
     finished_at: 1_709_294_410,
 };
@@ -151,7 +150,6 @@ fn findings() -> Vec<Finding> {
 /// ignored by an ignore file, and no baseline.
 pub fn sample() -> ScanResult {
     ScanResult {
-        dockerfile: None,
         artifact: Artifact {
             name: "app.tar".into(),
             kind: ArtifactKind::Image,
