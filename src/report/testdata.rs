@@ -21,6 +21,7 @@ pub const OPTIONS: ReportOptions = ReportOptions {
     color: false,
     started_at: 1_709_294_400,
     finished_at: 1_709_294_410,
+    category: None,
 };
 
 fn package(name: &str, version: &str, source: &str, layer: usize) -> FoundPackage {
@@ -185,6 +186,7 @@ pub fn sample() -> ScanResult {
             file_type: FileType::Dockerfile,
         }],
         vulnerabilities_scanned: true,
+        dockerfile: None,
         outcome: Outcome {
             findings: findings()
                 .into_iter()
