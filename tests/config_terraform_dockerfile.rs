@@ -1,6 +1,7 @@
 //! `scangate config DIR` on Terraform and Dockerfiles: the checkers are
 //! registered, findings land on the right lines with stable fingerprints,
-//! Trivy ids suppress inline, and a broken file is a warning.
+//! Trivy ids suppress inline, and a broken file (or a Dockerfile's unreadable
+//! lines) is a warning.
 
 mod support;
 
@@ -144,6 +145,7 @@ fn broken_terraform_and_dockerfile_are_warnings() {
         "resource \"a\" \"b\" {\n  x = \n}\n",
     );
     write(dir.path(), "Dockerfile", "FROM a:1\nRUN <<EOF\necho\n");
+    write(dir.path(), "nofrom/Dockerfile", "RUN echo\n");
     write(dir.path(), "main.tf", MAIN_TF);
     let r = run(&["config", path_str(dir.path()), "-f", "json"]);
     let warnings: Vec<&str> = r
@@ -151,11 +153,21 @@ fn broken_terraform_and_dockerfile_are_warnings() {
         .lines()
         .filter(|l| l.contains("broken.tf") || l.contains("Dockerfile"))
         .collect();
-    assert_eq!(warnings.len(), 2, "{}", r.stderr);
+    assert_eq!(warnings.len(), 3, "{}", r.stderr);
     assert!(
-        warnings.iter().any(|w| w.contains("line 2")),
+        warnings
+            .iter()
+            .any(|w| w.contains("Dockerfile: line 2") && w.contains("heredoc")),
         "{warnings:?}"
     );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("nofrom/Dockerfile") && w.contains("no FROM")),
+        "{warnings:?}"
+    );
+    // The Dockerfile's unreadable heredoc is skipped; the stage before it
+    // is still checked. A Dockerfile without any stage is not.
     let paths: Vec<String> = targets(&r.json()).into_iter().map(|t| t.0).collect();
-    assert_eq!(paths, ["main.tf"]);
+    assert_eq!(paths, ["Dockerfile", "main.tf"]);
 }

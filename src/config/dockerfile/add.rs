@@ -2,8 +2,8 @@
 //! surprising when used by accident and unverified when used on purpose.
 
 use super::at_instruction;
-use super::parse::Dockerfile;
 use crate::config::{Rule, Violation};
+use crate::dockerfile::{Dockerfile, Keyword};
 use crate::matching::severity::Severity;
 
 pub(super) static ADD_INSTEAD_OF_COPY: Rule = Rule {
@@ -35,8 +35,12 @@ const ARCHIVES: &[&str] = &[
 
 pub(super) fn check(file: &Dockerfile, found: &mut Vec<Violation>) {
     for stage in &file.stages {
-        for add in stage.instructions.iter().filter(|i| i.keyword == "ADD") {
-            let words: Vec<&str> = add.args.split_whitespace().collect();
+        for add in stage
+            .instructions
+            .iter()
+            .filter(|i| i.keyword == Keyword::Add)
+        {
+            let words: Vec<&str> = add.text.split_whitespace().collect();
             let Some((_, sources)) = words.split_last() else {
                 continue;
             };
@@ -47,7 +51,9 @@ pub(super) fn check(file: &Dockerfile, found: &mut Vec<Violation>) {
                     || lower.starts_with("git@")
             };
             if let Some(url) = sources.iter().find(remote) {
-                if add.flag("checksum").is_none() {
+                // A bare `--checksum` (no value) verifies nothing.
+                let verified = add.flag("checksum").is_some_and(|sum| !sum.is_empty());
+                if !verified {
                     found.push(at_instruction(
                         &ADD_REMOTE_URL,
                         stage,

@@ -1,9 +1,9 @@
 //! Stages and what they build on: floating base image tags, and stage
 //! names that collide or are referenced before they exist.
 
-use super::at_instruction;
-use super::parse::{Dockerfile, Stage};
+use super::{at_instruction, resolve_global_args};
 use crate::config::{Rule, Violation};
+use crate::dockerfile::{Dockerfile, Keyword, Stage};
 use crate::matching::severity::Severity;
 
 pub(super) static LATEST_TAG: Rule = Rule {
@@ -68,7 +68,11 @@ pub(super) fn check(file: &Dockerfile, found: &mut Vec<Violation>) {
                 ));
             }
         }
-        for copy in stage.instructions.iter().filter(|i| i.keyword == "COPY") {
+        for copy in stage
+            .instructions
+            .iter()
+            .filter(|i| i.keyword == Keyword::Copy)
+        {
             let Some(source) = copy.flag("from") else {
                 continue;
             };
@@ -103,7 +107,7 @@ pub(super) fn check(file: &Dockerfile, found: &mut Vec<Violation>) {
 /// `scratch`, an earlier stage, or depends on a build argument with no
 /// default.
 fn check_tag(file: &Dockerfile, stage: &Stage, found: &mut Vec<Violation>) {
-    let Some(image) = file.resolve_global_args(&stage.image) else {
+    let Some(image) = resolve_global_args(file, &stage.base) else {
         return;
     };
     let earlier_stage = file.stages[..stage.index].iter().any(|s| {

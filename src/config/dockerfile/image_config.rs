@@ -3,8 +3,8 @@
 //! environment or build arguments.
 
 use super::at_instruction;
-use super::parse::{Dockerfile, Instruction, Stage};
 use crate::config::{Rule, Violation};
+use crate::dockerfile::{Dockerfile, Instruction, Keyword, Stage};
 use crate::matching::severity::Severity;
 
 pub(super) static ROOT_USER: Rule = Rule {
@@ -59,7 +59,7 @@ pub(super) fn check(file: &Dockerfile, found: &mut Vec<Violation>) {
     let last_user = lineage
         .iter()
         .flat_map(|stage| stage.instructions.iter().rev().map(move |i| (stage, i)))
-        .find(|(_, i)| i.keyword == "USER");
+        .find(|(_, i)| i.keyword == Keyword::User);
     match last_user {
         None => found.push(at_instruction(
             &ROOT_USER,
@@ -68,7 +68,7 @@ pub(super) fn check(file: &Dockerfile, found: &mut Vec<Violation>) {
             "The final stage sets no USER, so the image runs as root unless its base sets one."
                 .into(),
         )),
-        Some((stage, user)) if is_root(&user.args) => found.push(at_instruction(
+        Some((stage, user)) if is_root(&user.text) => found.push(at_instruction(
             &ROOT_USER,
             stage,
             user,
@@ -80,7 +80,7 @@ pub(super) fn check(file: &Dockerfile, found: &mut Vec<Violation>) {
         stage
             .instructions
             .iter()
-            .any(|i| i.keyword == "HEALTHCHECK")
+            .any(|i| i.keyword == Keyword::Healthcheck)
     });
     if !has_healthcheck {
         found.push(at_instruction(
@@ -92,14 +92,16 @@ pub(super) fn check(file: &Dockerfile, found: &mut Vec<Violation>) {
     }
     for stage in &file.stages {
         for instruction in &stage.instructions {
-            match instruction.keyword.as_str() {
-                "EXPOSE" if exposes_port_22(&instruction.args) => found.push(at_instruction(
-                    &EXPOSE_SSH,
-                    stage,
-                    instruction,
-                    "Port 22 (SSH) is exposed.".into(),
-                )),
-                "ENV" | "ARG" => {
+            match instruction.keyword {
+                Keyword::Expose if exposes_port_22(&instruction.text) => {
+                    found.push(at_instruction(
+                        &EXPOSE_SSH,
+                        stage,
+                        instruction,
+                        "Port 22 (SSH) is exposed.".into(),
+                    ))
+                }
+                Keyword::Env | Keyword::Arg => {
                     if let Some(why) = secret(instruction) {
                         found.push(at_instruction(&SECRET_IN_ENV, stage, instruction, why));
                     }
@@ -118,7 +120,7 @@ fn lineage<'a>(file: &'a Dockerfile, stage: &'a Stage) -> Vec<&'a Stage> {
     while let Some(parent) = file.stages[..current.index].iter().rev().find(|s| {
         s.name
             .as_ref()
-            .is_some_and(|n| n.eq_ignore_ascii_case(&current.image))
+            .is_some_and(|n| n.eq_ignore_ascii_case(&current.base))
     }) {
         chain.push(parent);
         current = parent;
@@ -155,7 +157,7 @@ fn secret(instruction: &Instruction) -> Option<String> {
             ));
         }
         let named = secret_name(name);
-        let bakes_value = instruction.keyword == "ARG" || !value.is_empty();
+        let bakes_value = instruction.keyword == Keyword::Arg || !value.is_empty();
         if named && bakes_value {
             return Some(format!(
                 "{} {name} looks like a secret and is stored in the image.",
@@ -168,9 +170,9 @@ fn secret(instruction: &Instruction) -> Option<String> {
 
 /// `NAME=value` pairs of an `ENV` or `ARG` (and the legacy `ENV NAME value`).
 fn assignments(instruction: &Instruction) -> Vec<(&str, &str)> {
-    let args = instruction.args.trim();
+    let args = instruction.text.trim();
     let first = args.split_whitespace().next().unwrap_or("");
-    if instruction.keyword == "ENV" && !first.contains('=') {
+    if instruction.keyword == Keyword::Env && !first.contains('=') {
         let value = args[first.len()..].trim();
         return vec![(first, value.trim_matches('"'))];
     }

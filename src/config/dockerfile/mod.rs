@@ -2,17 +2,17 @@
 //! carry secrets, and `RUN` lines that bloat the image or pipe the internet
 //! into a shell.
 //!
-//! The parser here ([`parse`]) is this module's own; a fuller one for the
-//! image-history work may replace it.
+//! Files are read with the shared parser in [`crate::dockerfile`]; the few
+//! text helpers the rules need on top of it are at the end of this file.
 
 mod add;
 mod base_image;
 mod image_config;
-mod parse;
 mod run;
 
 use super::{Checker, FileType, Rule, Violation};
-use parse::{Instruction, Stage};
+use crate::dockerfile::{self, Arguments, Dockerfile, Instruction, Stage};
+use std::collections::HashMap;
 
 /// The Dockerfile checker: `Dockerfile`, `*.Dockerfile`, `Dockerfile.*`,
 /// `Containerfile`.
@@ -58,8 +58,20 @@ impl Checker for DockerfileChecker {
                 && !documentation)
     }
 
-    fn check(&self, _path: &str, content: &str) -> Result<Vec<Violation>, String> {
-        let file = parse::parse(content)?;
+    /// The parser skips lines it cannot read (with a warning naming the
+    /// line) and the rules run on the rest; only a file with no usable
+    /// `FROM` at all is an error.
+    fn check(&self, path: &str, content: &str) -> Result<Vec<Violation>, String> {
+        let file = dockerfile::parse(content);
+        if file.stages.is_empty() {
+            return Err(match file.warnings.first() {
+                Some(w) => format!("no FROM instruction (line {}: {})", w.line, w.message),
+                None => "no FROM instruction".into(),
+            });
+        }
+        for w in &file.warnings {
+            tracing::warn!("{path}: line {}: {}", w.line, w.message);
+        }
         let mut found = Vec::new();
         base_image::check(&file, &mut found);
         image_config::check(&file, &mut found);
@@ -89,11 +101,81 @@ fn at_instruction(
         end_line: instruction.end_line,
         subject: format!(
             "stage {} {} {}",
-            stage.label(),
+            stage_label(stage),
             instruction.keyword,
-            instruction.normalized()
+            normalized(instruction)
         ),
     }
+}
+
+/// How messages and fingerprints name a stage: its name, or its index.
+fn stage_label(stage: &Stage) -> String {
+    match &stage.name {
+        Some(name) => name.clone(),
+        None => stage.index.to_string(),
+    }
+}
+
+/// Flags and arguments with whitespace collapsed: what the instruction
+/// does, independent of formatting, for fingerprints.
+fn normalized(instruction: &Instruction) -> String {
+    let flags = instruction.flags.iter().map(|f| match &f.value {
+        Some(value) => format!("--{}={value}", f.name),
+        None => format!("--{}", f.name),
+    });
+    flags
+        .chain(instruction.text.split_whitespace().map(str::to_string))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The shell text a `RUN` executes: exec-form arrays joined by spaces,
+/// heredoc bodies after the arguments, each on its own line.
+fn command_text(instruction: &Instruction) -> String {
+    let mut text = match &instruction.args {
+        Arguments::Exec(words) => words.join(" "),
+        Arguments::Shell(_) => instruction.text.clone(),
+    };
+    for heredoc in &instruction.heredocs {
+        text.push('\n');
+        text.push_str(&heredoc.body);
+    }
+    text
+}
+
+/// `image` with `$NAME`/`${NAME}` replaced by the defaults of the `ARG`s
+/// before the first `FROM`; `None` when a variable has no default there
+/// (it is set at build time).
+fn resolve_global_args(file: &Dockerfile, image: &str) -> Option<String> {
+    let defaults: HashMap<&str, &str> = file
+        .args_before_from
+        .iter()
+        .flat_map(|arg| arg.text.split_whitespace())
+        .filter_map(|word| word.split_once('='))
+        .map(|(name, value)| (name, value.trim_matches('"')))
+        .collect();
+    let mut out = String::new();
+    let mut rest = image;
+    while let Some(dollar) = rest.find('$') {
+        out.push_str(&rest[..dollar]);
+        let after = &rest[dollar + 1..];
+        let (name, tail) = match after.strip_prefix('{') {
+            Some(braced) => {
+                let end = braced.find('}')?;
+                (&braced[..end], &braced[end + 1..])
+            }
+            None => {
+                let end = after
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(after.len());
+                (&after[..end], &after[end..])
+            }
+        };
+        out.push_str(defaults.get(name)?);
+        rest = tail;
+    }
+    out.push_str(rest);
+    Some(out)
 }
 
 #[cfg(test)]

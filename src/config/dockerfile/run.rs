@@ -6,9 +6,9 @@
 //! lines, outside quotes) and commands (at `|`); a command's program is its
 //! first word after variable assignments and `sudo`/`env`/`exec`.
 
-use super::at_instruction;
-use super::parse::Dockerfile;
+use super::{at_instruction, command_text};
 use crate::config::{Rule, Violation};
+use crate::dockerfile::{Dockerfile, Keyword};
 use crate::matching::severity::Severity;
 
 pub(super) static APT_INSTALL_RECOMMENDS: Rule = Rule {
@@ -94,10 +94,10 @@ const SHELLS: &[&str] = &["sh", "bash", "zsh", "dash", "ash", "ksh"];
 pub(super) fn check(file: &Dockerfile, found: &mut Vec<Violation>) {
     for stage in &file.stages {
         for (position, run) in stage.instructions.iter().enumerate() {
-            if run.keyword != "RUN" {
+            if run.keyword != Keyword::Run {
                 continue;
             }
-            let text = run.command_text();
+            let text = command_text(run);
             let pipelines = split_pipelines(&text);
             let commands: Vec<&[String]> = pipelines
                 .iter()
@@ -105,7 +105,7 @@ pub(super) fn check(file: &Dockerfile, found: &mut Vec<Violation>) {
                 .collect();
             let cache_env = stage.instructions[..position]
                 .iter()
-                .any(|i| i.keyword == "ENV" && i.args.contains("PIP_NO_CACHE_DIR"));
+                .any(|i| i.keyword == Keyword::Env && i.text.contains("PIP_NO_CACHE_DIR"));
             let mut report = |rule: &'static Rule, message: String| {
                 found.push(at_instruction(rule, stage, run, message));
             };

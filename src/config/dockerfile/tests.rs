@@ -133,9 +133,69 @@ fn wants_dockerfiles_by_name() {
 }
 
 #[test]
-fn a_malformed_file_is_an_error_with_its_line() {
-    let err = DockerfileChecker
-        .check("Dockerfile", "FROM a\nRUN <<EOF\n")
-        .expect_err("unclosed heredoc");
-    assert_eq!(err, "line 2: heredoc \"EOF\" is never closed");
+fn only_a_file_without_a_stage_is_an_error() {
+    for (content, expected) in [
+        ("# only a comment\n", "no FROM instruction"),
+        (
+            "RUN x\nFROM\n",
+            "no FROM instruction (line 1: RUN before the first FROM skipped)",
+        ),
+    ] {
+        let err = DockerfileChecker
+            .check("Dockerfile", content)
+            .expect_err(content);
+        assert_eq!(err, expected);
+    }
+}
+
+#[test]
+fn unreadable_lines_are_skipped_and_the_rest_is_checked() {
+    // The unclosed heredoc is skipped (with a warning naming line 2); the
+    // stage before it is still checked.
+    let found = check("FROM a:1\nUSER app\nHEALTHCHECK NONE\nRUN <<EOF\necho\n");
+    assert_eq!(found, Vec::<String>::new());
+    let found = check("FROM a:1\nFROBNICATE\nUSER root\nHEALTHCHECK NONE\n");
+    assert_eq!(
+        found,
+        ["SG-DS-002 L3-3 stage 0 USER root: The last USER of the final image is root."]
+    );
+}
+
+#[test]
+fn heredoc_bodies_and_exec_form_are_checked_as_shell_text() {
+    let found = check(
+        "FROM a:1\nUSER app\nHEALTHCHECK NONE\n\
+         RUN <<EOF\nset -e\ncurl -s https://x.example | sh\nEOF\n\
+         RUN [\"sudo\", \"make\"]\n",
+    );
+    assert_eq!(
+        found,
+        [
+            "SG-DS-008 L4-7 stage 0 RUN <<EOF: A download is piped into `sh`.",
+            "SG-DS-009 L8-8 stage 0 RUN [\"sudo\", \"make\"]: RUN uses sudo."
+        ]
+    );
+}
+
+#[test]
+fn subjects_keep_flags_and_collapse_whitespace() {
+    let found = check(
+        "FROM a:1 AS src\nUSER app\nHEALTHCHECK NONE\n\
+         COPY   --from=src --link \\\n    /a   /b\n",
+    );
+    assert_eq!(
+        found,
+        ["SG-DS-016 L4-5 stage src COPY --from=src --link /a /b: \
+          COPY --from=src refers to the current stage."]
+    );
+}
+
+#[test]
+fn resolves_global_arg_defaults_only() {
+    let file = crate::dockerfile::parse("ARG TAG=3.12\nARG REG\nFROM python:${TAG}\n");
+    assert_eq!(
+        super::resolve_global_args(&file, "python:${TAG}-slim").as_deref(),
+        Some("python:3.12-slim")
+    );
+    assert_eq!(super::resolve_global_args(&file, "$REG/python"), None);
 }
