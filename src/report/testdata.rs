@@ -22,7 +22,6 @@ pub const OPTIONS: ReportOptions = ReportOptions {
     color: false,
     started_at: 1_709_294_400,
     finished_at: 1_709_294_410,
-    category: None,
 };
 
 fn package(name: &str, version: &str, source: &str, layer: usize) -> FoundPackage {
