@@ -12,7 +12,7 @@
 //! API host.
 
 use super::ci_env::Secret;
-use super::retry::{self, Timing, Verdict};
+use super::retry::{self, Reply, Timing};
 use super::PublishError;
 use base64::Engine as _;
 use octocrab::Octocrab;
@@ -28,24 +28,11 @@ pub struct Publisher {
     timing: Timing,
 }
 
-/// One raw API response.
-struct Reply {
-    status: u16,
-    headers: http::HeaderMap,
-    body: String,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or(Value::Null)
-    }
-
-    /// GitHub's `message`, else the body's start.
-    fn message(&self) -> String {
-        match self.json()["message"].as_str() {
-            Some(m) => m.to_string(),
-            None => self.body.chars().take(200).collect(),
-        }
+/// GitHub's `message`, else the body's start.
+fn message(reply: &Reply) -> String {
+    match reply.json()["message"].as_str() {
+        Some(m) => m.to_string(),
+        None => reply.body.chars().take(200).collect(),
     }
 }
 
@@ -106,70 +93,27 @@ impl Publisher {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Reply, PublishError> {
-        let mut retry = 0;
-        loop {
-            retry += 1;
-            let sent = match method {
+        let what = format!("{method} {path}");
+        retry::send_with_retries(&what, &self.timing, true, || async {
+            let response = match method {
                 http::Method::POST => self.octo._post(path, body).await,
                 http::Method::PATCH => self.octo._patch(path, body).await,
                 _ => self.octo._get(path).await,
-            };
-            let reply = match sent {
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    let headers = response.headers().clone();
-                    let body = self.octo.body_to_string(response).await.unwrap_or_default();
-                    Reply {
-                        status,
-                        headers,
-                        body,
-                    }
-                }
-                Err(e) => {
-                    if retry >= self.timing.attempts {
-                        return Err(PublishError::Unreachable(format!(
-                            "{method} {path}: {}",
-                            super::error_chain(&e)
-                        )));
-                    }
-                    tokio::time::sleep(self.timing.backoff(retry)).await;
-                    continue;
-                }
-            };
-            let lookup = |name: &str| {
-                reply
-                    .headers
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string)
-            };
-            let response = retry::Response {
-                status: reply.status,
-                header: &lookup,
-                body: &reply.body,
-            };
-            match retry::verdict(&response, retry, &self.timing) {
-                Verdict::Final => return Ok(reply),
-                Verdict::RetryAfter(wait) => {
-                    tracing::info!(
-                        "{method} {path}: HTTP {}, retrying in {:.1}s",
-                        reply.status,
-                        wait.as_secs_f64()
-                    );
-                    tokio::time::sleep(wait).await;
-                }
-                Verdict::RateLimited { wait } => {
-                    return Err(PublishError::RateLimited {
-                        what: format!("{method} {path}"),
-                        wait,
-                    })
-                }
-            }
-        }
+            }?;
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let body = self.octo.body_to_string(response).await.unwrap_or_default();
+            Ok::<_, octocrab::Error>(Reply {
+                status,
+                headers,
+                body,
+            })
+        })
+        .await
     }
 
     fn fail(&self, what: &str, reply: &Reply) -> PublishError {
-        PublishError::from_status(what, reply.status, reply.message())
+        PublishError::from_status(what, reply.status, message(reply))
     }
 
     /// Uploads `sarif` (gzip then base64, as the endpoint wants) for

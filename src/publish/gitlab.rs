@@ -6,7 +6,7 @@
 //! a short list of endpoints, and merge-request notes are not among them.
 
 use super::ci_env::Secret;
-use super::retry::{self, Timing, Verdict};
+use super::retry::{self, Reply, Timing};
 use super::PublishError;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -27,24 +27,13 @@ pub enum NoteAction {
     Updated(u64),
 }
 
-struct Reply {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    body: String,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or(Value::Null)
-    }
-
-    fn message(&self) -> String {
-        let v = self.json();
-        match v["message"].as_str().or(v["error"].as_str()) {
-            Some(m) => m.to_string(),
-            None if !v["message"].is_null() => v["message"].to_string(),
-            None => self.body.chars().take(200).collect(),
-        }
+/// GitLab's `message` (or `error`), else the body's start.
+fn message(reply: &Reply) -> String {
+    let v = reply.json();
+    match v["message"].as_str().or(v["error"].as_str()) {
+        Some(m) => m.to_string(),
+        None if !v["message"].is_null() => v["message"].to_string(),
+        None => reply.body.chars().take(200).collect(),
     }
 }
 
@@ -83,9 +72,10 @@ impl Publisher {
         body: Option<&Value>,
     ) -> Result<Reply, PublishError> {
         let url = format!("{}{path}", self.api_url);
-        let mut retry = 0;
-        loop {
-            retry += 1;
+        let what = format!("{method} {path}");
+        // reqwest's error message names the URL, which holds no secret (the
+        // token is a header).
+        retry::send_with_retries(&what, &self.timing, false, || async {
             let mut request = self
                 .client
                 .request(method.clone(), &url)
@@ -96,55 +86,14 @@ impl Publisher {
                     .header(reqwest::header::CONTENT_TYPE, "application/json")
                     .body(body.to_string());
             }
-            let reply = match request.send().await {
-                Ok(response) => Reply {
-                    status: response.status().as_u16(),
-                    headers: response.headers().clone(),
-                    body: response.text().await.unwrap_or_default(),
-                },
-                Err(e) => {
-                    if retry >= self.timing.attempts {
-                        // reqwest's message names the URL, which holds no
-                        // secret (the token is a header).
-                        return Err(PublishError::Unreachable(format!(
-                            "{method} {path}: {}",
-                            super::error_chain(&e)
-                        )));
-                    }
-                    tokio::time::sleep(self.timing.backoff(retry)).await;
-                    continue;
-                }
-            };
-            let lookup = |name: &str| {
-                reply
-                    .headers
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string)
-            };
-            let response = retry::Response {
-                status: reply.status,
-                header: &lookup,
-                body: "",
-            };
-            match retry::verdict(&response, retry, &self.timing) {
-                Verdict::Final => return Ok(reply),
-                Verdict::RetryAfter(wait) => {
-                    tracing::info!(
-                        "{method} {path}: HTTP {}, retrying in {:.1}s",
-                        reply.status,
-                        wait.as_secs_f64()
-                    );
-                    tokio::time::sleep(wait).await;
-                }
-                Verdict::RateLimited { wait } => {
-                    return Err(PublishError::RateLimited {
-                        what: format!("{method} {path}"),
-                        wait,
-                    })
-                }
-            }
-        }
+            let response = request.send().await?;
+            Ok::<_, reqwest::Error>(Reply {
+                status: response.status().as_u16(),
+                headers: response.headers().clone(),
+                body: response.text().await.unwrap_or_default(),
+            })
+        })
+        .await
     }
 
     /// Updates the merge request's note holding `marker` (system notes are
@@ -164,7 +113,7 @@ impl Publisher {
                 return Err(PublishError::from_status(
                     "listing MR notes",
                     reply.status,
-                    reply.message(),
+                    message(&reply),
                 ));
             }
             let notes = reply.json().as_array().cloned().unwrap_or_default();
@@ -206,7 +155,7 @@ impl Publisher {
                     return Err(PublishError::from_status(
                         "updating the MR note",
                         reply.status,
-                        reply.message(),
+                        message(&reply),
                     ));
                 }
                 Ok(NoteAction::Updated(id))
@@ -219,7 +168,7 @@ impl Publisher {
                     return Err(PublishError::from_status(
                         "creating the MR note",
                         reply.status,
-                        reply.message(),
+                        message(&reply),
                     ));
                 }
                 Ok(NoteAction::Created(

@@ -4,7 +4,90 @@
 //! `Retry-After` or `x-ratelimit-reset`. A wait longer than the cap is not
 //! waited: the call gives up at once and says until when it was limited.
 
+use super::PublishError;
+use serde_json::Value;
+use std::future::Future;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// One raw API response.
+pub struct Reply {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+/// Sends one API call (`send` makes one attempt) until its reply is final:
+/// connection errors and 5xx back off, rate limits wait as [`verdict`]
+/// decides. `body_names_rate_limits`: the API says "secondary rate limit"
+/// in the body of a 403 (GitHub) rather than only in headers.
+pub async fn send_with_retries<F, Fut, E>(
+    what: &str,
+    timing: &Timing,
+    body_names_rate_limits: bool,
+    mut send: F,
+) -> Result<Reply, PublishError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Reply, E>>,
+    E: std::error::Error,
+{
+    let mut retry = 0;
+    loop {
+        retry += 1;
+        let reply = match send().await {
+            Ok(reply) => reply,
+            Err(e) => {
+                if retry >= timing.attempts {
+                    return Err(PublishError::Unreachable(format!(
+                        "{what}: {}",
+                        super::error_chain(&e)
+                    )));
+                }
+                tokio::time::sleep(timing.backoff(retry)).await;
+                continue;
+            }
+        };
+        let lookup = |name: &str| {
+            reply
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let response = Response {
+            status: reply.status,
+            header: &lookup,
+            body: if body_names_rate_limits {
+                &reply.body
+            } else {
+                ""
+            },
+        };
+        match verdict(&response, retry, timing) {
+            Verdict::Final => return Ok(reply),
+            Verdict::RetryAfter(wait) => {
+                tracing::info!(
+                    "{what}: HTTP {}, retrying in {:.1}s",
+                    reply.status,
+                    wait.as_secs_f64()
+                );
+                tokio::time::sleep(wait).await;
+            }
+            Verdict::RateLimited { wait } => {
+                return Err(PublishError::RateLimited {
+                    what: what.to_string(),
+                    wait,
+                })
+            }
+        }
+    }
+}
 
 /// Retry and polling limits. `SCANGATE_PUBLISH_MAX_WAIT` and
 /// `SCANGATE_PUBLISH_BACKOFF` (`90s`, `500ms`) tune them; tests set them
