@@ -5,8 +5,10 @@
 
 mod cisupport;
 
+use assert_cmd::Command;
 use cisupport::*;
 use serde_json::{json, Value};
+use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -74,12 +76,7 @@ async fn push_uploads_the_sarif_gzipped_for_the_pushed_ref_and_polls_its_status(
 
     let sb = sandbox();
     let (sarif_path, sarif) = sarif_fixture(&sb);
-    let mut c = ci(&sb);
-    github_env(&mut c, &sb, &server.uri(), "push");
-    c.arg("--input")
-        .arg(sb.path("vulnerable.tar"))
-        .arg("--sarif-file")
-        .arg(&sarif_path);
+    let c = github_ci(&sb, &server.uri(), "push", &sarif_path);
     let ran = run(c);
     assert_eq!(ran.code, Some(0), "{ran:?}");
 
@@ -133,12 +130,7 @@ async fn processing_errors_are_reported_verbatim_and_strict_publish_makes_them_e
     let sb = sandbox();
     let (sarif_path, _) = sarif_fixture(&sb);
     for (strict, expected) in [(false, 0), (true, 3)] {
-        let mut c = ci(&sb);
-        github_env(&mut c, &sb, &server.uri(), "push");
-        c.arg("--input")
-            .arg(sb.path("vulnerable.tar"))
-            .arg("--sarif-file")
-            .arg(&sarif_path);
+        let mut c = github_ci(&sb, &server.uri(), "push", &sarif_path);
         if strict {
             c.arg("--strict-publish");
         }
@@ -175,13 +167,8 @@ async fn pull_request_uploads_to_the_merge_ref_and_keeps_one_living_comment() {
     let sb = sandbox();
     let (sarif_path, _) = sarif_fixture(&sb);
     let first = || {
-        let mut c = ci(&sb);
-        github_env(&mut c, &sb, &server.uri(), "pull_request");
-        c.arg("--input")
-            .arg(sb.path("vulnerable.tar"))
-            .arg("--sarif-file")
-            .arg(&sarif_path)
-            .args(["--fail-on", "HIGH"]);
+        let mut c = github_ci(&sb, &server.uri(), "pull_request", &sarif_path);
+        c.args(["--fail-on", "HIGH"]);
         run(c)
     };
     // First run: no comment of ours yet → one POST. The gate fails → 1.
@@ -313,12 +300,7 @@ async fn a_fork_read_only_token_is_a_warning_and_the_exit_code_stays_the_gate() 
         ("", false, 0),
         ("CRITICAL", true, 3),
     ] {
-        let mut c = ci(&sb);
-        github_env(&mut c, &sb, &server.uri(), "fork");
-        c.arg("--input")
-            .arg(sb.path("vulnerable.tar"))
-            .arg("--sarif-file")
-            .arg(&sarif_path);
+        let mut c = github_ci(&sb, &server.uri(), "fork", &sarif_path);
         if !fail_on.is_empty() {
             c.args(["--fail-on", fail_on]);
         }
@@ -354,12 +336,7 @@ async fn a_502_is_retried_until_the_upload_is_accepted() {
     mount_upload_ok(&server).await;
     let sb = sandbox();
     let (sarif_path, sarif) = sarif_fixture(&sb);
-    let mut c = ci(&sb);
-    github_env(&mut c, &sb, &server.uri(), "push");
-    c.arg("--input")
-        .arg(sb.path("vulnerable.tar"))
-        .arg("--sarif-file")
-        .arg(&sarif_path);
+    let c = github_ci(&sb, &server.uri(), "push", &sarif_path);
     let ran = run(c);
     assert_eq!(ran.code, Some(0), "{ran:?}");
     let uploads = requests(&server, "POST", UPLOAD).await;
@@ -370,6 +347,18 @@ async fn a_502_is_retried_until_the_upload_is_accepted() {
         sarif
     );
     assert!(ran.stderr.contains("processing complete"), "{}", ran.stderr);
+}
+
+/// `scangate ci` in a GitHub `event` against `api`, scanning the sandbox's
+/// vulnerable image and uploading the fixture SARIF at `sarif_path`.
+fn github_ci(sb: &Sandbox, api: &str, event: &str, sarif_path: &Path) -> Command {
+    let mut c = ci(sb);
+    github_env(&mut c, sb, api, event);
+    c.arg("--input")
+        .arg(sb.path("vulnerable.tar"))
+        .arg("--sarif-file")
+        .arg(sarif_path);
+    c
 }
 
 fn epoch() -> u64 {
@@ -398,12 +387,7 @@ async fn rate_limits_wait_for_the_reset_within_the_cap_and_give_up_beyond_it() {
     mount_upload_ok(&server).await;
     let sb = sandbox();
     let (sarif_path, _) = sarif_fixture(&sb);
-    let mut c = ci(&sb);
-    github_env(&mut c, &sb, &server.uri(), "push");
-    c.arg("--input")
-        .arg(sb.path("vulnerable.tar"))
-        .arg("--sarif-file")
-        .arg(&sarif_path);
+    let c = github_ci(&sb, &server.uri(), "push", &sarif_path);
     let started = Instant::now();
     let ran = run(c);
     assert_eq!(ran.code, Some(0), "{ran:?}");
@@ -419,13 +403,8 @@ async fn rate_limits_wait_for_the_reset_within_the_cap_and_give_up_beyond_it() {
         .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "3600"))
         .mount(&server)
         .await;
-    let mut c = ci(&sb);
-    github_env(&mut c, &sb, &server.uri(), "push");
-    c.arg("--input")
-        .arg(sb.path("vulnerable.tar"))
-        .arg("--sarif-file")
-        .arg(&sarif_path)
-        .args(["--fail-on", "CRITICAL"]);
+    let mut c = github_ci(&sb, &server.uri(), "push", &sarif_path);
+    c.args(["--fail-on", "CRITICAL"]);
     let started = Instant::now();
     let ran = run(c);
     assert_eq!(ran.code, Some(1), "{ran:?}");
@@ -444,13 +423,8 @@ async fn api_down_or_no_token_are_warnings_that_say_what_was_skipped() {
     let sb = sandbox();
     let (sarif_path, _) = sarif_fixture(&sb);
     // Nothing listens on port 9.
-    let mut c = ci(&sb);
-    github_env(&mut c, &sb, "http://127.0.0.1:9", "pull_request");
-    c.arg("--input")
-        .arg(sb.path("vulnerable.tar"))
-        .arg("--sarif-file")
-        .arg(&sarif_path)
-        .args(["--fail-on", "HIGH"]);
+    let mut c = github_ci(&sb, "http://127.0.0.1:9", "pull_request", &sarif_path);
+    c.args(["--fail-on", "HIGH"]);
     let ran = run(c);
     assert_eq!(ran.code, Some(1), "{ran:?}");
     assert!(
