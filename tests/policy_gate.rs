@@ -99,6 +99,13 @@ fn scan(sb: &Sandbox, root: &Path, extra: &[&str]) -> Run {
     run(sb, &args)
 }
 
+/// `scangate image --input INPUT -f json EXTRA…`.
+fn image_json(sb: &Sandbox, input: &Path, extra: &[&str]) -> Run {
+    let mut args = vec!["image", "--input", input.to_str().unwrap(), "-f", "json"];
+    args.extend_from_slice(extra);
+    run(sb, &args)
+}
+
 fn ids(report: &Value) -> Vec<String> {
     let mut ids: Vec<String> = vulns(report)
         .iter()
@@ -398,31 +405,15 @@ fn baseline_report_marks_new_existing_and_fixed_against_todays_database() {
     old_image().docker_archive(&old);
     new_image().docker_archive(&new);
     let baseline = sb.path("baseline.json");
-    let r = run(
-        &sb,
-        &[
-            "image",
-            "--input",
-            old.to_str().unwrap(),
-            "-f",
-            "json",
-            "-o",
-            baseline.to_str().unwrap(),
-        ],
-    );
+    let r = image_json(&sb, &old, &["-o", baseline.to_str().unwrap()]);
     assert_eq!(r.code, 0, "{}", r.stderr);
 
     sb.import(&[advisory("CVE-2024-0005", "zlib", unfixed(), CRITICAL)]);
-    let new_arg = new.to_str().unwrap();
     let base_arg = baseline.to_str().unwrap();
-    let r = run(
+    let r = image_json(
         &sb,
+        &new,
         &[
-            "image",
-            "--input",
-            new_arg,
-            "-f",
-            "json",
             "--baseline",
             base_arg,
             "--fail-on",
@@ -458,20 +449,10 @@ fn baseline_report_marks_new_existing_and_fixed_against_todays_database() {
     assert_eq!(report["gate"]["only_new"], true);
     assert_eq!(report["gate"]["failed"], false);
 
-    let r = run(
+    let r = image_json(
         &sb,
-        &[
-            "image",
-            "--input",
-            new_arg,
-            "-f",
-            "json",
-            "--baseline",
-            base_arg,
-            "--fail-on",
-            "HIGH",
-            "--fail-on-new",
-        ],
+        &new,
+        &["--baseline", base_arg, "--fail-on", "HIGH", "--fail-on-new"],
     );
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(
@@ -479,19 +460,10 @@ fn baseline_report_marks_new_existing_and_fixed_against_todays_database() {
         json!(["1 new finding at or above HIGH (1 HIGH)"])
     );
     // Without --fail-on-new every critical counts.
-    let r = run(
+    let r = image_json(
         &sb,
-        &[
-            "image",
-            "--input",
-            new_arg,
-            "-f",
-            "json",
-            "--baseline",
-            base_arg,
-            "--fail-on",
-            "CRITICAL",
-        ],
+        &new,
+        &["--baseline", base_arg, "--fail-on", "CRITICAL"],
     );
     assert_eq!(r.code, 1, "{}", r.stderr);
 }
@@ -503,18 +475,7 @@ fn baseline_input_scans_the_old_image_in_the_same_run() {
     let (old, new) = (sb.path("old.tar"), sb.path("new.tar"));
     old_image().docker_archive(&old);
     new_image().docker_archive(&new);
-    let r = run(
-        &sb,
-        &[
-            "image",
-            "--input",
-            new.to_str().unwrap(),
-            "-f",
-            "json",
-            "--baseline-input",
-            old.to_str().unwrap(),
-        ],
-    );
+    let r = image_json(&sb, &new, &["--baseline-input", old.to_str().unwrap()]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let report = r.json();
     assert_eq!(
