@@ -112,7 +112,10 @@ fn a_full_reference_right_after_docker_build_is_the_daemons() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(package(&report, "openssl")["version"], "3.0.15-1");
-    assert!(stderr.contains("scanning the image of the daemon"), "{stderr}");
+    assert!(
+        stderr.contains("scanning the image of the daemon"),
+        "{stderr}"
+    );
     assert_eq!(
         daemon.requests(),
         [
