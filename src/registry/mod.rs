@@ -273,8 +273,17 @@ fn connection_hint(text: &str) -> Option<&'static str> {
     }
 }
 
+/// The first line of a server message, shortened.
+fn one_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("").trim();
+    match line.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line.to_string(),
+    }
+}
+
 #[cfg(test)]
-mod hint_tests {
+mod tests {
     use super::connection_hint;
 
     #[test]
@@ -284,14 +293,5 @@ mod hint_tests {
         let tls = "error sending request: client error (Connect): received corrupt message of type InvalidContentType";
         assert!(connection_hint(tls).unwrap().contains("--insecure"));
         assert_eq!(connection_hint("connection refused"), None);
-    }
-}
-
-/// The first line of a server message, shortened.
-fn one_line(text: &str) -> String {
-    let line = text.lines().next().unwrap_or("").trim();
-    match line.char_indices().nth(200) {
-        Some((cut, _)) => format!("{}…", &line[..cut]),
-        None => line.to_string(),
     }
 }
