@@ -350,6 +350,14 @@ pub struct PolicyArgs {
     /// reported finding fails the gate, as in Trivy; `0` never fails.
     #[arg(long, env = "SCANGATE_EXIT_CODE", value_name = "N")]
     pub exit_code: Option<u8>,
+    /// Fail the job when a reported finding is in CISA's Known Exploited
+    /// Vulnerabilities catalog (needs KEV data: `scangate db update --kev`).
+    #[arg(long, env = "SCANGATE_FAIL_ON_KEV", value_parser = clap::builder::BoolishValueParser::new())]
+    pub fail_on_kev: bool,
+    /// Fail the job when a reported finding's EPSS score (0–1) is at or
+    /// above SCORE (needs EPSS data: `scangate db update --epss`).
+    #[arg(long, env = "SCANGATE_FAIL_ON_EPSS", value_name = "SCORE", value_parser = parse_probability)]
+    pub fail_on_epss: Option<f64>,
     /// Only findings new against the baseline fail the gate.
     #[arg(long)]
     pub fail_on_new: bool,
@@ -430,23 +438,61 @@ pub struct DbArgs {
     pub db_max_age: Option<Duration>,
 }
 
+/// Where NVD, KEV and EPSS data come from.
+#[derive(Debug, Args, Clone)]
+pub struct FeedArgs {
+    /// The directory of NVD's `nvdcve-2.0-*.json.gz` feeds (a mirror).
+    #[arg(long, env = "SCANGATE_NVD_URL", value_name = "URL", default_value = crate::vulndb::scores::update::DEFAULT_NVD_URL)]
+    pub nvd_url: String,
+    /// CISA's KEV catalog (JSON).
+    #[arg(long, env = "SCANGATE_KEV_URL", value_name = "URL", default_value = crate::vulndb::scores::update::DEFAULT_KEV_URL)]
+    pub kev_url: String,
+    /// FIRST's EPSS scores (CSV, gzipped).
+    #[arg(long, env = "SCANGATE_EPSS_URL", value_name = "URL", default_value = crate::vulndb::scores::update::DEFAULT_EPSS_URL)]
+    pub epss_url: String,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
-    /// Download or refresh OSV advisories.
+    /// Download or refresh OSV advisories, and NVD, KEV and EPSS data.
     Update {
         /// OSV ecosystems to fetch (`Debian:12`, `Alpine:v3.19`, `Wolfi`);
-        /// default: those already in the database.
+        /// default: those already in the database (and the feeds it has).
         #[arg(value_name = "ECOSYSTEM")]
         ecosystems: Vec<String>,
+        /// Also fetch NVD's CVSS scores (all yearly feeds the first time,
+        /// then the `modified` feed).
+        #[arg(long)]
+        nvd: bool,
+        /// Also fetch CISA's Known Exploited Vulnerabilities catalog.
+        #[arg(long)]
+        kev: bool,
+        /// Also fetch FIRST's EPSS scores.
+        #[arg(long)]
+        epss: bool,
+        #[command(flatten)]
+        feeds: FeedArgs,
         /// Ask the server even when the data is fresh.
         #[arg(long)]
         force: bool,
         /// Pull the whole database from this OCI reference (pushed by
         /// `db push`) instead of OSV.
-        #[arg(long, value_name = "REF", conflicts_with_all = ["ecosystems", "force"])]
+        #[arg(long, value_name = "REF", conflicts_with_all = ["ecosystems", "force", "nvd", "kev", "epss"])]
         from: Option<String>,
         #[command(flatten)]
         registry: RegistryArgs,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Build a team's database from scratch: the OSV ecosystems named plus
+    /// NVD, KEV and EPSS, replacing the local one when complete (then `db
+    /// push` it).
+    Build {
+        /// OSV ecosystems to include (`Debian:12 Alpine:v3.19 PyPI`).
+        #[arg(value_name = "ECOSYSTEM", required = true)]
+        ecosystems: Vec<String>,
+        #[command(flatten)]
+        feeds: FeedArgs,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -464,7 +510,8 @@ pub enum DbCommand {
         #[command(flatten)]
         registry: RegistryArgs,
     },
-    /// Import OSV JSON files, directories, or OSV's per-ecosystem all.zip.
+    /// Import OSV JSON files, directories, OSV's per-ecosystem all.zip, and
+    /// NVD feed files, the KEV catalog and EPSS CSV files (told by content).
     Import {
         #[arg(value_name = "PATH", required = true)]
         paths: Vec<PathBuf>,
@@ -474,6 +521,15 @@ pub enum DbCommand {
         #[arg(long, short = 'f', value_enum, default_value_t = crate::report::db_info::InfoFormat::Table)]
         format: crate::report::db_info::InfoFormat,
     },
+}
+
+fn parse_probability(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err(format!(
+            "{s:?} is not a probability between 0 and 1 (e.g. 0.5)"
+        )),
+    }
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {

@@ -116,6 +116,67 @@ pub struct PackageVulnerability {
     pub installed_version: String,
     pub fixed_version: Option<String>,
     pub status: Status,
+    /// Where the severity came from, and what is known of exploitation.
+    pub scoring: Scoring,
+}
+
+/// What NVD, CISA and FIRST add to an advisory: where the finding's
+/// severity came from, whether the CVE is known to be exploited, and how
+/// likely exploitation is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Scoring {
+    /// `None` when no source rated it (the severity is UNKNOWN).
+    pub severity_source: Option<SeveritySource>,
+    /// In CISA's Known Exploited Vulnerabilities catalog.
+    pub kev: Option<Kev>,
+    /// FIRST's Exploit Prediction Scoring System, the highest of the
+    /// finding's CVEs.
+    pub epss: Option<Epss>,
+}
+
+impl Scoring {
+    /// `KEV 2021-12-10, EPSS 0.94 (99th)`: what reports show of
+    /// exploitation; `None` when nothing is known.
+    pub fn exploitation(&self) -> Option<String> {
+        let kev = self.kev.as_ref().map(|k| format!("KEV {}", k.date_added));
+        let epss = self.epss.map(|e| {
+            format!(
+                "EPSS {:.2} ({:.0}th)",
+                e.score,
+                (e.percentile * 100.0).floor()
+            )
+        });
+        let parts: Vec<String> = kev.into_iter().chain(epss).collect();
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+}
+
+/// Who rated a finding's severity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SeveritySource {
+    /// The advisory itself (the vendor or distribution): it wins.
+    Advisory,
+    /// NVD's record of the CVE: a metric of the NVD (`Primary`), or of the
+    /// CVE's numbering authority (`Secondary`), named by its source.
+    Nvd { metric: String },
+}
+
+/// An entry of CISA's KEV catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kev {
+    /// The CVE listed.
+    pub cve: String,
+    /// When CISA added it (`YYYY-MM-DD`).
+    pub date_added: String,
+}
+
+/// An EPSS score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Epss {
+    /// Probability of exploitation in the next 30 days, 0–1.
+    pub score: f64,
+    /// Rank among all scored CVEs, 0–1.
+    pub percentile: f64,
 }
 
 /// A rule that a config file breaks.

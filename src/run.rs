@@ -3,7 +3,7 @@
 
 use crate::cache::{self, LayerCache};
 use crate::cli::{
-    CacheCommand, Command, ConfigArgs, DbArgs, DbCommand, ImageArgs, PkgType, PolicyArgs,
+    CacheCommand, Command, ConfigArgs, DbArgs, DbCommand, FeedArgs, ImageArgs, PkgType, PolicyArgs,
     RegistryArgs, RulesFormat, ScanArgs, Scanner, WalkArgs,
 };
 use crate::config::{self, scan::ConfigScan};
@@ -22,6 +22,8 @@ use crate::report::{self, ReportOptions, ReportSpec, ScanResult};
 use crate::source::skip::Skip;
 use crate::source::{self, Artifact, ArtifactKind, RootFs, Source};
 use crate::vulndb::freshness::{self, Origin, ScanDb};
+use crate::vulndb::scores::update::{FeedOptions, FeedOutcome};
+use crate::vulndb::scores::{self, Feed};
 use crate::vulndb::update::{self, Needed, Outcome, UpdateOptions};
 use crate::vulndb::{oci, VulnDb};
 use std::io::Write;
@@ -341,8 +343,12 @@ pub fn scan_result<'a>(
         inventories.extend(baseline.as_ref().map(|b| &b.inventory));
         let db = open_db(&inventories, args, cache_dir)?;
         let find = |inv: &Inventory| -> Result<Vec<Finding>> {
-            db.as_ref()
-                .map_or(Ok(Vec::new()), |db| matching::match_inventory(inv, db))
+            let Some(db) = db.as_ref() else {
+                return Ok(Vec::new());
+            };
+            let mut found = matching::match_inventory(inv, db)?;
+            matching::enrich::enrich(&mut found, db)?;
+            Ok(found)
         };
         let old = match &baseline {
             Some(b) => Some(b.relocate(find(&b.inventory)?, &collected.artifact.layers)),
@@ -428,6 +434,8 @@ fn build_policy(args: &PolicyArgs, tree: Option<&Path>) -> Result<Policy> {
             fail_on: args.fail_on,
             exit_code: args.exit_code,
             only_new: args.fail_on_new,
+            fail_on_kev: args.fail_on_kev,
+            fail_on_epss: args.fail_on_epss,
         },
     })
 }
@@ -532,33 +540,57 @@ fn run_db(command: DbCommand, cache_dir: &Path) -> Result<()> {
             ecosystems,
             force,
             db,
+            nvd,
+            kev,
+            epss,
+            feeds,
             ..
         } => {
-            let mut needed = Needed::default();
+            let mut wanted: Vec<Feed> = [(Feed::Nvd, nvd), (Feed::Kev, kev), (Feed::Epss, epss)]
+                .into_iter()
+                .filter_map(|(feed, asked)| asked.then_some(feed))
+                .collect();
             let names: Vec<String> = if ecosystems.is_empty() {
+                if path.exists() {
+                    wanted.extend(VulnDb::open_read_only(&path)?.feeds()?);
+                    wanted.sort();
+                    wanted.dedup();
+                }
                 known_ecosystems(&path)?
             } else {
                 ecosystems
             };
-            if names.is_empty() {
+            if names.is_empty() && wanted.is_empty() {
                 return Err(Error::Usage(
                     "the database is empty: name the ecosystems to fetch, e.g. `scangate db update Debian:12 Alpine:v3.19`"
                         .into(),
                 ));
             }
-            for name in &names {
-                let eco: Ecosystem = name.parse().map_err(|e| Error::Usage(format!("{e}")))?;
-                needed.add(&eco);
+            if !names.is_empty() {
+                update_osv(&path, &names, &update_options(&db, force))?;
             }
-            let outcomes = update::update(&path, &needed, &update_options(&db, force))?;
-            for (base, outcome) in outcomes {
-                let what = match outcome {
-                    Outcome::Fresh => "fresh (within the TTL), not checked".to_string(),
-                    Outcome::NotModified => "unchanged".to_string(),
-                    Outcome::Updated { records } => format!("updated, {records} advisories read"),
-                };
-                println!("{}: {what}", base.as_str());
-            }
+            update_feeds(&path, &wanted, &feed_options(&feeds, &db, force))
+        }
+        DbCommand::Build {
+            ecosystems,
+            feeds,
+            db,
+        } => {
+            // Built beside the database and renamed over it when whole.
+            let dir = path.parent().unwrap_or(Path::new("."));
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
+            let aside = tempfile::Builder::new()
+                .prefix(".osv.sqlite.build")
+                .tempdir_in(dir)
+                .map_err(|e| Error::io(dir.display(), e))?;
+            let building = aside.path().join("osv.sqlite");
+            update_osv(&building, &ecosystems, &update_options(&db, true))?;
+            update_feeds(&building, &Feed::ALL, &feed_options(&feeds, &db, true))?;
+            std::fs::rename(&building, &path).map_err(|e| Error::io(path.display(), e))?;
+            println!(
+                "built {}; publish it with `scangate db push REF`",
+                path.display()
+            );
             Ok(())
         }
         DbCommand::Import { paths } => {
@@ -567,20 +599,47 @@ fn run_db(command: DbCommand, cache_dir: &Path) -> Result<()> {
             }
             let started = Instant::now();
             let mut db = VulnDb::open(&path)?;
-            let stats = db.import_paths(&paths)?;
-            db.set_origin(Origin::Import)?;
-            let secs = started.elapsed().as_secs_f64();
-            println!(
-                "imported {} new, {} replaced, {} unchanged, {} older ignored, {} skipped ({} records in {secs:.1}s, {:.0} records/s)",
-                stats.imported,
-                stats.replaced,
-                stats.unchanged,
-                stats.stale,
-                stats.skipped,
-                stats.records(),
-                stats.records() as f64 / secs.max(1e-9)
-            );
-            Ok(())
+            // NVD, KEV and EPSS files are told by their content; the rest
+            // is OSV.
+            let mut osv = Vec::new();
+            for p in &paths {
+                let feed = if p.is_file() {
+                    scores::open_feed(p)
+                        .map_err(|e| Error::io(p.display(), e))?
+                        .map(|(feed, _)| feed)
+                } else {
+                    None
+                };
+                match feed {
+                    Some(feed) => {
+                        let shown = p.display().to_string();
+                        let records = scores::update::import_file(&mut db, feed, p, &shown)?;
+                        db.set_source_state(&crate::vulndb::SourceState {
+                            source: feed.source().to_string(),
+                            fetched_at: Some(crate::vulndb::time::now_unix()),
+                            records,
+                            ..Default::default()
+                        })?;
+                        println!("{shown}: {records} {} records", feed.source());
+                    }
+                    None => osv.push(p.clone()),
+                }
+            }
+            if !osv.is_empty() {
+                let stats = db.import_paths(&osv)?;
+                let secs = started.elapsed().as_secs_f64();
+                println!(
+                    "imported {} new, {} replaced, {} unchanged, {} older ignored, {} skipped ({} records in {secs:.1}s, {:.0} records/s)",
+                    stats.imported,
+                    stats.replaced,
+                    stats.unchanged,
+                    stats.stale,
+                    stats.skipped,
+                    stats.records(),
+                    stats.records() as f64 / secs.max(1e-9)
+                );
+            }
+            db.set_origin(Origin::Import)
         }
         DbCommand::Info { format } => {
             if !path.exists() {
@@ -592,6 +651,52 @@ fn run_db(command: DbCommand, cache_dir: &Path) -> Result<()> {
             let info = VulnDb::open_read_only(&path)?.info()?;
             write_report(None, |out| report::db_info::write(format, &info, out))
         }
+    }
+}
+
+/// `db update ECOSYSTEM…` and the OSV part of `db build`.
+fn update_osv(path: &Path, names: &[String], options: &UpdateOptions) -> Result<()> {
+    let mut needed = Needed::default();
+    for name in names {
+        let eco: Ecosystem = name.parse().map_err(|e| Error::Usage(format!("{e}")))?;
+        needed.add(&eco);
+    }
+    for (base, outcome) in update::update(path, &needed, options)? {
+        let what = match outcome {
+            Outcome::Fresh => "fresh (within the TTL), not checked".to_string(),
+            Outcome::NotModified => "unchanged".to_string(),
+            Outcome::Updated { records } => format!("updated, {records} advisories read"),
+        };
+        println!("{}: {what}", base.as_str());
+    }
+    Ok(())
+}
+
+/// `db update --nvd/--kev/--epss` and the feeds of `db build`.
+fn update_feeds(path: &Path, feeds: &[Feed], options: &FeedOptions) -> Result<()> {
+    if feeds.is_empty() {
+        return Ok(());
+    }
+    for (feed, outcome) in scores::update::update(path, feeds, options)? {
+        let what = match outcome {
+            FeedOutcome::Fresh => "fresh (within the TTL), not checked".to_string(),
+            FeedOutcome::NotModified => "unchanged".to_string(),
+            FeedOutcome::Updated { files, records } => {
+                format!("updated, {records} records from {files} file(s)")
+            }
+        };
+        println!("{}: {what}", feed.source());
+    }
+    Ok(())
+}
+
+fn feed_options(feeds: &FeedArgs, db: &DbArgs, force: bool) -> FeedOptions {
+    FeedOptions {
+        nvd_url: feeds.nvd_url.clone(),
+        kev_url: feeds.kev_url.clone(),
+        epss_url: feeds.epss_url.clone(),
+        ttl: db.db_ttl,
+        force,
     }
 }
 

@@ -5,6 +5,7 @@
 //! and version; rpm distributions name binary packages. Each finding names
 //! the binary package the user has.
 
+pub mod enrich;
 pub mod ranges;
 pub mod severity;
 
@@ -268,6 +269,7 @@ fn merge(
                 Status::Affected
             },
             fixed_version: fixed,
+            scoring: Default::default(),
         }),
         id,
     }

@@ -41,6 +41,11 @@ pub struct GatePolicy {
     pub exit_code: Option<u8>,
     /// Only findings new against the baseline count.
     pub only_new: bool,
+    /// `--fail-on-kev`: fail on any finding in CISA's KEV catalog.
+    pub fail_on_kev: bool,
+    /// `--fail-on-epss SCORE`: fail on any finding whose EPSS score is at
+    /// or above this.
+    pub fail_on_epss: Option<f64>,
 }
 
 impl GatePolicy {
@@ -125,6 +130,12 @@ pub struct Gate {
     pub fail_on: Option<Severity>,
     /// Whether only new findings counted (`--fail-on-new`).
     pub only_new: bool,
+    /// Whether findings in CISA's KEV catalog fail it (absent when not).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub fail_on_kev: bool,
+    /// The EPSS score at or above which a finding fails it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fail_on_epss: Option<f64>,
     /// Why it failed, one line each (empty when it passed).
     pub reasons: Vec<String>,
     /// The exit code the process ends with.
@@ -222,44 +233,81 @@ impl GatePolicy {
             failed: false,
             fail_on: self.threshold(),
             only_new: self.only_new,
+            fail_on_kev: self.fail_on_kev,
+            fail_on_epss: self.fail_on_epss,
             reasons: Vec::new(),
             exit_code: 0,
         };
-        let Some(threshold) = gate.fail_on else {
-            return gate;
-        };
-        let counted = counts(
-            findings
-                .iter()
-                .filter(|r| {
-                    r.finding.severity >= threshold
-                        && (!self.only_new || r.state != Some(State::Existing))
-                })
-                .map(|r| &r.finding),
-        );
-        let total = counted.total();
-        if total == 0 {
-            return gate;
-        }
-        let new = if self.only_new { "new " } else { "" };
-        let plural = if total == 1 { "" } else { "s" };
-        let parts: Vec<String> = counted
-            .nonzero()
+        let counted: Vec<&Finding> = findings
             .iter()
-            .map(|(s, n)| format!("{n} {s}"))
+            .filter(|r| !self.only_new || r.state != Some(State::Existing))
+            .map(|r| &r.finding)
             .collect();
-        let which = if threshold == Severity::Unknown {
-            "reported".to_string()
-        } else {
-            format!("at or above {threshold}")
-        };
-        gate.reasons.push(format!(
-            "{total} {new}finding{plural} {which} ({})",
-            parts.join(", ")
-        ));
-        gate.failed = true;
-        gate.exit_code = self.failure_code();
+        let new = if self.only_new { "new " } else { "" };
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        if let Some(threshold) = gate.fail_on {
+            let over = counts(counted.iter().copied().filter(|f| f.severity >= threshold));
+            let total = over.total();
+            if total > 0 {
+                let which = if threshold == Severity::Unknown {
+                    "reported".to_string()
+                } else {
+                    format!("at or above {threshold}")
+                };
+                let parts: Vec<String> = over
+                    .nonzero()
+                    .iter()
+                    .map(|(s, n)| format!("{n} {s}"))
+                    .collect();
+                gate.reasons.push(format!(
+                    "{total} {new}finding{} {which} ({})",
+                    plural(total),
+                    parts.join(", ")
+                ));
+            }
+        }
+        let scoring = |f: &&Finding| f.package().map(|p| p.scoring.clone());
+        if self.fail_on_kev {
+            let kev = counted
+                .iter()
+                .filter(|f| scoring(f).is_some_and(|s| s.kev.is_some()))
+                .count();
+            if kev > 0 {
+                gate.reasons.push(format!(
+                    "{kev} {new}finding{} in CISA's Known Exploited Vulnerabilities catalog",
+                    plural(kev)
+                ));
+            }
+        }
+        if let Some(min) = self.fail_on_epss {
+            let likely = counted
+                .iter()
+                .filter(|f| {
+                    scoring(f)
+                        .and_then(|s| s.epss)
+                        .is_some_and(|e| e.score >= min)
+                })
+                .count();
+            if likely > 0 {
+                gate.reasons.push(format!(
+                    "{likely} {new}finding{} with an EPSS score of {min} or more",
+                    plural(likely)
+                ));
+            }
+        }
+        if !gate.reasons.is_empty() {
+            gate.failed = true;
+            gate.exit_code = self.failure_code();
+        }
         gate
+    }
+}
+
+impl Gate {
+    /// Whether any gate condition was set (else it cannot fail and reports
+    /// show no verdict).
+    pub fn is_set(&self) -> bool {
+        self.fail_on.is_some() || self.fail_on_kev || self.fail_on_epss.is_some()
     }
 }
 

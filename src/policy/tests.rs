@@ -38,6 +38,7 @@ pub(super) fn vuln(id: &str, severity: Severity, package: &str, fixed: Option<&s
             } else {
                 Status::Affected
             },
+            scoring: Default::default(),
         }),
     }
 }
@@ -75,6 +76,7 @@ fn policy(fail_on: Option<Severity>) -> Policy {
             fail_on,
             exit_code: None,
             only_new: false,
+            ..Default::default()
         },
     }
 }

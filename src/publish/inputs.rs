@@ -68,6 +68,18 @@ const MAPPINGS: &[Mapping] = &[
     ),
     m("fail-on", "fail-on", Kind::Value, &["--fail-on"]),
     m("exit-code", "exit-code", Kind::Value, &["--exit-code"]),
+    m(
+        "fail-on-kev",
+        "fail-on-kev",
+        Kind::Switch,
+        &["--fail-on-kev"],
+    ),
+    m(
+        "fail-on-epss",
+        "fail-on-epss",
+        Kind::Value,
+        &["--fail-on-epss"],
+    ),
     m("format", "format", Kind::Value, &["--format", "-f"]),
     m("output", "output", Kind::Value, &["--output", "-o"]),
     m("cache-dir", "cache-dir", Kind::Value, &["--cache-dir"]),

@@ -3,7 +3,7 @@
 //! changing one bumps it.
 
 use super::ScanResult;
-use crate::finding::{Detail, Finding, Kind, Location, Status, TargetRef};
+use crate::finding::{Detail, Finding, Kind, Location, SeveritySource, Status, TargetRef};
 use crate::inventory::os::OsFamily;
 use crate::matching::severity::Severity;
 use crate::policy::{Gate, SeverityCounts, State, Suppression};
@@ -153,6 +153,18 @@ struct Vulnerability<'a> {
     status: Status,
     severity: Severity,
     score: Option<f64>,
+    /// `advisory` or `nvd`; absent when nothing rated it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    severity_source: Option<&'static str>,
+    /// The NVD metric used (`CVSS 3.1 Primary by nvd@nist.gov`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    severity_metric: Option<&'a str>,
+    /// In CISA's KEV catalog: the CVE and the date it was added.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kev: Option<KevJson<'a>>,
+    /// FIRST's EPSS score and percentile.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    epss: Option<EpssJson>,
     title: &'a str,
     references: &'a [String],
     purl: &'a str,
@@ -161,6 +173,18 @@ struct Vulnerability<'a> {
     /// `new` or `existing` against the baseline; absent without one.
     #[serde(skip_serializing_if = "Option::is_none")]
     state: Option<State>,
+}
+
+#[derive(Serialize)]
+struct KevJson<'a> {
+    cve: &'a str,
+    date_added: &'a str,
+}
+
+#[derive(Serialize)]
+struct EpssJson {
+    score: f64,
+    percentile: f64,
 }
 
 #[derive(Serialize)]
@@ -201,6 +225,22 @@ fn vulnerability<'a>(
         status: p.status,
         severity: f.severity,
         score: f.score,
+        severity_source: p.scoring.severity_source.as_ref().map(|s| match s {
+            SeveritySource::Advisory => "advisory",
+            SeveritySource::Nvd { .. } => "nvd",
+        }),
+        severity_metric: match &p.scoring.severity_source {
+            Some(SeveritySource::Nvd { metric }) => Some(metric),
+            _ => None,
+        },
+        kev: p.scoring.kev.as_ref().map(|k| KevJson {
+            cve: &k.cve,
+            date_added: &k.date_added,
+        }),
+        epss: p.scoring.epss.map(|e| EpssJson {
+            score: e.score,
+            percentile: e.percentile,
+        }),
         title: &f.title,
         references: &f.references,
         purl: &p.purl,

@@ -177,24 +177,23 @@ fn headline(result: &ScanResult) -> String {
     let outcome = &result.outcome;
     let target = escape(&super::json::target_name(result));
     let total = outcome.findings.len();
-    let mut s = match outcome.gate.fail_on {
-        Some(_) if outcome.gate.failed => {
-            let mut s = "## ❌ scangate: gate failed\n\n".to_string();
-            for reason in &outcome.gate.reasons {
-                s.push_str(&format!("- {}\n", escape(reason)));
-            }
-            s
+    let gate = &outcome.gate;
+    let mut s = if gate.failed {
+        let mut s = "## ❌ scangate: gate failed\n\n".to_string();
+        for reason in &gate.reasons {
+            s.push_str(&format!("- {}\n", escape(reason)));
         }
-        Some(threshold) => {
-            let new = if outcome.gate.only_new { "new " } else { "" };
-            let which = if threshold == Severity::Unknown {
-                String::new()
-            } else {
-                format!(" at or above {threshold}")
-            };
-            format!("## ✅ scangate: gate passed\n\nNo {new}findings{which}.\n")
-        }
-        None => format!("## scangate: {total} finding{}\n", plural(total)),
+        s
+    } else if gate.is_set() {
+        let new = if gate.only_new { "new " } else { "" };
+        let which = match gate.fail_on {
+            Some(Severity::Unknown) => String::new(),
+            Some(threshold) => format!(" at or above {threshold}"),
+            None => " that fail the gate".to_string(),
+        };
+        format!("## ✅ scangate: gate passed\n\nNo {new}findings{which}.\n")
+    } else {
+        format!("## scangate: {total} finding{}\n", plural(total))
     };
     s.push_str(&format!("\nScanned `{target}`"));
     if !result.vulnerabilities_scanned {
@@ -288,8 +287,12 @@ fn row(result: &ScanResult, f: &Finding, state: Option<State>) -> String {
             path, start_line, ..
         } => format!("`{}:{start_line}`", code(path)),
     };
+    let exploited = f
+        .package()
+        .and_then(|p| p.scoring.exploitation())
+        .map_or(String::new(), |e| format!(" · **{}**", escape(&e)));
     format!(
-        "| {}{new} | {} | {what} | {versions} | {place} |\n",
+        "| {}{new}{exploited} | {} | {what} | {versions} | {place} |\n",
         f.severity,
         link(f)
     )

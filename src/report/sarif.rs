@@ -451,6 +451,7 @@ mod tests {
                 installed_version: "1".to_string(),
                 fixed_version: None,
                 status: Status::Affected,
+                scoring: Default::default(),
             }),
         }
     }
@@ -483,6 +484,8 @@ mod tests {
                     failed: false,
                     fail_on: None,
                     only_new: false,
+                    fail_on_kev: false,
+                    fail_on_epss: None,
                     reasons: Vec::new(),
                     exit_code: 0,
                 },

@@ -42,36 +42,43 @@ pub fn write(result: &ScanResult, options: ReportOptions, out: &mut dyn Write) -
         }
         writeln!(out, "{heading}")?;
         if let Some(found) = found.filter(|f| !f.is_empty()) {
+            // The EXPLOIT column only when KEV or EPSS data says something.
+            let exploit = found.iter().any(|v| {
+                v.package()
+                    .is_some_and(|p| p.scoring.exploitation().is_some())
+            });
             let rows: Vec<Vec<String>> = found
                 .iter()
                 .filter_map(|v| {
                     let p = v.package()?;
-                    Some(vec![
+                    let mut row = vec![
                         p.package_name.clone(),
                         v.id.clone(),
                         v.severity.to_string(),
                         format!("{:?}", p.status).to_lowercase(),
                         p.installed_version.clone(),
                         p.fixed_version.clone().unwrap_or_default(),
-                        v.title.chars().take(TITLE_CHARS).collect(),
-                    ])
+                    ];
+                    if exploit {
+                        row.push(p.scoring.exploitation().unwrap_or_default());
+                    }
+                    row.push(v.title.chars().take(TITLE_CHARS).collect());
+                    Some(row)
                 })
                 .collect();
-            write_table(
-                out,
-                &[
-                    "PACKAGE",
-                    "VULNERABILITY",
-                    "SEVERITY",
-                    "STATUS",
-                    "INSTALLED",
-                    "FIXED",
-                    "TITLE",
-                ],
-                &rows,
-                Some(2),
-                paint,
-            )?;
+            let mut header = vec![
+                "PACKAGE",
+                "VULNERABILITY",
+                "SEVERITY",
+                "STATUS",
+                "INSTALLED",
+                "FIXED",
+            ];
+            if exploit {
+                header.push("EXPLOIT");
+            }
+            header.push("TITLE");
+            write_table(out, &header, &rows, Some(2), paint)?;
             writeln!(out)?;
         }
         if options.list_packages {
@@ -187,7 +194,7 @@ fn write_summary(result: &ScanResult, paint: Paint, out: &mut dyn Write) -> io::
         line.push_str(" (vulnerabilities not scanned)");
     }
     writeln!(out, "{line}")?;
-    if outcome.gate.fail_on.is_some() {
+    if outcome.gate.is_set() {
         if outcome.gate.failed {
             let verdict = paint.apply(Style::Failed, "FAILED");
             writeln!(out, "gate: {verdict} — {}", outcome.gate.reasons.join("; "))?;

@@ -82,6 +82,7 @@ pub fn vulnerability(
             } else {
                 Status::Affected
             },
+            scoring: Default::default(),
         }),
     }
 }
@@ -115,6 +116,8 @@ fn gate(failed: bool) -> Gate {
         failed,
         fail_on: Some(Severity::High),
         only_new: false,
+        fail_on_kev: false,
+        fail_on_epss: None,
         reasons: if failed {
             vec!["3 findings at or above HIGH (1 CRITICAL, 2 HIGH)".into()]
         } else {
@@ -235,6 +238,8 @@ pub fn without_gate() -> ScanResult {
         failed: false,
         fail_on: None,
         only_new: false,
+        fail_on_kev: false,
+        fail_on_epss: None,
         reasons: Vec::new(),
         exit_code: 0,
     };

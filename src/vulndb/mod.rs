@@ -14,6 +14,7 @@ pub mod import;
 pub mod oci;
 pub mod osv;
 pub mod schema;
+pub mod scores;
 pub(crate) mod store;
 pub mod time;
 pub mod update;

@@ -113,18 +113,7 @@ fn update_into(
     options: &UpdateOptions,
 ) -> Result<Vec<(Base, Outcome)>> {
     let mut db = VulnDb::open(target)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::io("tokio runtime", e))?;
-    let client = reqwest::Client::builder()
-        .user_agent(concat!("scangate/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(Duration::from_secs(20))
-        .build()
-        .map_err(|e| Error::Network {
-            url: options.base_url.clone(),
-            message: e.to_string(),
-        })?;
+    let (runtime, client) = http(&options.base_url)?;
     let mut outcomes = Vec::new();
     for (base, wanted) in &needed.0 {
         let outcome = runtime.block_on(update_one(
@@ -223,6 +212,24 @@ async fn update_one(
             Ok(Outcome::Updated { records })
         }
     }
+}
+
+/// A runtime and an HTTP client for downloads (`url` names the server in
+/// an error).
+pub(crate) fn http(url: &str) -> Result<(tokio::runtime::Runtime, reqwest::Client)> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("tokio runtime", e))?;
+    let client = reqwest::Client::builder()
+        .user_agent(concat!("scangate/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(Duration::from_secs(20))
+        .build()
+        .map_err(|e| Error::Network {
+            url: url.to_string(),
+            message: e.to_string(),
+        })?;
+    Ok((runtime, client))
 }
 
 /// Takes the database's lock file, waiting (with a note in the log) while
