@@ -226,6 +226,11 @@ pub struct ScanArgs {
     /// List every package found, with its version, source and layer.
     #[arg(long)]
     pub list_packages: bool,
+    /// Keep lockfiles' development-only dependencies (npm `devDependencies`,
+    /// Poetry and uv dev groups, Pipenv `develop`), which are left out by
+    /// default, as Trivy does.
+    #[arg(long)]
+    pub include_dev_deps: bool,
     /// Never touch the network: use the vulnerability database as it is.
     #[arg(long, visible_alias = "skip-db-update")]
     pub offline: bool,

@@ -290,9 +290,12 @@ pub fn scan_result<'a>(
     let started_at = crate::vulndb::time::now_unix();
     let policy = build_policy(&args.policy, config_root)?;
     let config_root = config_root.filter(|_| scanners.contains(&Scanner::Config));
-    let baseline = load_baseline(&args.policy)?;
-    let collected = source.collect(&inventory::all_wants())?;
-    let inventory = inventory::inventory(&collected.layers);
+    let baseline = load_baseline(&args.policy, args.include_dev_deps)?;
+    let collected = source.collect(inventory::all_wants())?;
+    let inventory = inventory::inventory(
+        &collected.layers,
+        inventory::Options::for_artifact(collected.artifact.kind, args.include_dev_deps),
+    );
     let (vulnerabilities, baseline_findings) = if scanners.contains(&Scanner::Vuln) {
         let mut inventories = vec![&inventory];
         inventories.extend(baseline.as_ref().map(|b| &b.inventory));
@@ -392,15 +395,14 @@ fn build_policy(args: &PolicyArgs, tree: Option<&Path>) -> Result<Policy> {
 
 /// The baseline of `--baseline` (a JSON report) or `--baseline-input` (an
 /// image scanned the way `image --input` scans), if one is given.
-fn load_baseline(args: &PolicyArgs) -> Result<Option<Baseline>> {
+fn load_baseline(args: &PolicyArgs, include_dev_deps: bool) -> Result<Option<Baseline>> {
     if let Some(report) = &args.baseline {
         return Baseline::from_report(report).map(Some);
     }
     match &args.baseline_input {
         Some(input) => {
-            let collected =
-                source::for_input(input, None, None)?.collect(&inventory::all_wants())?;
-            Ok(Some(Baseline::from_scan(&collected)))
+            let collected = source::for_input(input, None, None)?.collect(inventory::all_wants())?;
+            Ok(Some(Baseline::from_scan(&collected, include_dev_deps)))
         }
         None => Ok(None),
     }
@@ -416,14 +418,14 @@ fn open_db(
 ) -> Result<Option<VulnDb>> {
     let mut needed = Needed::default();
     for inventory in inventories {
-        match inventory.os.as_ref().map(|os| (os, os.osv_ecosystem())) {
-            Some((_, Some(eco))) => needed.add(&eco),
-            Some((os, None)) if !inventory.package_dbs.is_empty() => {
-                tracing::warn!(
+        for set in &inventory.package_dbs {
+            match (&set.ecosystem, &inventory.os) {
+                (Some(eco), _) => needed.add(eco),
+                (None, Some(os)) => tracing::warn!(
                     "OSV publishes no advisories for {os}: its packages are listed but not matched"
-                )
+                ),
+                (None, None) => {}
             }
-            _ => {}
         }
     }
     let path = db_path(cache_dir);

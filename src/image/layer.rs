@@ -1,7 +1,7 @@
 //! Streaming one layer tar: decompress by magic bytes, verify its digest,
 //! and keep only wanted files, links and whiteouts.
 
-use crate::inventory::{Want, MAX_FILE_SIZE};
+use crate::inventory::{Wants, MAX_FILE_SIZE};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -90,7 +90,7 @@ pub enum LayerError {
 /// catches a truncated layer even when the cut falls on an entry boundary.
 pub fn scan_layer(
     reader: impl Read,
-    wants: &[Want],
+    wants: &Wants,
     expected_diff_id: Option<&str>,
 ) -> Result<LayerScan, LayerError> {
     let mut hashing = HashingReader::new(decompress(reader)?);
@@ -118,7 +118,7 @@ pub fn scan_layer(
 
 fn read_entry<R: Read>(
     entry: &mut tar::Entry<'_, R>,
-    wants: &[Want],
+    wants: &Wants,
     scan: &mut LayerScan,
 ) -> io::Result<()> {
     let raw = entry.path_bytes();
@@ -159,9 +159,7 @@ fn read_entry<R: Read>(
         scan.add_link(path, link);
         return Ok(());
     }
-    if (kind.is_file() || kind == tar::EntryType::Continuous)
-        && wants.iter().any(|w| w.matches(&path))
-    {
+    if (kind.is_file() || kind == tar::EntryType::Continuous) && wants.matches(&path) {
         let size = header.size()?;
         if size > MAX_FILE_SIZE {
             tracing::warn!(

@@ -139,6 +139,8 @@ fn package_from_stanza(path: &str, stanza: &Stanza<'_>) -> Option<Package> {
         arch: non_empty(stanza.get("Architecture")).map(str::to_string),
         licenses: Vec::new(),
         modularity_label: None,
+        line: None,
+        dev: false,
     })
 }
 
@@ -301,6 +303,8 @@ Description: Secure Sockets Layer toolkit - shared libraries
                 arch: Some("amd64".into()),
                 licenses: vec![],
                 modularity_label: None,
+                line: None,
+                dev: false,
             }
         );
     }

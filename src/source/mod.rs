@@ -18,7 +18,7 @@ pub use rootfs::RootFs;
 use crate::cache::LayerCache;
 use crate::error::{Error, Result};
 use crate::image::LayerScan;
-use crate::inventory::Want;
+use crate::inventory::Wants;
 use std::io::Read;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -59,7 +59,7 @@ pub struct Collected {
 /// Somewhere an image or tree can be read from.
 pub trait Source {
     /// Reads every layer once, keeping only files matching `wants`.
-    fn collect(&self, wants: &[Want]) -> Result<Collected>;
+    fn collect(&self, wants: &Wants) -> Result<Collected>;
 }
 
 /// Picks the source for a local `--input` path by looking at it: a
@@ -138,7 +138,7 @@ type OpenBlob<'a> = dyn Fn(&str) -> Result<Box<dyn Read + Send>> + Sync + 'a;
 fn scan_layers_parallel(
     paths: &[String],
     diff_ids: &[String],
-    wants: &[Want],
+    wants: &Wants,
     open: &OpenBlob<'_>,
     cache: Option<&LayerCache>,
 ) -> Result<Vec<LayerScan>> {
@@ -169,7 +169,7 @@ struct LayerJobs<'a> {
     names: &'a [String],
     /// The expected diff ID of each layer: the cache key.
     diff_ids: &'a [String],
-    wants: &'a [Want],
+    wants: &'a Wants,
     cache: Option<&'a LayerCache>,
 }
 
