@@ -21,6 +21,7 @@ pub mod redact;
 pub mod registry;
 pub mod report;
 pub mod run;
+pub mod settings;
 pub mod source;
 pub mod version;
 pub mod vulndb;
