@@ -11,6 +11,8 @@ pub mod ci;
 pub mod ci_env;
 pub mod github;
 pub mod gitlab;
+#[cfg(test)]
+mod hostile_tests;
 pub mod inputs;
 pub mod retry;
 

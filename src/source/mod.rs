@@ -7,6 +7,7 @@ mod daemon;
 mod layout;
 mod registry;
 mod rootfs;
+mod safe_open;
 mod select;
 pub mod skip;
 
@@ -18,8 +19,9 @@ pub use rootfs::RootFs;
 
 use crate::cache::LayerCache;
 use crate::error::{Error, Result};
+use crate::image::layer::HeldBytes;
 use crate::image::LayerScan;
-use crate::inventory::Want;
+use crate::inventory::Wants;
 use std::io::Read;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -60,7 +62,7 @@ pub struct Collected {
 /// Somewhere an image or tree can be read from.
 pub trait Source {
     /// Reads every layer once, keeping only files matching `wants`.
-    fn collect(&self, wants: &[Want]) -> Result<Collected>;
+    fn collect(&self, wants: &Wants) -> Result<Collected>;
 }
 
 /// Picks the source for a local `--input` path by looking at it: a
@@ -149,17 +151,18 @@ type OpenBlob<'a> = dyn Fn(&str) -> Result<Box<dyn Read + Send>> + Sync + 'a;
 fn scan_layers_parallel(
     paths: &[String],
     diff_ids: &[String],
-    wants: &[Want],
+    wants: &Wants,
     open: &OpenBlob<'_>,
     cache: Option<&LayerCache>,
 ) -> Result<Vec<LayerScan>> {
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2);
+    let held = HeldBytes::default();
     let scan_one = |i: usize| {
         let diff_id = diff_ids.get(i).map(String::as_str);
         open(&paths[i]).and_then(|reader| {
-            crate::image::scan_layer(reader, wants, diff_id).map_err(|e| Error::Layer {
+            crate::image::scan_layer(reader, wants, diff_id, &held).map_err(|e| Error::Layer {
                 layer: diff_id.unwrap_or(&paths[i]).to_string(),
                 message: e.to_string(),
             })
@@ -170,6 +173,7 @@ fn scan_layers_parallel(
         diff_ids,
         wants,
         cache,
+        held: &held,
     };
     layers.scan(workers, &scan_one)
 }
@@ -180,8 +184,11 @@ struct LayerJobs<'a> {
     names: &'a [String],
     /// The expected diff ID of each layer: the cache key.
     diff_ids: &'a [String],
-    wants: &'a [Want],
+    wants: &'a Wants,
     cache: Option<&'a LayerCache>,
+    /// The image's total of held file bytes; layers from the cache count
+    /// too.
+    held: &'a HeldBytes,
 }
 
 impl LayerJobs<'_> {
@@ -198,7 +205,16 @@ impl LayerJobs<'_> {
         let mut slots: Vec<Option<Result<LayerScan>>> = (0..count)
             .map(|i| {
                 let cached = self.cache.zip(self.diff_ids.get(i))?;
-                cached.0.get(cached.1, self.wants).map(Ok)
+                let scan = cached.0.get(cached.1, self.wants)?;
+                Some(
+                    self.held
+                        .take(scan.held_bytes())
+                        .map(|()| scan)
+                        .map_err(|e| Error::Layer {
+                            layer: self.names[i].clone(),
+                            message: e.to_string(),
+                        }),
+                )
             })
             .collect();
         let hits = slots.iter().filter(|s| s.is_some()).count();

@@ -39,10 +39,13 @@ use crate::ecosystem::VersionScheme;
 
 pub mod apk;
 pub mod dpkg;
+pub mod go;
 pub mod pep440;
 pub mod rpm;
 pub mod semver;
 
+#[cfg(test)]
+mod order_props;
 #[cfg(test)]
 mod testutil;
 
@@ -81,6 +84,7 @@ pub fn comparator(scheme: VersionScheme) -> Option<&'static dyn Comparator> {
         VersionScheme::Rpm => Some(&rpm::Rpm),
         VersionScheme::Pep440 => Some(&pep440::Pep440),
         VersionScheme::Semver => Some(&semver::Semver),
+        VersionScheme::Go => Some(&go::Go),
         VersionScheme::ExactOnly => None,
     }
 }
@@ -164,6 +168,7 @@ mod tests {
             VersionScheme::Rpm,
             VersionScheme::Pep440,
             VersionScheme::Semver,
+            VersionScheme::Go,
         ] {
             let c = comparator(scheme).expect("implemented");
             assert_eq!(c.compare("1.0.0", "1.1.0"), Ok(Ordering::Less));
