@@ -55,7 +55,7 @@ fn main() -> ExitCode {
         "--list-packages",
     ];
     let cli = scangate::cli::Cli::parse_from(args);
-    match scangate::run::run(cli.command, cli.cache_dir) {
+    match scangate::cmd::run(cli.command, cli.cache_dir) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e}");

@@ -3,12 +3,13 @@
 
 use clap::{CommandFactory, Parser};
 use scangate::cli::Cli;
-use scangate::publish::{ci_env::Env, inputs};
+use scangate::publish::{ci_env::Env, gitlab_vars, inputs};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    // `scangate ci` also takes GitHub Action inputs (INPUT_*), as flags
-    // appended after the user's own (which win).
+    unset_empty_env(&Cli::command());
+    // `scangate ci` also takes GitHub Action inputs (INPUT_*) and GitLab
+    // CI variables, as flags appended after the user's own (which win).
     let env = Env::from_process();
     let ci_flags: Vec<String> = Cli::command()
         .find_subcommand("ci")
@@ -19,7 +20,9 @@ fn main() -> ExitCode {
         })
         .unwrap_or_default();
     let known = |flag: &str| flag == "cache-dir" || ci_flags.iter().any(|f| f == flag);
-    let (argv, input_warnings) = inputs::apply(std::env::args_os().collect(), &env, &known);
+    let (argv, mut input_warnings) = inputs::apply(std::env::args_os().collect(), &env, &known);
+    let (argv, gitlab_warnings) = gitlab_vars::apply(argv, &env);
+    input_warnings.extend(gitlab_warnings);
     let cli = match Cli::try_parse_from(argv) {
         Ok(cli) => cli,
         Err(e) => {
@@ -35,12 +38,33 @@ fn main() -> ExitCode {
     for warning in input_warnings {
         tracing::warn!("{warning}");
     }
-    match scangate::run::run(cli.command, cli.cache_dir) {
+    match scangate::cmd::run(cli.command, cli.cache_dir) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(3))
         }
+    }
+}
+
+/// An empty environment variable means "not set", everywhere: GitLab
+/// exports a template variable declared as `""` as an empty string, and
+/// GitHub sets every declared action input. clap would read an empty
+/// `SCANGATE_*` value as an invalid value, so the variables clap reads are
+/// dropped from the environment when empty, before parsing (and before any
+/// thread exists).
+fn unset_empty_env(command: &clap::Command) {
+    for arg in command.get_arguments() {
+        if let Some(name) = arg.get_env() {
+            let empty = std::env::var_os(name)
+                .is_some_and(|v| v.to_str().is_some_and(|s| s.trim().is_empty()));
+            if empty {
+                std::env::remove_var(name);
+            }
+        }
+    }
+    for sub in command.get_subcommands() {
+        unset_empty_env(sub);
     }
 }
 

@@ -88,6 +88,19 @@ const MAPPINGS: &[Mapping] = &[
         Kind::Switch,
         &["--strict-publish"],
     ),
+    m(
+        "registry-username",
+        "username",
+        Kind::Value,
+        &["--username"],
+    ),
+    m(
+        "registry-password",
+        "password",
+        Kind::Value,
+        &["--password"],
+    ),
+    m("scan-type", "scan-type", Kind::Value, &["--scan-type"]),
 ];
 
 const fn m(

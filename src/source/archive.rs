@@ -194,7 +194,12 @@ impl Archive {
             self.cache.as_deref(),
         )?;
         Ok(Collected {
-            artifact: image_artifact(self.name(), &image.config, image.config_digest),
+            artifact: image_artifact(
+                self.name(),
+                image.reference,
+                &image.config,
+                image.config_digest,
+            ),
             layers,
         })
     }
@@ -323,7 +328,7 @@ impl Stream<'_> {
             layers.push(scan.clone());
         }
         Ok(Collected {
-            artifact: image_artifact(name, &image.config, image.config_digest),
+            artifact: image_artifact(name, image.reference, &image.config, image.config_digest),
             layers,
         })
     }

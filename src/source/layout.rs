@@ -95,7 +95,7 @@ impl Source for LayoutDir {
             self.cache.as_deref(),
         )?;
         Ok(Collected {
-            artifact: image_artifact(input, &image.config, image.config_digest),
+            artifact: image_artifact(input, image.reference, &image.config, image.config_digest),
             layers,
         })
     }
@@ -104,6 +104,7 @@ impl Source for LayoutDir {
 /// The artifact description shared by every image source.
 pub(super) fn image_artifact(
     name: String,
+    reference: Option<String>,
     config: &crate::image::config::ImageConfig,
     digest: String,
 ) -> Artifact {
@@ -119,6 +120,7 @@ pub(super) fn image_artifact(
         .collect();
     Artifact {
         name,
+        reference,
         kind: ArtifactKind::Image,
         digest: Some(digest),
         layers,
