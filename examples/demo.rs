@@ -1,11 +1,14 @@
 //! The README's quick start: builds a small two-layer Debian image (a base
 //! layer, then an `apt-get install curl` layer) as a `docker save` archive,
-//! entirely offline, and scans it with scangate.
+//! imports a real OSV advisory for it (`examples/demo/osv/`, Debian's
+//! DSA-5673-1 for glibc as OSV publishes it) into a database of its own,
+//! and runs the CI gate on it, entirely offline:
 //!
 //! `cargo run --example demo`
 //!
-//! The image is written to `target/demo/demo.tar`, so you can go on with
-//! `scangate image --input target/demo/demo.tar --list-packages`.
+//! It exits with the gate's code (1: the image has a fixable finding). The
+//! image and the database stay under `target/demo/` for the next commands
+//! it prints.
 
 #[allow(dead_code)]
 #[path = "../tests/support/image.rs"]
@@ -43,23 +46,42 @@ fn main() -> ExitCode {
         .docker_archive(&archive);
     println!("built {}\n", archive.display());
 
-    // The same as `scangate image --input target/demo/demo.tar --scanners none --list-packages`;
-    // drop `--scanners none` to match OSV advisories too (that downloads them).
-    let args = [
-        "scangate",
+    let cache = out_dir.join("cache");
+    let run = |args: &[&str]| {
+        println!("$ scangate {}", args.join(" "));
+        let argv = std::iter::once("scangate").chain(args.iter().copied());
+        let cli = scangate::cli::Cli::parse_from(argv);
+        let code = scangate::cmd::run(cli.command, Some(cache.clone())).unwrap_or_else(|e| {
+            eprintln!("error: {e}");
+            3
+        });
+        println!();
+        code
+    };
+    let osv = demo.join("osv").display().to_string();
+    if run(&["db", "import", &osv]) != 0 {
+        return ExitCode::from(3);
+    }
+    // The gate of the DevSecOps guides, as Trivy users write it.
+    let archive = archive.display().to_string();
+    let code = run(&[
         "image",
         "--input",
-        &archive.display().to_string(),
-        "--scanners",
-        "none",
-        "--list-packages",
-    ];
-    let cli = scangate::cli::Cli::parse_from(args);
-    match scangate::cmd::run(cli.command, cli.cache_dir) {
-        Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+        &archive,
+        "--offline",
+        "--ignore-unfixed",
+        "--exit-code",
+        "1",
+    ]);
+    println!("The gate exited {code}: the image's glibc has a fix it lacks.");
+    println!("Next, try:");
+    println!(
+        "  cargo run -- image --input {archive} --cache-dir {} --offline --list-all-pkgs",
+        cache.display()
+    );
+    println!(
+        "  cargo run -- image --input {archive} --cache-dir {} --offline -f sarif -o demo.sarif",
+        cache.display()
+    );
+    ExitCode::from(code)
 }

@@ -7,11 +7,22 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The exit codes, as `--help` lists them (a public contract: see the
+/// README's "Exit codes").
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  no finding failed the gate
+  1  the gate failed (or the code given with --exit-code N)
+  2  usage or configuration error
+  3  the scan could not be done (unreadable input, no usable vulnerability
+     database, network failure, --timeout)";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "scangate",
     version,
-    about = "Scan container images and root filesystems for vulnerable packages."
+    about = "Scan container images and root filesystems for vulnerable packages.",
+    after_help = EXIT_CODES
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -19,9 +30,24 @@ pub struct Cli {
     /// More log output on stderr (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Debug log output (Trivy's spelling of -vv).
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
+    pub debug: bool,
     /// Only errors on stderr, no warnings.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Trivy's configuration file [default: `trivy.yaml` in the working
+    /// directory, when there is one; env TRIVY_CONFIG]. Its settings shared
+    /// with scangate apply below flags and environment variables.
+    #[arg(short = 'c', long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Stop with exit code 3 when the whole command takes longer than this
+    /// (`90s`, `5m`, `1h`) [default: no limit].
+    #[arg(long, global = true, env = "SCANGATE_TIMEOUT", value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+    /// No progress bars (downloads log plain lines instead).
+    #[arg(long, global = true)]
+    pub no_progress: bool,
     /// Where the vulnerability database and caches live [default: the
     /// user cache directory + `scangate`].
     #[arg(long, global = true, env = "SCANGATE_CACHE_DIR", value_name = "DIR")]
@@ -38,6 +64,8 @@ pub enum Command {
     /// Check the config files of a source tree (Kubernetes manifests,
     /// GitHub Actions workflows, …) for misconfigurations.
     Config(ConfigArgs),
+    /// Print scangate's version and the vulnerability database's state.
+    Version,
     /// List every config-check rule (id, Trivy aliases, severity, why, fix).
     Rules {
         #[arg(long, short = 'f', value_enum, default_value_t = RulesFormat::Markdown)]
@@ -150,6 +178,11 @@ pub struct ImageArgs {
         env = "SCANGATE_PLATFORM"
     )]
     pub platform: String,
+    /// The Docker or podman daemon to look in first
+    /// (`unix:///run/user/1000/podman/podman.sock`) [default: DOCKER_HOST,
+    /// else Docker's, then podman's usual sockets].
+    #[arg(long, value_name = "unix://PATH")]
+    pub docker_host: Option<String>,
     #[command(flatten)]
     pub registry: RegistryArgs,
     #[command(flatten)]
@@ -210,9 +243,35 @@ pub struct ConfigArgs {
     #[arg(value_name = "DIR")]
     pub path: PathBuf,
     #[command(flatten)]
+    pub walk: WalkArgs,
+    #[command(flatten)]
     pub policy: PolicyArgs,
     #[command(flatten)]
     pub reports: ReportArgs,
+}
+
+/// Which files of a tree or an image are read.
+#[derive(Debug, Args, Clone, Default)]
+pub struct WalkArgs {
+    /// Directories not to read (comma-separated, repeatable; globs with
+    /// `*` and `**`, relative to the scanned tree, or absolute inside an
+    /// image: `node_modules`, `**/testdata`, `/usr/lib/ruby`).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        env = "SCANGATE_SKIP_DIRS",
+        value_name = "GLOB"
+    )]
+    pub skip_dirs: Vec<String>,
+    /// Files not to read (comma-separated, repeatable; globs as
+    /// --skip-dirs).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        env = "SCANGATE_SKIP_FILES",
+        value_name = "GLOB"
+    )]
+    pub skip_files: Vec<String>,
 }
 
 /// How `scangate rules` prints the rules.
@@ -229,10 +288,25 @@ pub enum Scanner {
     /// Vulnerable packages (needs the vulnerability database).
     Vuln,
     /// Misconfigured config files in the tree (`fs`, and `ci`, which
-    /// checks the repository).
+    /// checks the repository; Trivy's `misconfig`).
+    #[value(alias = "misconfig")]
     Config,
+    /// Trivy's secret scanner: not in this build; accepted with a warning
+    /// so a Trivy command line keeps working.
+    Secret,
+    /// Trivy's license scanner: not in this build; accepted with a warning.
+    License,
     /// Nothing beyond the package inventory.
     None,
+}
+
+/// Which packages are matched (Trivy's `--pkg-types`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PkgType {
+    /// Packages of the operating system's package manager.
+    Os,
+    /// Language packages (lockfiles, installed libraries, binaries).
+    Library,
 }
 
 #[derive(Debug, Args)]
@@ -242,17 +316,36 @@ pub struct ScanArgs {
     #[arg(long, value_enum, value_delimiter = ',', env = "SCANGATE_SCANNERS")]
     pub scanners: Vec<Scanner>,
     /// List every package found, with its version, source and layer.
-    #[arg(long)]
+    #[arg(long, visible_alias = "list-all-pkgs", env = "SCANGATE_LIST_PACKAGES")]
     pub list_packages: bool,
+    /// Which packages to match (comma-separated: `os`, `library`)
+    /// [default: both].
+    #[arg(
+        long,
+        visible_alias = "vuln-type",
+        value_enum,
+        value_delimiter = ',',
+        value_name = "TYPES"
+    )]
+    pub pkg_types: Vec<PkgType>,
     /// Never touch the network: use the vulnerability database as it is.
     #[arg(long, visible_alias = "skip-db-update")]
     pub offline: bool,
     #[command(flatten)]
     pub db: DbArgs,
     #[command(flatten)]
+    pub walk: WalkArgs,
+    #[command(flatten)]
     pub policy: PolicyArgs,
     #[command(flatten)]
     pub reports: ReportArgs,
+}
+
+impl ScanArgs {
+    /// Whether packages of `kind` are matched (`--pkg-types`).
+    pub fn matches_pkg_type(&self, kind: PkgType) -> bool {
+        self.pkg_types.is_empty() || self.pkg_types.contains(&kind)
+    }
 }
 
 /// Which findings are reported, which are suppressed, and when the job fails.
@@ -264,22 +357,24 @@ pub struct PolicyArgs {
     #[arg(long, value_delimiter = ',', value_parser = parse_severity, env = "SCANGATE_SEVERITY", value_name = "LIST")]
     pub severity: Vec<Severity>,
     /// Drop findings that have no fixed version yet.
-    #[arg(long)]
+    #[arg(long, env = "SCANGATE_IGNORE_UNFIXED", value_parser = clap::builder::BoolishValueParser::new())]
     pub ignore_unfixed: bool,
-    /// Fail the job (exit with --exit-code) when a reported finding is at or
-    /// above this severity. Without it the gate never fails.
+    /// Fail the job when a reported finding is at or above this severity
+    /// (exit 1, or --exit-code's N).
     #[arg(long, value_parser = parse_severity, env = "SCANGATE_FAIL_ON", value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,
-    /// Exit code when the gate fails.
-    #[arg(long, default_value_t = 1, value_name = "N")]
-    pub exit_code: u8,
+    /// Exit with N when the gate fails. Alone (without --fail-on) any
+    /// reported finding fails the gate, as in Trivy; `0` never fails.
+    #[arg(long, env = "SCANGATE_EXIT_CODE", value_name = "N")]
+    pub exit_code: Option<u8>,
     /// Only findings new against the baseline fail the gate.
     #[arg(long)]
     pub fail_on_new: bool,
-    /// Ignore file [default: .scangateignore.yaml, .trivyignore.yaml or
-    /// .trivyignore in the scanned tree, else the working directory].
+    /// Ignore file (repeatable; all apply) [default: every one of
+    /// .scangateignore.yaml, .trivyignore.yaml and .trivyignore found in
+    /// the scanned tree and the working directory].
     #[arg(long, value_name = "PATH")]
-    pub ignorefile: Option<PathBuf>,
+    pub ignorefile: Vec<PathBuf>,
     /// OpenVEX document whose `not_affected` and `fixed` statements suppress
     /// findings (repeatable).
     #[arg(long, value_name = "PATH")]
@@ -346,6 +441,10 @@ pub struct DbArgs {
     /// `0` always asks the server).
     #[arg(long, env = "SCANGATE_DB_TTL", value_name = "DURATION", default_value = "12h", value_parser = parse_duration)]
     pub db_ttl: Duration,
+    /// Fail (exit 3) when the database's data is older than this (`7d`)
+    /// [default: any age, with a warning when an update failed].
+    #[arg(long, env = "SCANGATE_DB_MAX_AGE", value_name = "DURATION", value_parser = parse_duration)]
+    pub db_max_age: Option<Duration>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -432,24 +531,37 @@ fn parse_size(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("{s:?} is too large"))
 }
 
-/// Parses `90s`, `30m`, `12h`, `2d`, or a bare number of seconds.
-fn parse_duration(s: &str) -> Result<Duration, String> {
+/// Parses `90s`, `30m`, `12h`, `2d`, a bare number of seconds, or Go's
+/// compound form that Trivy users write (`5m0s`, `1h30m`).
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
-    let (number, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
-        Some(i) => s.split_at(i),
-        None => (s, "s"),
-    };
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("{s:?} is not a duration such as 30m, 12h or 2d"))?;
-    let secs = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86400,
-        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use s, m, h or d)")),
-    };
-    Ok(Duration::from_secs(n.saturating_mul(secs)))
+    let bad = || format!("{s:?} is not a duration such as 30m, 12h, 2d or 5m0s");
+    if s.is_empty() {
+        return Err(bad());
+    }
+    if s.bytes().all(|b| b.is_ascii_digit()) {
+        return s.parse().map(Duration::from_secs).map_err(|_| bad());
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+        let n: u64 = rest[..digits].parse().map_err(|_| bad())?;
+        let unit_len = rest[digits..]
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len() - digits);
+        let part = match &rest[digits..digits + unit_len] {
+            "ms" => Duration::from_millis(n),
+            "s" => Duration::from_secs(n),
+            "m" => Duration::from_secs(n.saturating_mul(60)),
+            "h" => Duration::from_secs(n.saturating_mul(3600)),
+            "d" => Duration::from_secs(n.saturating_mul(86400)),
+            unit => return Err(format!("{s:?}: unknown unit {unit:?} (use s, m, h or d)")),
+        };
+        total = total.saturating_add(part);
+        rest = &rest[digits + unit_len..];
+    }
+    Ok(total)
 }
 
 #[cfg(test)]
@@ -461,8 +573,13 @@ mod tests {
     fn durations_take_a_unit() {
         assert_eq!(parse_duration("12h"), Ok(Duration::from_secs(43200)));
         assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_duration("5m0s"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
         assert!(parse_duration("12 hours").is_err());
         assert!(parse_duration("h").is_err());
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("5x").is_err());
     }
 
     #[test]

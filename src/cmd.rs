@@ -7,7 +7,8 @@ use crate::cli::{CacheCommand, Command, RulesFormat};
 use crate::config;
 use crate::error::Result;
 use crate::run::{
-    default_cache_dir, image_source, run_db, scan, scan_config, scanners, write_report,
+    default_cache_dir, image_source, print_version, run_db, scan, scan_config, scanners,
+    write_report,
 };
 use crate::source::RootFs;
 use std::path::PathBuf;
@@ -29,6 +30,7 @@ pub fn run(command: Command, cache_dir: Option<PathBuf>) -> Result<u8> {
             scan(&source, &args.scan, &cache()?, &scanners, Some(&args.path))
         }
         Command::Config(args) => scan_config(&args),
+        Command::Version => print_version(&cache()?).map(|()| 0),
         Command::Rules { format } => write_report(None, |out| match format {
             RulesFormat::Markdown => config::rules_doc::write_markdown(config::CHECKERS, out),
             RulesFormat::Json => config::rules_doc::write_json(config::CHECKERS, out),

@@ -22,6 +22,7 @@ pub mod publish;
 pub mod registry;
 pub mod report;
 pub mod run;
+pub mod settings;
 pub mod source;
 pub mod version;
 pub mod vulndb;

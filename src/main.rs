@@ -1,42 +1,69 @@
-//! The `scangate` binary: parse the command line, run, and turn the result
-//! into an exit code (see the README for the contract).
+//! The `scangate` binary: gather the settings (flags, action inputs,
+//! environment, Trivy's config file), run, and turn the result into an exit
+//! code (see the README for the contract).
 
 use clap::{CommandFactory, Parser};
 use scangate::cli::Cli;
 use scangate::publish::{ci_env::Env, gitlab_vars, inputs};
+use scangate::settings;
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    unset_empty_env(&Cli::command());
+    drop_empty_scangate_vars();
+    let mut command = Cli::command();
+    command.build();
+    let known = |subcommand: &str, flag: &str| {
+        command
+            .find_subcommand(subcommand)
+            .is_some_and(|c| c.get_arguments().any(|a| a.get_long() == Some(flag)))
+    };
     // `scangate ci` also takes GitHub Action inputs (INPUT_*) and GitLab
     // CI variables, as flags appended after the user's own (which win).
     let env = Env::from_process();
-    let ci_flags: Vec<String> = Cli::command()
-        .find_subcommand("ci")
-        .map(|c| {
-            c.get_arguments()
-                .filter_map(|a| a.get_long().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
-    let known = |flag: &str| flag == "cache-dir" || ci_flags.iter().any(|f| f == flag);
-    let (argv, mut input_warnings) = inputs::apply(std::env::args_os().collect(), &env, &known);
+    let (argv, mut warnings) = inputs::apply(std::env::args_os().collect(), &env, &|flag| {
+        known("ci", flag)
+    });
     let (argv, gitlab_warnings) = gitlab_vars::apply(argv, &env);
-    input_warnings.extend(gitlab_warnings);
-    let cli = match Cli::try_parse_from(argv) {
+    warnings.extend(gitlab_warnings);
+    // Then TRIVY_* variables and trivy.yaml, below everything else.
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let var = |name: &str| std::env::var(name).ok();
+    let cx = settings::Context {
+        env: &var,
+        cwd: &cwd,
+        known: &known,
+    };
+    let argv = match settings::apply(argv, &cx) {
+        Ok((argv, more)) => {
+            warnings.extend(more);
+            argv
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let cli = match Cli::try_parse_from(&argv) {
         Ok(cli) => cli,
         Err(e) => {
-            // Say why an input was not used (image-ref without input)
-            // before the usage error it may explain.
-            for warning in &input_warnings {
+            // Say why a setting was not used before the usage error it may
+            // explain.
+            for warning in &warnings {
                 eprintln!("warning: {warning}");
             }
-            return usage_error(e);
+            return usage_error(e, &argv);
         }
     };
     init_logging(&cli);
-    for warning in input_warnings {
+    for warning in warnings {
         tracing::warn!("{warning}");
+    }
+    if cli.no_progress {
+        scangate::vulndb::fetch::hide_progress();
+    }
+    if let Some(limit) = cli.timeout {
+        watchdog(limit);
     }
     match scangate::cmd::run(cli.command, cli.cache_dir) {
         Ok(code) => ExitCode::from(code),
@@ -47,44 +74,65 @@ fn main() -> ExitCode {
     }
 }
 
-/// An empty environment variable means "not set", everywhere: GitLab
-/// exports a template variable declared as `""` as an empty string, and
-/// GitHub sets every declared action input. clap would read an empty
-/// `SCANGATE_*` value as an invalid value, so the variables clap reads are
-/// dropped from the environment when empty, before parsing (and before any
-/// thread exists).
-fn unset_empty_env(command: &clap::Command) {
-    for arg in command.get_arguments() {
-        if let Some(name) = arg.get_env() {
-            let empty = std::env::var_os(name)
-                .is_some_and(|v| v.to_str().is_some_and(|s| s.trim().is_empty()));
-            if empty {
-                std::env::remove_var(name);
-            }
-        }
-    }
-    for sub in command.get_subcommands() {
-        unset_empty_env(sub);
+/// GitLab exports every variable a template declares, empty when the user
+/// set none; clap would read an empty `SCANGATE_*` value as an invalid one.
+/// An empty variable means unset, so it is removed before parsing (while
+/// the process has one thread).
+fn drop_empty_scangate_vars() {
+    let empty: Vec<OsString> = std::env::vars_os()
+        .filter(|(k, v)| k.to_str().is_some_and(|k| k.starts_with("SCANGATE_")) && v.is_empty())
+        .map(|(k, _)| k)
+        .collect();
+    for key in empty {
+        std::env::remove_var(key);
     }
 }
 
+/// `--timeout`: the whole command gets this long, then exits 3 (as Trivy's
+/// "context deadline exceeded"). Downloads write aside and rename, so an
+/// exit mid-way leaves no partial database.
+fn watchdog(limit: std::time::Duration) {
+    std::thread::spawn(move || {
+        std::thread::sleep(limit);
+        eprintln!(
+            "error: scangate did not finish within --timeout {}s; raise --timeout",
+            limit.as_secs()
+        );
+        std::process::exit(3);
+    });
+}
+
 /// Help and version go out as clap writes them; a usage error is one line
-/// on stderr (a CI log shows it whole) and exit code 2.
-fn usage_error(e: clap::Error) -> ExitCode {
-    use clap::error::ErrorKind;
+/// on stderr (a CI log shows it whole) and exit code 2. A Trivy flag that
+/// scangate lacks says so; clap's "a similar argument exists" tip is kept.
+fn usage_error(e: clap::Error, argv: &[OsString]) -> ExitCode {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let help = match settings::subcommand_of(&argv[1.min(argv.len())..]) {
+        Some(sub) if Cli::command().find_subcommand(sub).is_some() => {
+            format!("scangate {sub} --help")
+        }
+        _ => "scangate --help".to_string(),
+    };
     match e.kind() {
         ErrorKind::DisplayHelp
         | ErrorKind::DisplayVersion
         | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => e.exit(),
-        _ => {
-            // clap's message is its lines up to the blank line before "Usage:".
+        kind => {
+            if kind == ErrorKind::UnknownArgument {
+                if let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) {
+                    if let Some(message) = settings::unsupported::explain(arg, &help) {
+                        eprintln!("error: {message}");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+            // clap's message is its lines up to the blank line before
+            // "Usage:", plus any "tip:" lines after it.
             let text = e.to_string();
-            let message: Vec<&str> = text
-                .lines()
-                .take_while(|l| !l.trim().is_empty())
-                .map(str::trim)
-                .collect();
-            eprintln!("{}; see `scangate --help`", message.join(" "));
+            let mut lines = text.lines().map(str::trim);
+            let mut message: Vec<&str> = lines.by_ref().take_while(|l| !l.is_empty()).collect();
+            message.extend(lines.filter(|l| l.starts_with("tip:")));
+            eprintln!("{}; see `{help}`", message.join(" "));
             ExitCode::from(2)
         }
     }
@@ -92,13 +140,13 @@ fn usage_error(e: clap::Error) -> ExitCode {
 
 /// Warnings by default, plus the database download's progress lines (a
 /// CI log must show that a long download is moving); `-q` errors only;
-/// `-v`/`-vv` everything at info/debug.
+/// `-v`/`-vv` (or `--debug`) everything at info/debug.
 fn init_logging(cli: &Cli) {
-    let filter = match (cli.quiet, cli.verbose) {
-        (true, _) => "error",
-        (false, 0) => "warn,scangate::vulndb::fetch=info,scangate::vulndb::update=info",
-        (false, 1) => "info",
-        (false, _) => "debug",
+    let filter = match (cli.quiet, cli.verbose, cli.debug) {
+        (true, _, _) => "error",
+        (false, _, true) | (false, 2.., _) => "debug",
+        (false, 1, false) => "info",
+        (false, 0, false) => "warn,scangate::vulndb::fetch=info,scangate::vulndb::update=info",
     };
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))

@@ -3,8 +3,8 @@
 
 use crate::cache::LayerCache;
 use crate::cli::{
-    ConfigArgs, DbArgs, DbCommand, ImageArgs, PolicyArgs, RegistryArgs, ReportArgs, ScanArgs,
-    Scanner,
+    ConfigArgs, DbArgs, DbCommand, ImageArgs, PkgType, PolicyArgs, RegistryArgs, ReportArgs,
+    ScanArgs, Scanner, WalkArgs,
 };
 use crate::config::{self, scan::ConfigScan};
 use crate::ecosystem::Ecosystem;
@@ -19,7 +19,9 @@ use crate::policy::vex::Vex;
 use crate::policy::{GatePolicy, Policy, Suppressor};
 use crate::registry;
 use crate::report::{self, ReportOptions, ReportSpec, ScanResult};
+use crate::source::skip::Skip;
 use crate::source::{self, Artifact, ArtifactKind, RootFs, Source};
+use crate::vulndb::freshness::{self, Origin, ScanDb};
 use crate::vulndb::update::{self, Needed, Outcome, UpdateOptions};
 use crate::vulndb::{oci, VulnDb};
 use std::io::Write;
@@ -41,6 +43,7 @@ pub fn image_source(args: &ImageArgs, cache_dir: &Path) -> Result<Box<dyn Source
         (None, Some(image)) => source::for_image(
             image,
             &args.platform,
+            args.docker_host.as_deref(),
             registry_options(&args.registry),
             layer_cache,
         ),
@@ -62,7 +65,7 @@ fn registry_options(args: &RegistryArgs) -> registry::Options {
 pub(crate) fn scan_config(args: &ConfigArgs) -> Result<u8> {
     let specs = args.reports.specs();
     check_outputs(&specs)?;
-    let (result, options) = config_result(&args.path, &args.policy, &args.reports)?;
+    let (result, options) = config_result(&args.path, &args.policy, &args.reports, &args.walk)?;
     write_reports(&result, &specs, options)?;
     Ok(result.outcome.gate.exit_code)
 }
@@ -72,10 +75,11 @@ fn config_result<'a>(
     path: &Path,
     policy: &PolicyArgs,
     reports: &'a ReportArgs,
+    walk: &WalkArgs,
 ) -> Result<(ScanResult, ReportOptions<'a>)> {
     let started_at = crate::vulndb::time::now_unix();
     let policy = build_policy(policy, Some(path))?;
-    let config = check_config(path)?;
+    let config = check_config(path, &skip(walk)?)?;
     if config.files.is_empty() {
         tracing::warn!(
             "{}: no supported config files (Kubernetes manifests, GitHub workflows)",
@@ -157,17 +161,22 @@ pub fn execute<'a>(request: &ScanRequest<'a>) -> Result<(ScanResult, ReportOptio
             let source = RootFs::new(path)?;
             scan_result(&source, args, request.cache_dir, &scanners, Some(path))
         }
-        Target::Config(path) => config_result(path, &args.policy, &args.reports),
+        Target::Config(path) => config_result(path, &args.policy, &args.reports, &args.walk),
     }
 }
 
+/// `--skip-dirs` and `--skip-files`, compiled.
+fn skip(args: &WalkArgs) -> Result<Skip> {
+    Skip::new(&args.skip_dirs, &args.skip_files)
+}
+
 /// Runs the config checkers on the tree at `path`.
-fn check_config(path: &Path) -> Result<ConfigScan> {
+fn check_config(path: &Path, skip: &Skip) -> Result<ConfigScan> {
     if !path.exists() {
         return Err(Error::input(path.display(), "no such file or directory"));
     }
     let started = Instant::now();
-    let scan = config::scan::scan(path, config::CHECKERS);
+    let scan = config::scan::scan(path, config::CHECKERS, skip);
     tracing::info!(
         "checked {} config files in {:.0?}",
         scan.files.len(),
@@ -257,13 +266,38 @@ pub(crate) fn default_cache_dir() -> Result<PathBuf> {
 }
 
 /// The scanners asked for, or the command's default: `vuln` for an image,
-/// `vuln,config` for a tree (`tree`). Config checks need a tree.
+/// `vuln,config` for a tree (`tree`). Config checks need a tree. Trivy's
+/// `secret` and `license`, which scangate lacks, are dropped with a
+/// warning, so a Trivy command line keeps its other scanners; asking for
+/// nothing else is a usage error rather than a scan that checks nothing.
 pub fn scanners(args: &ScanArgs, tree: Option<&Path>) -> Result<Vec<Scanner>> {
-    let chosen = match (&args.scanners[..], tree) {
+    let mut chosen = match (&args.scanners[..], tree) {
         ([], None) => vec![Scanner::Vuln],
         ([], Some(_)) => vec![Scanner::Vuln, Scanner::Config],
         (chosen, _) => chosen.to_vec(),
     };
+    let lacking: Vec<&str> = chosen
+        .iter()
+        .filter_map(|s| match s {
+            Scanner::Secret => Some("secret"),
+            Scanner::License => Some("license"),
+            _ => None,
+        })
+        .collect();
+    if !lacking.is_empty() {
+        chosen.retain(|s| !matches!(s, Scanner::Secret | Scanner::License));
+        if chosen.is_empty() {
+            return Err(Error::Usage(format!(
+                "scangate has no {} scanner yet; choose vuln or misconfig",
+                lacking.join(" or ")
+            )));
+        }
+        tracing::warn!(
+            "scangate has no {} scanner yet: --scanners {} is not checked",
+            lacking.join(" or "),
+            lacking.join(",")
+        );
+    }
     if chosen.contains(&Scanner::Config) && tree.is_none() {
         return Err(Error::Usage(
             "--scanners config needs a source tree: use `scangate fs DIR` or `scangate config DIR`"
@@ -303,9 +337,18 @@ pub fn scan_result<'a>(
     let started_at = crate::vulndb::time::now_unix();
     let policy = build_policy(&args.policy, config_root)?;
     let config_root = config_root.filter(|_| scanners.contains(&Scanner::Config));
+    let skip = skip(&args.walk)?;
     let baseline = load_baseline(&args.policy)?;
-    let collected = source.collect(&inventory::all_wants())?;
-    let inventory = inventory::inventory(&collected.layers);
+    let mut collected = source.collect(&inventory::all_wants())?;
+    if !skip.is_empty() {
+        for layer in &mut collected.layers {
+            layer.files.retain(|path, _| !skip.skips_file(path));
+        }
+    }
+    let mut inventory = inventory::inventory(&collected.layers);
+    if !args.matches_pkg_type(PkgType::Os) {
+        inventory.package_dbs.clear();
+    }
     let (vulnerabilities, baseline_findings) = if scanners.contains(&Scanner::Vuln) {
         let mut inventories = vec![&inventory];
         inventories.extend(baseline.as_ref().map(|b| &b.inventory));
@@ -323,7 +366,7 @@ pub fn scan_result<'a>(
         (None, None)
     };
     let config = match config_root {
-        Some(root) => check_config(root)?,
+        Some(root) => check_config(root, &skip)?,
         None => ConfigScan::default(),
     };
     let config_scanned = config_root.is_some();
@@ -377,17 +420,16 @@ fn build_policy(args: &PolicyArgs, tree: Option<&Path>) -> Result<Policy> {
         ));
     }
     let mut suppressors: Vec<Box<dyn Suppressor>> = Vec::new();
-    let ignore_path = match &args.ignorefile {
-        Some(path) => Some(path.clone()),
-        None => {
-            let cwd = std::env::current_dir().ok();
-            let dirs: Vec<&Path> = tree.into_iter().chain(cwd.as_deref()).collect();
-            ignorefile::find_default(&dirs)
-        }
+    let ignore_paths = if args.ignorefile.is_empty() {
+        let cwd = std::env::current_dir().ok();
+        let dirs: Vec<&Path> = tree.into_iter().chain(cwd.as_deref()).collect();
+        ignorefile::find_defaults(&dirs)
+    } else {
+        args.ignorefile.clone()
     };
-    if let Some(path) = ignore_path {
+    let now = crate::vulndb::time::now_unix();
+    for path in ignore_paths {
         tracing::info!("ignore file: {}", path.display());
-        let now = crate::vulndb::time::now_unix();
         suppressors.push(Box::new(IgnoreFile::load(&path, now)?));
     }
     if !args.vex.is_empty() {
@@ -422,17 +464,24 @@ fn load_baseline(args: &PolicyArgs) -> Result<Option<Baseline>> {
 }
 
 /// The vulnerability database, brought up to date for the ecosystems of
-/// `inventories` (the scan's and the baseline's); `None` when none of
-/// them has an ecosystem OSV publishes.
+/// `inventories` (the scan's first, then the baseline's) and checked to
+/// hold the scan's (see [`freshness`]); `None` when none of them has an
+/// ecosystem OSV publishes.
 fn open_db(
     inventories: &[&inventory::Inventory],
     args: &ScanArgs,
     cache_dir: &Path,
 ) -> Result<Option<VulnDb>> {
     let mut needed = Needed::default();
-    for inventory in inventories {
+    let mut required = Needed::default();
+    for (i, inventory) in inventories.iter().enumerate() {
         match inventory.os.as_ref().map(|os| (os, os.osv_ecosystem())) {
-            Some((_, Some(eco))) => needed.add(&eco),
+            Some((_, Some(eco))) if !inventory.package_dbs.is_empty() => {
+                needed.add(&eco);
+                if i == 0 {
+                    required.add(&eco);
+                }
+            }
             Some((os, None)) if !inventory.package_dbs.is_empty() => {
                 tracing::warn!(
                     "OSV publishes no advisories for {os}: its packages are listed but not matched"
@@ -441,43 +490,15 @@ fn open_db(
             _ => {}
         }
     }
-    let path = db_path(cache_dir);
-    if !args.offline && !needed.is_empty() {
-        update::update(&path, &needed, &update_options(&args.db, false))?;
-    }
     if needed.is_empty() {
         return Ok(None);
     }
-    if !path.exists() {
-        return Err(Error::input(
-            path.display(),
-            "no vulnerability database; run `scangate db update` or scan without --offline",
-        ));
-    }
-    let db = VulnDb::open_read_only(&path)?;
-    if args.offline {
-        warn_if_missing(&db, &needed)?;
-    }
-    Ok(Some(db))
-}
-
-/// An offline scan against a database that lacks the image's ecosystem
-/// would report nothing and look clean; say so.
-fn warn_if_missing(db: &VulnDb, needed: &Needed) -> Result<()> {
-    let held: Vec<String> = db
-        .info()?
-        .ecosystems
-        .into_iter()
-        .map(|e| e.ecosystem)
-        .collect();
-    for eco in needed.ecosystems() {
-        if !held.iter().any(|h| h == eco) {
-            tracing::warn!(
-                "the vulnerability database holds no advisories for {eco}; run `scangate db update {eco}`"
-            );
-        }
-    }
-    Ok(())
+    let options = ScanDb {
+        offline: args.offline,
+        update: update_options(&args.db, false),
+        max_age: args.db.db_max_age,
+    };
+    freshness::open_for_scan(&db_path(cache_dir), &needed, &required, &options).map(Some)
 }
 
 fn update_options(db: &DbArgs, force: bool) -> UpdateOptions {
@@ -504,7 +525,7 @@ pub(crate) fn run_db(command: DbCommand, cache_dir: &Path) -> Result<()> {
                 "{}",
                 oci::pull(&path, &reference, &registry_options(&registry))?
             );
-            Ok(())
+            VulnDb::open(&path)?.set_origin(Origin::Pull)
         }
         DbCommand::Push {
             reference,
@@ -562,6 +583,7 @@ pub(crate) fn run_db(command: DbCommand, cache_dir: &Path) -> Result<()> {
             let started = Instant::now();
             let mut db = VulnDb::open(&path)?;
             let stats = db.import_paths(&paths)?;
+            db.set_origin(Origin::Import)?;
             let secs = started.elapsed().as_secs_f64();
             println!(
                 "imported {} new, {} replaced, {} unchanged, {} older ignored, {} skipped ({} records in {secs:.1}s, {:.0} records/s)",
@@ -586,6 +608,34 @@ pub(crate) fn run_db(command: DbCommand, cache_dir: &Path) -> Result<()> {
             write_report(None, |out| report::db_info::write(format, &info, out))
         }
     }
+}
+
+/// `scangate version`: the version, and the database's state when there is
+/// one (as `trivy version` shows its DB).
+pub(crate) fn print_version(cache_dir: &Path) -> Result<()> {
+    println!("Version: {}", env!("CARGO_PKG_VERSION"));
+    let path = db_path(cache_dir);
+    if !path.exists() {
+        println!("Vulnerability DB: none yet ({})", path.display());
+        return Ok(());
+    }
+    let db = VulnDb::open_read_only(&path)?;
+    let info = db.info()?;
+    println!("Vulnerability DB: {}", path.display());
+    println!("  Advisories: {}", info.advisories);
+    let ecosystems: Vec<&str> = info
+        .ecosystems
+        .iter()
+        .map(|e| e.ecosystem.as_str())
+        .collect();
+    println!("  Ecosystems: {}", ecosystems.join(", "));
+    if let Some(at) = info.last_import {
+        println!("  UpdatedAt: {}", crate::vulndb::time::format_unix(at));
+    }
+    if let Some((origin, _)) = db.origin()? {
+        println!("  From: db {}", origin.as_str());
+    }
+    Ok(())
 }
 
 /// The ecosystems the database already holds, for `db update` without names.

@@ -485,6 +485,30 @@ async fn action_inputs_set_the_scan_and_flags_win_over_them() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn trivy_action_gate_inputs_fail_on_any_reported_finding() {
+    let server = MockServer::start().await;
+    let sb = sandbox();
+    // trivy-action's gate: exit-code and severity, no fail-on.
+    for (image, code) in [("vulnerable.tar", 1), ("clean.tar", 0)] {
+        let mut c = ci(&sb);
+        github_env(&mut c, &sb, &server.uri(), "push");
+        c.env("INPUT_INPUT", sb.path(image))
+            .env("INPUT_EXIT-CODE", "1")
+            .env("INPUT_SEVERITY", "HIGH,CRITICAL")
+            .env("INPUT_IGNORE-UNFIXED", "false")
+            .env("INPUT_FAIL-ON", "")
+            .env("INPUT_UPLOAD-SARIF", "false");
+        let ran = run(c);
+        assert_eq!(ran.code, Some(code), "{image}: {ran:?}");
+        assert!(
+            outputs(&sb).contains(&format!("exit-code={code}")),
+            "{}",
+            outputs(&sb)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn without_sarif_file_the_sarif_report_scangate_writes_is_uploaded() {
     let server = MockServer::start().await;
     mount_upload_ok(&server).await;

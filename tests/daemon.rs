@@ -95,6 +95,37 @@ fn a_bare_name_the_daemon_has_is_read_from_the_daemon() {
 }
 
 #[test]
+fn a_full_reference_right_after_docker_build_is_the_daemons() {
+    // Trivy users scan `docker.io/org/app:$SHA` straight after building it:
+    // the daemon is asked first, here through --docker-host.
+    let daemon = StandInDaemon::start("docker.io/acme/app:abc123", exported(&image(), true));
+    let cache = tempfile::tempdir().unwrap();
+    let out = scangate()
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .env("SCANGATE_CACHE_DIR", cache.path())
+        .args(["-v", "image", "docker.io/acme/app:abc123", "--docker-host"])
+        .arg(daemon.docker_host())
+        .args(["--list-packages", "-f", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(package(&report, "openssl")["version"], "3.0.15-1");
+    assert!(
+        stderr.contains("scanning the image of the daemon"),
+        "{stderr}"
+    );
+    assert_eq!(
+        daemon.requests(),
+        [
+            "/images/docker.io/acme/app:abc123/json",
+            "/images/docker.io/acme/app:abc123/get"
+        ]
+    );
+}
+
+#[test]
 fn an_image_the_daemon_lacks_is_a_clear_error() {
     let daemon = StandInDaemon::start("app:dev", exported(&image(), true));
     let cache = tempfile::tempdir().unwrap();

@@ -523,7 +523,7 @@ fn scan_of_another_release_fetches_again_and_keeps_both_releases() {
 /// (imported or fetched for other releases only) must not pass silently as
 /// "no vulnerabilities": that is a false negative nobody notices in CI.
 #[test]
-fn offline_scan_warns_when_the_database_has_nothing_for_the_os() {
+fn offline_scan_fails_closed_when_the_database_has_nothing_for_the_os() {
     let sb = Sandbox::new();
     sb.import(&[osv(
         "ALPINE-CVE-2024-0001",
@@ -543,14 +543,17 @@ fn offline_scan_warns_when_the_database_has_nothing_for_the_os() {
         .arg("--offline")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{out:?}");
+    // A clean report here would only mean the data is missing: exit 3,
+    // naming the ecosystem and the command that fixes it.
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
     let err = stderr_of(&out);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(
-        err.lines()
-            .any(|l| l.contains("WARN") && l.contains("Alpine:v3.18")),
-        "expected a warning that the database has no advisories for Alpine:v3.18; stderr: {err:?}, stdout: {}",
-        stdout_of(&out)
+        err.contains("no advisories for Alpine:v3.18")
+            && err.contains("scangate db update Alpine:v3.18"),
+        "{err}"
     );
+    assert!(stdout_of(&out).is_empty(), "no report that looks clean");
 }
 
 #[test]

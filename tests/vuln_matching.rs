@@ -305,6 +305,9 @@ fn an_advisory_for_another_debian_release_is_not_applied() {
             osv("CVE-2024-0001", "Debian:11", "openssl", unfixed()),
             osv("CVE-2024-0002", "Debian", "openssl", unfixed()),
             osv("CVE-2024-0003", "Debian:13", "openssl", unfixed()),
+            // Debian:12 data exists (else the scan fails closed), for a
+            // package the image lacks.
+            osv("CVE-2024-0004", "Debian:12", "zlib", unfixed()),
         ],
         &[dpkg("libssl3", OPENSSL, Some("openssl"))],
     );

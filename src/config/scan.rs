@@ -7,6 +7,7 @@
 use super::{Checker, ConfigFile};
 use crate::finding::{Finding, TargetRef};
 use crate::policy::inline::InlineIgnores;
+use crate::source::skip::Skip;
 use ignore::{WalkBuilder, WalkState};
 use std::path::Path;
 use std::sync::Mutex;
@@ -37,16 +38,31 @@ struct Checked {
 }
 
 /// Checks every supported file under `root` (a directory, or one file)
-/// with `checkers`. Unreadable or unparsable files are a one-line warning
-/// naming the file; the scan goes on.
-pub fn scan(root: &Path, checkers: &[&dyn Checker]) -> ConfigScan {
+/// with `checkers`, except what `skip` skips. Unreadable or unparsable
+/// files are a one-line warning naming the file; the scan goes on.
+pub fn scan(root: &Path, checkers: &[&dyn Checker], skip: &Skip) -> ConfigScan {
     let checked = Mutex::new(Vec::new());
     WalkBuilder::new(root)
         .hidden(false)
         .git_global(false)
         .require_git(false)
         .max_filesize(Some(MAX_FILE_SIZE))
-        .filter_entry(|e| e.file_name() != ".git")
+        .filter_entry({
+            // The walker keeps this filter for as long as it likes: it gets
+            // its own copies.
+            let (root, skip) = (root.to_path_buf(), skip.clone());
+            move |e| {
+                e.file_name() != ".git"
+                    && (e.depth() == 0 || {
+                        let rel = relative(&root, e.path());
+                        if e.file_type().is_some_and(|t| t.is_dir()) {
+                            !skip.skips_dir(&rel)
+                        } else {
+                            !skip.skips_file(&rel)
+                        }
+                    })
+            }
+        })
         .build_parallel()
         .run(|| {
             let checked = &checked;

@@ -123,10 +123,14 @@ fn read_entry<R: Read>(
 ) -> io::Result<()> {
     let raw = entry.path_bytes();
     let Some(path) = normalize(&raw) else {
-        tracing::warn!(
-            entry = %String::from_utf8_lossy(&raw),
-            "skipping layer entry with an absolute path or '..'"
-        );
+        // `./`, the layer's root directory, is in most layers: nothing to
+        // say about it.
+        if !names_the_root(&raw) {
+            tracing::warn!(
+                entry = %String::from_utf8_lossy(&raw),
+                "skipping layer entry with an absolute path or '..'"
+            );
+        }
         return Ok(());
     };
     let (dir, name) = match path.rsplit_once('/') {
@@ -201,6 +205,12 @@ pub(crate) fn normalize(raw: &[u8]) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("/"))
 }
 
+/// Whether a tar path is the archive's root itself (`.`, `./`).
+fn names_the_root(raw: &[u8]) -> bool {
+    raw.split(|b| *b == b'/')
+        .all(|part| part.is_empty() || part == b".")
+}
+
 fn join(dir: &str, name: &str) -> String {
     if dir.is_empty() {
         name.to_string()
@@ -261,5 +271,7 @@ mod tests {
         assert_eq!(normalize(b"../evil"), None);
         assert_eq!(normalize(b"a/../../evil"), None);
         assert_eq!(normalize(b"./"), None);
+        assert!(names_the_root(b"./") && names_the_root(b"."));
+        assert!(!names_the_root(b"/etc") && !names_the_root(b"../x"));
     }
 }

@@ -21,13 +21,20 @@ use std::path::{Path, PathBuf};
 /// The files looked for when `--ignorefile` is not given, in order.
 pub const DEFAULT_NAMES: [&str; 3] = [".scangateignore.yaml", ".trivyignore.yaml", ".trivyignore"];
 
-/// The first default ignore file that exists, trying every name in each
-/// directory before the next directory (the scanned tree, then the working
-/// directory).
-pub fn find_default(dirs: &[&Path]) -> Option<PathBuf> {
+/// The default ignore files: every one of [`DEFAULT_NAMES`] that exists in
+/// the first of `dirs` (the scanned tree, then the working directory) that
+/// holds any. A `.trivyignore` beside a `.trivyignore.yaml` both apply.
+pub fn find_defaults(dirs: &[&Path]) -> Vec<PathBuf> {
     dirs.iter()
-        .flat_map(|dir| DEFAULT_NAMES.iter().map(move |name| dir.join(name)))
-        .find(|p| p.is_file())
+        .map(|dir| {
+            DEFAULT_NAMES
+                .iter()
+                .map(|name| dir.join(name))
+                .filter(|p| p.is_file())
+                .collect::<Vec<_>>()
+        })
+        .find(|found| !found.is_empty())
+        .unwrap_or_default()
 }
 
 /// The entries of one ignore file that are in force today.
@@ -447,22 +454,25 @@ licenses:
     }
 
     #[test]
-    fn default_lookup_tries_every_name_in_the_tree_first() {
+    fn default_lookup_takes_every_name_in_the_first_directory_holding_one() {
         let tree = tempfile::tempdir().expect("tempdir");
         let cwd = tempfile::tempdir().expect("tempdir");
         let dirs = [tree.path(), cwd.path()];
-        assert_eq!(find_default(&dirs), None);
+        assert!(find_defaults(&dirs).is_empty());
         std::fs::write(cwd.path().join(".scangateignore.yaml"), "").expect("write");
         assert_eq!(
-            find_default(&dirs),
-            Some(cwd.path().join(".scangateignore.yaml"))
+            find_defaults(&dirs),
+            [cwd.path().join(".scangateignore.yaml")]
         );
         std::fs::write(tree.path().join(".trivyignore"), "").expect("write");
-        assert_eq!(find_default(&dirs), Some(tree.path().join(".trivyignore")));
+        assert_eq!(find_defaults(&dirs), [tree.path().join(".trivyignore")]);
         std::fs::write(tree.path().join(".trivyignore.yaml"), "").expect("write");
         assert_eq!(
-            find_default(&dirs),
-            Some(tree.path().join(".trivyignore.yaml"))
+            find_defaults(&dirs),
+            [
+                tree.path().join(".trivyignore.yaml"),
+                tree.path().join(".trivyignore")
+            ]
         );
     }
 }

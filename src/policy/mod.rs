@@ -28,15 +28,37 @@ pub struct Policy {
     pub gate: GatePolicy,
 }
 
-/// When the job fails (`--fail-on`, `--exit-code`, `--fail-on-new`).
-#[derive(Debug, Clone, Copy)]
+/// When the job fails (`--fail-on`, `--exit-code`, `--fail-on-new`), with
+/// Trivy's semantics: `--exit-code N` alone fails on any reported finding,
+/// `--fail-on SEVERITY` alone fails with 1 at or above the threshold, and
+/// given both the threshold decides and N is the code.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct GatePolicy {
-    /// Fail when a reported finding is at or above this; `None` never fails.
+    /// Fail when a reported finding is at or above this.
     pub fail_on: Option<Severity>,
-    /// The process exit code when the gate fails.
-    pub exit_code: u8,
+    /// `--exit-code`: the process exit code when the gate fails; alone, it
+    /// also makes any reported finding fail the gate (`0` never fails).
+    pub exit_code: Option<u8>,
     /// Only findings new against the baseline count.
     pub only_new: bool,
+}
+
+impl GatePolicy {
+    /// The severity at or above which a finding fails the gate, if any
+    /// does: `--fail-on`, else every severity when `--exit-code` is a
+    /// non-zero code (Trivy's "any finding fails").
+    pub fn threshold(&self) -> Option<Severity> {
+        match (self.fail_on, self.exit_code) {
+            (Some(s), _) => Some(s),
+            (None, Some(code)) if code != 0 => Some(Severity::Unknown),
+            (None, _) => None,
+        }
+    }
+
+    /// The exit code of a failed gate: `--exit-code`, else 1.
+    pub fn failure_code(&self) -> u8 {
+        self.exit_code.unwrap_or(1)
+    }
 }
 
 /// Something that can suppress findings: an ignore file, a VEX document,
@@ -98,6 +120,8 @@ pub struct Ignored {
 #[derive(Debug, Clone, Serialize)]
 pub struct Gate {
     pub failed: bool,
+    /// The threshold the gate applied (`UNKNOWN` when `--exit-code` alone
+    /// made every reported finding count); `None` when it could not fail.
     pub fail_on: Option<Severity>,
     /// Whether only new findings counted (`--fail-on-new`).
     pub only_new: bool,
@@ -196,12 +220,12 @@ impl GatePolicy {
     fn decide(&self, findings: &[Reported]) -> Gate {
         let mut gate = Gate {
             failed: false,
-            fail_on: self.fail_on,
+            fail_on: self.threshold(),
             only_new: self.only_new,
             reasons: Vec::new(),
             exit_code: 0,
         };
-        let Some(threshold) = self.fail_on else {
+        let Some(threshold) = gate.fail_on else {
             return gate;
         };
         let counted = counts(
@@ -224,12 +248,17 @@ impl GatePolicy {
             .iter()
             .map(|(s, n)| format!("{n} {s}"))
             .collect();
+        let which = if threshold == Severity::Unknown {
+            "reported".to_string()
+        } else {
+            format!("at or above {threshold}")
+        };
         gate.reasons.push(format!(
-            "{total} {new}finding{plural} at or above {threshold} ({})",
+            "{total} {new}finding{plural} {which} ({})",
             parts.join(", ")
         ));
         gate.failed = true;
-        gate.exit_code = self.exit_code;
+        gate.exit_code = self.failure_code();
         gate
     }
 }

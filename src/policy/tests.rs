@@ -73,7 +73,7 @@ fn policy(fail_on: Option<Severity>) -> Policy {
         suppressors: Vec::new(),
         gate: GatePolicy {
             fail_on,
-            exit_code: 1,
+            exit_code: None,
             only_new: false,
         },
     }
@@ -106,6 +106,36 @@ fn mixed() -> Vec<Finding> {
 }
 
 #[test]
+fn exit_code_alone_fails_on_any_reported_finding_as_trivy_does() {
+    let mut p = policy(None);
+    p.gate.exit_code = Some(5);
+    let out = p.apply(mixed(), None);
+    assert!(out.gate.failed);
+    assert_eq!(out.gate.exit_code, 5);
+    assert_eq!(out.gate.fail_on, Some(Severity::Unknown));
+    assert_eq!(
+        out.gate.reasons,
+        ["3 findings reported (1 CRITICAL, 1 HIGH, 1 LOW)"]
+    );
+    // Nothing left after the filters: the gate passes.
+    p.severities = Some([Severity::Medium].into_iter().collect());
+    let out = p.apply(mixed(), None);
+    assert!(!out.gate.failed);
+    assert_eq!(out.gate.exit_code, 0);
+    // `--exit-code 0` is Trivy's default: never fail.
+    let mut p = policy(None);
+    p.gate.exit_code = Some(0);
+    assert!(!p.apply(mixed(), None).gate.failed);
+}
+
+#[test]
+fn fail_on_alone_fails_with_one() {
+    let out = policy(Some(Severity::Critical)).apply(mixed(), None);
+    assert!(out.gate.failed);
+    assert_eq!(out.gate.exit_code, 1);
+}
+
+#[test]
 fn without_fail_on_the_gate_never_fails() {
     let out = policy(None).apply(mixed(), None);
     assert!(!out.gate.failed);
@@ -118,7 +148,7 @@ fn without_fail_on_the_gate_never_fails() {
 #[test]
 fn the_gate_fails_at_or_above_its_threshold_with_the_configured_code() {
     let mut p = policy(Some(Severity::High));
-    p.gate.exit_code = 7;
+    p.gate.exit_code = Some(7);
     let out = p.apply(mixed(), None);
     assert!(out.gate.failed);
     assert_eq!(out.gate.exit_code, 7);

@@ -256,16 +256,20 @@ mod tests {
             ("SCANGATE_INPUT", ""),
             ("SCANGATE_IMAGE_REF", ""),
             ("SCANGATE_DOCKERFILE", ""),
-            ("SCANGATE_EXIT_CODE", "1"),
+            ("SCANGATE_EXIT_CODE", ""),
         ]);
         let (args, warnings) = run(&["scangate", "ci"], &vars);
         assert!(warnings.is_empty());
+        assert_eq!(args, ["scangate", "ci", "registry.example.com/g/p:abc123"]);
+        let mut vars = PIPELINE.to_vec();
+        vars.push(("SCANGATE_EXIT_CODE", "4"));
+        let (args, _) = run(&["scangate", "ci"], &vars);
         assert_eq!(
             args,
             [
                 "scangate",
                 "ci",
-                "--exit-code=1",
+                "--exit-code=4",
                 "registry.example.com/g/p:abc123"
             ]
         );

@@ -20,6 +20,9 @@ enum Kind {
     Switch,
     /// `true` → `--flag`, `false` → `--no-flag`.
     OnOff,
+    /// A comma-separated list → `--flag=A --flag=B` (trivy-action's
+    /// `trivyignores`).
+    Each,
 }
 
 /// One input: its name in `action.yml`, the flag it sets, and every
@@ -34,6 +37,29 @@ struct Mapping {
 const MAPPINGS: &[Mapping] = &[
     m("input", "input", Kind::Value, &["--input"]),
     m("severity", "severity", Kind::Value, &["--severity"]),
+    m(
+        "vuln-type",
+        "pkg-types",
+        Kind::Value,
+        &["--pkg-types", "--vuln-type"],
+    ),
+    m("skip-dirs", "skip-dirs", Kind::Value, &["--skip-dirs"]),
+    m("skip-files", "skip-files", Kind::Value, &["--skip-files"]),
+    m("trivyignores", "ignorefile", Kind::Each, &["--ignorefile"]),
+    m("trivy-config", "config", Kind::Value, &["--config", "-c"]),
+    m(
+        "hide-progress",
+        "no-progress",
+        Kind::Switch,
+        &["--no-progress"],
+    ),
+    m("timeout", "timeout", Kind::Value, &["--timeout"]),
+    m(
+        "docker-host",
+        "docker-host",
+        Kind::Value,
+        &["--docker-host"],
+    ),
     m(
         "ignore-unfixed",
         "ignore-unfixed",
@@ -57,7 +83,7 @@ const MAPPINGS: &[Mapping] = &[
         "list-all-pkgs",
         "list-packages",
         Kind::Switch,
-        &["--list-packages"],
+        &["--list-packages", "--list-all-pkgs"],
     ),
     m("vex", "vex", Kind::Value, &["--vex"]),
     m("baseline", "baseline", Kind::Value, &["--baseline"]),
@@ -117,6 +143,20 @@ const fn m(
     }
 }
 
+/// trivy-action inputs that cannot apply to scangate's container action:
+/// accepted (a workflow moved over keeps validating), and warned about at
+/// run time when set.
+const INERT: &[(&str, &str)] = &[
+    ("template", "scangate has no Go templates; use `format` (sarif, gitlab, markdown, cyclonedx, json)"),
+    ("tf-vars", "scangate's Terraform checks read the .tf files as written"),
+    ("ignore-policy", "use an ignore file (`trivyignores`, .trivyignore.yaml) or `vex`"),
+    ("github-pat", "scangate does not submit dependency snapshots"),
+    ("version", "the scangate version is the action's own (pin the action)"),
+    ("cache", "a container action cannot use actions/cache itself: cache `cache-dir` with actions/cache in a step before"),
+    ("skip-setup-trivy", "there is no Trivy to set up"),
+    ("token-setup-trivy", "there is no Trivy to set up"),
+];
+
 /// The input names `scangate ci` reads as flags (besides `image-ref`, the
 /// positional image, and `github-token`, read as a secret by `ci_env`).
 pub fn names() -> impl Iterator<Item = &'static str> {
@@ -169,6 +209,21 @@ pub fn apply(
     if argv.len() < 2 || !is_ci(&argv[1..]) {
         return (argv, warnings);
     }
+    for (input, why) in INERT {
+        if env.input(input).is_some() {
+            warnings.push(format!("action input `{input}` is ignored: {why}"));
+        }
+    }
+    if env
+        .input("limit-severities-for-sarif")
+        .is_some_and(|v| truthy(v) == Some(false))
+    {
+        warnings.push(
+            "action input `limit-severities-for-sarif: false` is ignored: scangate's SARIF always \
+             follows `severity`, like the gate, so the upload and the exit code agree"
+                .to_string(),
+        );
+    }
     let mut extra: Vec<String> = Vec::new();
     for m in MAPPINGS {
         let Some(value) = env.input(m.input) else {
@@ -186,6 +241,13 @@ pub fn apply(
         }
         match m.kind {
             Kind::Value => extra.push(format!("--{}={value}", m.flag)),
+            Kind::Each => extra.extend(
+                value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .map(|v| format!("--{}={v}", m.flag)),
+            ),
             Kind::Switch | Kind::OnOff => match truthy(value) {
                 Some(true) => extra.push(format!("--{}", m.flag)),
                 Some(false) if matches!(m.kind, Kind::OnOff) => {
@@ -200,12 +262,18 @@ pub fn apply(
         }
     }
     // `image-ref` is the positional image (registry or daemon); a local
-    // `input` wins over it, as in trivy-action.
-    let positional = match env.input("image-ref") {
-        Some(reference) if env.input("input").is_none() && !given(&argv[1..], &["--input"]) => {
-            Some(reference.to_string())
+    // `input` wins over it, as in trivy-action. For `scan-type: fs` or
+    // `config`, `scan-ref` is the positional directory instead.
+    let scans_tree = matches!(env.input("scan-type"), Some("fs" | "config"));
+    let positional = if scans_tree {
+        env.input("scan-ref").map(str::to_string)
+    } else {
+        match env.input("image-ref") {
+            Some(reference) if env.input("input").is_none() && !given(&argv[1..], &["--input"]) => {
+                Some(reference.to_string())
+            }
+            _ => None,
         }
-        _ => None,
     };
     let mut argv = argv;
     argv.extend(extra.into_iter().map(OsString::from));
@@ -256,6 +324,57 @@ mod tests {
                 "--no-upload-sarif"
             ]
         );
+    }
+
+    #[test]
+    fn trivy_action_inputs_map_onto_their_flags() {
+        let (args, warnings) = run(
+            &["scangate", "ci"],
+            &[
+                ("VULN-TYPE", "os"),
+                ("TRIVYIGNORES", ".trivyignore, extra/.trivyignore"),
+                ("HIDE-PROGRESS", "true"),
+                ("TIMEOUT", "10m0s"),
+                ("TEMPLATE", "@/contrib/gitlab.tpl"),
+                ("LIMIT-SEVERITIES-FOR-SARIF", "true"),
+            ],
+        );
+        assert_eq!(
+            args,
+            [
+                "scangate",
+                "ci",
+                "--pkg-types=os",
+                "--ignorefile=.trivyignore",
+                "--ignorefile=extra/.trivyignore",
+                "--no-progress",
+                "--timeout=10m0s"
+            ]
+        );
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].starts_with("action input `template` is ignored"));
+    }
+
+    #[test]
+    fn scan_ref_names_the_directory_of_a_tree_scan() {
+        let (args, _) = run(
+            &["scangate", "ci"],
+            &[
+                ("SCAN-TYPE", "fs"),
+                ("SCAN-REF", "sub"),
+                ("IMAGE-REF", "app:1"),
+            ],
+        );
+        assert_eq!(args, ["scangate", "ci", "--scan-type=fs", "sub"]);
+        let (args, _) = run(
+            &["scangate", "ci"],
+            &[
+                ("SCAN-TYPE", "image"),
+                ("SCAN-REF", "sub"),
+                ("IMAGE-REF", "app:1"),
+            ],
+        );
+        assert_eq!(args, ["scangate", "ci", "--scan-type=image", "app:1"]);
     }
 
     #[test]

@@ -198,8 +198,10 @@ impl Session {
 /// or rate limiting (429 / `TOOMANYREQUESTS`).
 fn transient(e: &OciDistributionError) -> bool {
     match e {
+        // A host that does not resolve will not resolve on the next try.
         OciDistributionError::RequestError(r) => {
-            r.is_connect() || r.is_timeout() || r.is_body() || r.is_request()
+            (r.is_connect() || r.is_timeout() || r.is_body() || r.is_request())
+                && connection_hint(&describe(e)).is_none()
         }
         OciDistributionError::ServerError { code, .. } => *code >= 500 || *code == 429,
         OciDistributionError::RegistryError { envelope, .. } => envelope
@@ -221,6 +223,11 @@ fn describe(e: &OciDistributionError) -> String {
         OciDistributionError::AuthenticationFailure(_) => {
             "authentication failed: check the credentials (--username/--password, ~/.docker/config.json)".into()
         }
+        OciDistributionError::ServerError { code: 400, message, .. }
+            if message.contains("HTTP request to an HTTPS server") =>
+        {
+            "the registry speaks HTTPS: drop --insecure".into()
+        }
         OciDistributionError::ServerError { code, message, .. } => {
             format!("HTTP {code}: {}", one_line(message))
         }
@@ -239,9 +246,30 @@ fn describe(e: &OciDistributionError) -> String {
                 text = format!("{text}: {s}");
                 source = s.source();
             }
-            one_line(&text)
+            let text = one_line(&text);
+            match connection_hint(&text) {
+                Some(hint) => format!("{hint} ({text})"),
+                None => text,
+            }
         }
         other => one_line(&other.to_string()),
+    }
+}
+
+/// What to do about a connection failure whose cause is a setting: a host
+/// that does not resolve, or a plain-HTTP registry asked over HTTPS.
+fn connection_hint(text: &str) -> Option<&'static str> {
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("dns error") || lower.contains("failed to lookup address") {
+        Some("the registry's host name does not resolve: check the image reference (and that this runner can reach the registry)")
+    } else if lower.contains("invalidcontenttype")
+        || lower.contains("corrupt message")
+        || lower.contains("wrong version number")
+        || lower.contains("http response to https client")
+    {
+        Some("the registry answered plain HTTP to HTTPS: pass --insecure for a plain-HTTP registry")
+    } else {
+        None
     }
 }
 
@@ -251,5 +279,19 @@ fn one_line(text: &str) -> String {
     match line.char_indices().nth(200) {
         Some((cut, _)) => format!("{}…", &line[..cut]),
         None => line.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::connection_hint;
+
+    #[test]
+    fn setting_failures_name_their_fix() {
+        let dns = "error sending request: client error (Connect): dns error: failed to lookup address information: Name or service not known";
+        assert!(connection_hint(dns).unwrap().contains("does not resolve"));
+        let tls = "error sending request: client error (Connect): received corrupt message of type InvalidContentType";
+        assert!(connection_hint(tls).unwrap().contains("--insecure"));
+        assert_eq!(connection_hint("connection refused"), None);
     }
 }

@@ -211,7 +211,12 @@ fn headline(result: &ScanResult) -> String {
         }
         Some(threshold) => {
             let new = if outcome.gate.only_new { "new " } else { "" };
-            format!("## ✅ scangate: gate passed\n\nNo {new}findings at or above {threshold}.\n")
+            let which = if threshold == Severity::Unknown {
+                String::new()
+            } else {
+                format!(" at or above {threshold}")
+            };
+            format!("## ✅ scangate: gate passed\n\nNo {new}findings{which}.\n")
         }
         None => format!("## scangate: {total} finding{}\n", plural(total)),
     };

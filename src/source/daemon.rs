@@ -44,13 +44,19 @@ impl Daemon {
         }
     }
 
-    /// The daemon's socket, from `DOCKER_HOST` or the usual places.
-    pub fn socket() -> Result<PathBuf> {
-        if let Some(host) = std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty()) {
+    /// The daemon sockets to try, in order: `host` (`--docker-host`), else
+    /// `DOCKER_HOST`, else Docker's and podman's usual sockets that exist
+    /// (Docker's path when none does, for the error message).
+    pub fn sockets(host: Option<&str>) -> Result<Vec<PathBuf>> {
+        let explicit = host
+            .map(str::to_string)
+            .or_else(|| std::env::var("DOCKER_HOST").ok())
+            .filter(|h| !h.is_empty());
+        if let Some(host) = explicit {
             return match host.strip_prefix("unix://") {
-                Some(path) => Ok(PathBuf::from(path)),
+                Some(path) => Ok(vec![PathBuf::from(path)]),
                 None => Err(Error::Usage(format!(
-                    "DOCKER_HOST={host}: only unix:// sockets are supported"
+                    "docker host {host}: only unix:// sockets are supported"
                 ))),
             };
         }
@@ -59,8 +65,13 @@ impl Daemon {
             candidates.push(Path::new(&runtime).join("podman/podman.sock"));
         }
         candidates.push(PathBuf::from("/run/podman/podman.sock"));
-        let first = candidates[0].clone();
-        Ok(candidates.into_iter().find(|p| p.exists()).unwrap_or(first))
+        let found: Vec<PathBuf> = candidates.iter().filter(|p| p.exists()).cloned().collect();
+        Ok(if found.is_empty() {
+            candidates.truncate(1);
+            candidates
+        } else {
+            found
+        })
     }
 
     /// Whether the daemon at `socket` answers and has `image`.

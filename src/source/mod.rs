@@ -8,6 +8,7 @@ mod layout;
 mod registry;
 mod rootfs;
 mod select;
+pub mod skip;
 
 pub use archive::Archive;
 pub use daemon::Daemon;
@@ -96,6 +97,7 @@ pub fn for_input(
 pub fn for_image(
     image: &str,
     platform: &str,
+    docker_host: Option<&str>,
     options: crate::registry::Options,
     cache: Option<Arc<LayerCache>>,
 ) -> Result<Box<dyn Source>> {
@@ -105,23 +107,32 @@ pub fn for_image(
                 "docker-daemon: needs an image name, e.g. docker-daemon:app:dev".into(),
             ));
         }
-        return Ok(Box::new(Daemon::new(Daemon::socket()?, name, image, cache)));
+        let socket = Daemon::sockets(docker_host)?.remove(0);
+        return Ok(Box::new(Daemon::new(socket, name, image, cache)));
     }
-    if names_registry(image) {
-        return Ok(Box::new(Registry::new(image, platform, options, cache)?));
-    }
-    let socket = Daemon::socket()?;
-    if Daemon::has_image(&socket, image) {
+    // As Trivy: any reference, `docker.io/org/app:sha` right after
+    // `docker build` included, is the local daemon's when it has it
+    // (Docker's, then podman's), else the registry's.
+    let sockets = Daemon::sockets(docker_host)?;
+    if let Some(socket) = sockets.iter().find(|s| Daemon::has_image(s, image)) {
         tracing::info!(
             "{image}: scanning the image of the daemon at {}",
             socket.display()
         );
-        return Ok(Box::new(Daemon::new(socket, image, image, cache)));
+        return Ok(Box::new(Daemon::new(socket.clone(), image, image, cache)));
     }
-    tracing::warn!(
-        "{image}: not in a reachable Docker/podman daemon ({}); pulling it from Docker Hub",
-        socket.display()
-    );
+    let tried: Vec<String> = sockets.iter().map(|s| s.display().to_string()).collect();
+    if names_registry(image) {
+        tracing::info!(
+            "{image}: not in a local daemon ({}); pulling it from its registry",
+            tried.join(", ")
+        );
+    } else {
+        tracing::warn!(
+            "{image}: not in a reachable Docker/podman daemon ({}); pulling it from Docker Hub",
+            tried.join(", ")
+        );
+    }
     Ok(Box::new(Registry::new(image, platform, options, cache)?))
 }
 

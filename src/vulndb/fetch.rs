@@ -142,6 +142,19 @@ async fn try_fetch(
     Ok(Fetched::Downloaded { validators, bytes })
 }
 
+/// Set by `--no-progress`: no bars, and no periodic download lines.
+static PROGRESS_HIDDEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `--no-progress`: downloads show neither a bar nor periodic lines (the
+/// line that a download finished stays, at info level).
+pub fn hide_progress() {
+    PROGRESS_HIDDEN.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn progress_hidden() -> bool {
+    PROGRESS_HIDDEN.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// A bar on a terminal; a line every few seconds in a CI log.
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
@@ -152,7 +165,7 @@ struct Progress {
 
 impl Progress {
     fn new(name: &str, total: Option<u64>) -> Self {
-        let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = (std::io::stderr().is_terminal() && !progress_hidden()).then(|| {
             let bar = match total {
                 Some(t) => indicatif::ProgressBar::new(t),
                 None => indicatif::ProgressBar::new_spinner(),
@@ -176,7 +189,7 @@ impl Progress {
     fn update(&mut self, bytes: u64) {
         if let Some(bar) = &self.bar {
             bar.set_position(bytes);
-        } else if self.last_log.elapsed() >= LOG_EVERY {
+        } else if !progress_hidden() && self.last_log.elapsed() >= LOG_EVERY {
             self.last_log = Instant::now();
             match self.total {
                 Some(t) => tracing::info!(

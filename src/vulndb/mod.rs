@@ -9,6 +9,7 @@
 //! - [`Importer`]: one import, one transaction; rules in [`import`].
 
 pub mod fetch;
+pub mod freshness;
 pub mod import;
 pub mod oci;
 pub mod osv;

@@ -159,7 +159,7 @@ impl VulnDb {
         &self.path
     }
 
-    fn err(&self, e: impl std::fmt::Display) -> Error {
+    pub(crate) fn err(&self, e: impl std::fmt::Display) -> Error {
         db_error(&self.path, e)
     }
 

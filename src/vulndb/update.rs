@@ -75,11 +75,44 @@ pub fn update(
     needed: &Needed,
     options: &UpdateOptions,
 ) -> Result<Vec<(Base, Outcome)>> {
-    if let Some(dir) = db_path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
-    }
+    let dir = db_path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
     let _lock = lock(db_path)?;
-    let mut db = VulnDb::open(db_path)?;
+    // A first update builds the database aside and renames it into place
+    // when every export is in, so a failed one leaves no empty or partial
+    // database for a later scan to trust. An existing database is updated
+    // in place, one transaction per export.
+    let aside = if db_path.exists() {
+        None
+    } else {
+        let temp = tempfile::Builder::new()
+            .prefix(".osv.sqlite.new")
+            .tempfile_in(dir)
+            .map_err(|e| Error::io(dir.display(), e))?;
+        Some(temp.into_temp_path())
+    };
+    let target = aside.as_deref().unwrap_or(db_path);
+    let outcomes = update_into(target, db_path, needed, options)?;
+    if let Some(aside) = aside {
+        aside
+            .persist(db_path)
+            .map_err(|e| Error::io(db_path.display(), e.error))?;
+    }
+    Ok(outcomes)
+}
+
+/// [`update`]'s work on the database file at `target` (`db_path` itself,
+/// or the file built aside for it).
+fn update_into(
+    target: &Path,
+    db_path: &Path,
+    needed: &Needed,
+    options: &UpdateOptions,
+) -> Result<Vec<(Base, Outcome)>> {
+    let mut db = VulnDb::open(target)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -106,6 +139,7 @@ pub fn update(
         }
         outcomes.push((*base, outcome));
     }
+    db.set_origin(super::freshness::Origin::Update)?;
     Ok(outcomes)
 }
 

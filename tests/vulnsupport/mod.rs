@@ -47,11 +47,14 @@ impl Sandbox {
     }
 
     /// `scangate` with this sandbox's cache and DB URL, and none of the
-    /// caller's SCANGATE_* settings.
+    /// caller's SCANGATE_* or TRIVY_* settings.
     pub fn cmd(&self) -> Command {
         let mut c = assert_cmd::cargo::cargo_bin_cmd!("scangate");
-        for var in ["SCANGATE_DB_TTL", "SCANGATE_SCANNERS", "RUST_LOG"] {
-            c.env_remove(var);
+        c.env_remove("RUST_LOG");
+        for (var, _) in std::env::vars() {
+            if var.starts_with("SCANGATE_") || var.starts_with("TRIVY_") {
+                c.env_remove(var);
+            }
         }
         c.env("SCANGATE_CACHE_DIR", self.cache())
             .env("SCANGATE_DB_URL", &self.url)
