@@ -66,3 +66,54 @@ pub const EXIT_USAGE: i32 = 2;
 pub const EXIT_SCAN_FAILED: i32 = 3;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A JSON parse error as one line that never quotes the input. serde_json
+/// repeats offending values (`invalid type: string "…"`), and the JSON may
+/// be a file that is not what it claims (a credentials file behind an image
+/// blob): only the kind of problem, a missing field's name and the
+/// position are kept.
+pub fn json_problem(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let what = match e.classify() {
+        Category::Syntax => "not valid JSON".to_string(),
+        Category::Eof => "truncated JSON".to_string(),
+        Category::Io => "unreadable JSON".to_string(),
+        Category::Data => {
+            let text = e.to_string();
+            match text.strip_prefix("missing field `") {
+                Some(rest) => format!("missing field `{}`", rest.split('`').next().unwrap_or("")),
+                None => "JSON of an unexpected shape".to_string(),
+            }
+        }
+    };
+    format!("{what} (line {}, column {})", e.line(), e.column())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_problem;
+
+    #[test]
+    fn json_problems_never_quote_the_input() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Manifest {
+            layers: Vec<String>,
+            size: u64,
+        }
+        for (input, expected) in [
+            (
+                r#"{"size": "ghp_SECRET"}"#,
+                "JSON of an unexpected shape (line 1",
+            ),
+            (r#"{"size": 1}"#, "missing field `layers` (line 1"),
+            (r#"{"auths": "ghp_SECRET"#, "truncated JSON"),
+            (r#"ghp_SECRET"#, "not valid JSON"),
+        ] {
+            let e = serde_json::from_str::<Manifest>(input).unwrap_err();
+            let shown = json_problem(&e);
+            assert!(shown.starts_with(expected), "{shown}");
+            assert!(!shown.contains("SECRET"), "{shown}");
+        }
+    }
+}

@@ -19,6 +19,7 @@ pub mod inventory;
 pub mod matching;
 pub mod policy;
 pub mod publish;
+pub mod redact;
 pub mod registry;
 pub mod report;
 pub mod run;

@@ -365,3 +365,43 @@ fn base64_encode(data: &[u8]) -> String {
     }
     out
 }
+
+#[test]
+fn a_blob_answering_500_is_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = plain_image();
+    let stub = stub_for(&img, dir.path());
+    let image = format!("{}/app:1", stub.host);
+    stub.fail_blobs(2);
+    let run = scan(&dir.path().join("cache"), &image, &["--insecure"]);
+    assert_eq!(package_names(&run.json()), ["openssl"]);
+    assert!(run.stderr.contains("500"), "{}", run.stderr);
+}
+
+#[test]
+fn an_endless_manifest_is_cut_at_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let stub = stub_for(&plain_image(), dir.path());
+    stub.endless_manifest();
+    let image = format!("{}/app:1", stub.host);
+    let started = std::time::Instant::now();
+    let err = scan(&dir.path().join("cache"), &image, &["--insecure"]).error_line(3);
+    assert!(err.contains("larger than 4 MiB"), "{err}");
+    assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
+}
+
+#[test]
+fn credentials_echoed_by_the_registry_are_masked_in_every_encoding() {
+    let dir = tempfile::tempdir().unwrap();
+    let stub = stub_for(&plain_image(), dir.path());
+    stub.echo_credentials();
+    let image = format!("{}/app:1", stub.host);
+    let password = "s3cr3t/pa ss+word";
+    let mut c = cmd(&dir.path().join("cache"));
+    c.env("SCANGATE_USERNAME", "ci")
+        .env("SCANGATE_PASSWORD", password);
+    let run = run_cmd(c, &["image", &image, "--insecure", "--format", "json"]);
+    let err = run.error_line(3);
+    assert!(err.contains("rejected Basic *** (ci:***; ***)"), "{err}");
+    assert!(!run.stderr.contains("s3cr3t"), "{}", run.stderr);
+}

@@ -1,11 +1,53 @@
 //! Streaming one layer tar: decompress by magic bytes, verify its digest,
 //! and keep only wanted files, links and whiteouts.
 
+use super::tar_guard::{tar_problem, ExtensionGuard};
 use crate::inventory::{Want, MAX_FILE_SIZE};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::{self, BufRead, BufReader, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The most bytes of wanted files (package databases, os-release) held in
+/// memory for one image, all layers together. Each layer that changes a
+/// package database carries a whole copy of it; without a total, an image
+/// of many layers each rewriting a large database multiplies the per-file
+/// limit ([`MAX_FILE_SIZE`]) by its layer count.
+pub const MAX_HELD_BYTES: u64 = 1 << 30;
+
+/// The running total against [`MAX_HELD_BYTES`] for one image, shared by
+/// the threads scanning its layers.
+#[derive(Debug)]
+pub struct HeldBytes {
+    limit: u64,
+    used: AtomicU64,
+}
+
+impl Default for HeldBytes {
+    fn default() -> Self {
+        HeldBytes::new(MAX_HELD_BYTES)
+    }
+}
+
+impl HeldBytes {
+    pub fn new(limit: u64) -> Self {
+        HeldBytes {
+            limit,
+            used: AtomicU64::new(0),
+        }
+    }
+
+    /// Counts `n` more bytes held; `Err` when that would pass the limit.
+    pub fn take(&self, n: u64) -> Result<(), LayerError> {
+        self.used
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |used| {
+                used.checked_add(n).filter(|total| *total <= self.limit)
+            })
+            .map(|_| ())
+            .map_err(|_| LayerError::TooMuchHeld { limit: self.limit })
+    }
+}
 
 /// A link entry of a layer. Targets are kept as written in the tar; they are
 /// resolved against the image's own file view, never the host's.
@@ -42,10 +84,20 @@ impl LayerScan {
         LayerScan::default()
     }
 
+    /// Whether [`LayerScan::replaces`] is false for every path.
+    pub fn replaces_nothing(&self) -> bool {
+        self.others.is_empty()
+    }
+
     /// Whether this layer has an entry at `path` that is neither a link nor
     /// a wanted file (i.e. it replaces whatever lower layers had there).
     pub fn replaces(&self, path: &str) -> bool {
         self.others.contains(&path_hash(path))
+    }
+
+    /// The bytes of wanted files this scan holds.
+    pub fn held_bytes(&self) -> u64 {
+        self.files.values().map(|c| c.len() as u64).sum()
     }
 
     pub(crate) fn add_file(&mut self, path: String, content: Vec<u8>) {
@@ -78,8 +130,15 @@ fn path_hash(path: &str) -> u64 {
 /// Why a layer could not be read. The caller names the layer.
 #[derive(Debug, thiserror::Error)]
 pub enum LayerError {
-    #[error("{0}")]
+    /// Never the tar crate's own message, which quotes the bytes it could
+    /// not parse (see [`tar_problem`]).
+    #[error("{}", tar_problem(.0))]
     Read(#[from] io::Error),
+    #[error(
+        "the image's package databases take more than {} MiB across its layers; refusing to hold more",
+        limit >> 20
+    )]
+    TooMuchHeld { limit: u64 },
     #[error("content digest is {actual}, expected {expected} (corrupt or truncated layer)")]
     DigestMismatch { expected: String, actual: String },
 }
@@ -88,21 +147,24 @@ pub enum LayerError {
 /// bytes) keeping only what `wants` asks for. When `expected_diff_id` is
 /// given, the uncompressed stream's digest must match it: this is what
 /// catches a truncated layer even when the cut falls on an entry boundary.
+/// The wanted files kept count against `held`, the image's total.
 pub fn scan_layer(
     reader: impl Read,
     wants: &[Want],
     expected_diff_id: Option<&str>,
+    held: &HeldBytes,
 ) -> Result<LayerScan, LayerError> {
     let mut hashing = HashingReader::new(decompress(reader)?);
     let mut scan = LayerScan::default();
+    let mut guarded = ExtensionGuard::new(&mut hashing);
     {
-        let mut archive = tar::Archive::new(&mut hashing);
+        let mut archive = tar::Archive::new(&mut guarded);
         for entry in archive.entries()? {
-            read_entry(&mut entry?, wants, &mut scan)?;
+            read_entry(&mut entry?, wants, &mut scan, held)?;
         }
     }
     // The diff ID covers the trailing zero blocks too.
-    io::copy(&mut hashing, &mut io::sink())?;
+    io::copy(&mut guarded, &mut io::sink())?;
     let actual = format!("sha256:{:x}", hashing.hasher.finalize());
     if let Some(expected) = expected_diff_id {
         if actual != expected {
@@ -120,7 +182,8 @@ fn read_entry<R: Read>(
     entry: &mut tar::Entry<'_, R>,
     wants: &[Want],
     scan: &mut LayerScan,
-) -> io::Result<()> {
+    held: &HeldBytes,
+) -> Result<(), LayerError> {
     let raw = entry.path_bytes();
     let Some(path) = normalize(&raw) else {
         // `./`, the layer's root directory, is in most layers: nothing to
@@ -175,6 +238,7 @@ fn read_entry<R: Read>(
                 "skipping file larger than the size limit"
             );
         } else {
+            held.take(size)?;
             let mut content = Vec::with_capacity(size.min(1 << 20) as usize);
             entry.read_to_end(&mut content)?;
             scan.add_file(path, content);

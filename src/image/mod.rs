@@ -6,6 +6,7 @@
 pub mod config;
 pub mod dockerfile_map;
 pub mod layer;
+pub mod tar_guard;
 pub mod view;
 pub mod walk;
 

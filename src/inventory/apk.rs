@@ -6,6 +6,7 @@
 //! architecture, `a` a file's attributes). Everything listed is installed:
 //! apk removes a package's record when it removes the package.
 
+use super::skips::Skips;
 use super::{Package, PackageAnalyzer, PackageFormat, ParseError, Want};
 
 pub struct ApkAnalyzer;
@@ -34,8 +35,9 @@ impl PackageAnalyzer for ApkAnalyzer {
         // Lossy: one bad byte in a description must not hide the image's
         // packages.
         let text = String::from_utf8_lossy(content);
+        let mut skips = Skips::new(path, "apk record");
         Ok(records(&text)
-            .filter_map(|record| package_from_record(path, &record))
+            .filter_map(|record| package_from_record(&mut skips, &record))
             .collect())
     }
 }
@@ -96,13 +98,12 @@ fn records(text: &str) -> impl Iterator<Item = Record<'_>> {
 /// name the origin package, so `o:` becomes the source name; apk builds
 /// every subpackage from one APKBUILD at one version, so the source version
 /// is the package's own.
-fn package_from_record(path: &str, record: &Record<'_>) -> Option<Package> {
+fn package_from_record(skips: &mut Skips<'_>, record: &Record<'_>) -> Option<Package> {
     let (Some(name), Some(version)) = (record.name, record.version) else {
-        tracing::warn!(
-            path,
-            line = record.line,
-            "skipping apk record without P (name) or V (version)"
-        );
+        skips.skip(format_args!(
+            "line {}: no P (name) or V (version)",
+            record.line
+        ));
         return None;
     };
     Some(Package {

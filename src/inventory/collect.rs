@@ -6,7 +6,7 @@ use super::os::{self, Os};
 use super::{purl, Package, PackageAnalyzer, PackageFormat, Want, ANALYZERS};
 use crate::image::view::Located;
 use crate::image::{FileView, LayerScan};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 /// Everything found in an image or tree.
 #[derive(Debug)]
@@ -112,7 +112,8 @@ fn databases(view: &FileView, analyzer: &dyn PackageAnalyzer) -> Vec<(String, Ve
 /// For each package of the final database version, the lowest layer from
 /// which that same install has been present without a break. Walks the
 /// database's earlier versions downwards, stopping where a layer deleted
-/// or replaced the file.
+/// or replaced the file. Linear in the packages per layer: a hostile image
+/// with the same huge database in many layers must not cost their product.
 fn origin_layers(
     analyzer: &dyn PackageAnalyzer,
     layers: &[LayerScan],
@@ -131,8 +132,9 @@ fn origin_layers(
         let Ok(older) = analyzer.parse(&file.path, bytes) else {
             break;
         };
+        let installed: HashSet<_> = older.iter().map(Package::install_key).collect();
         open.retain(|&i| {
-            let present = older.iter().any(|p| p.same_install(&packages[i]));
+            let present = installed.contains(&packages[i].install_key());
             if present {
                 origin[i] = lower;
             }

@@ -9,6 +9,7 @@
 //!   present is installed). Newer distroless also puts `<name>.md5sums`
 //!   files there, which are not control data.
 
+use super::skips::Skips;
 use super::{Package, PackageAnalyzer, PackageFormat, ParseError, Want};
 use std::borrow::Cow;
 
@@ -39,8 +40,9 @@ impl PackageAnalyzer for DpkgAnalyzer {
         // Lossy: a stray Latin-1 byte in some maintainer's Description must
         // not hide every package of the image.
         let text = String::from_utf8_lossy(content);
+        let mut skips = Skips::new(path, "dpkg stanza");
         Ok(stanzas(&text)
-            .filter_map(|stanza| package_from_stanza(path, &stanza))
+            .filter_map(|stanza| package_from_stanza(&mut skips, &stanza))
             .collect())
     }
 }
@@ -115,15 +117,11 @@ fn add_line<'a>(stanza: &mut Stanza<'a>, line: &'a str) {
 
 /// Builds the package a stanza describes, or `None` when it is not
 /// installed or lacks the fields that identify it.
-fn package_from_stanza(path: &str, stanza: &Stanza<'_>) -> Option<Package> {
+fn package_from_stanza(skips: &mut Skips<'_>, stanza: &Stanza<'_>) -> Option<Package> {
     let name = non_empty(stanza.get("Package"));
     let version = non_empty(stanza.get("Version"));
     let (Some(name), Some(version)) = (name, version) else {
-        tracing::warn!(
-            path,
-            line = stanza.line,
-            "skipping dpkg stanza without Package or Version"
-        );
+        skips.skip(format_args!("line {}: no Package or Version", stanza.line));
         return None;
     };
     // status.d stanzas carry no Status: being there means installed.

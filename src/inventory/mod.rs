@@ -12,6 +12,7 @@ pub mod dpkg;
 pub mod os;
 pub mod purl;
 pub mod rpm;
+mod skips;
 
 pub use collect::{inventory, FoundPackage, Inventory, PackageDbReport};
 
@@ -78,9 +79,11 @@ pub struct Package {
 
 impl Package {
     /// Identity used to decide whether two package-DB snapshots hold the
-    /// same install of a package (for the layer that introduced it).
-    pub(crate) fn same_install(&self, other: &Package) -> bool {
-        self.name == other.name && self.version == other.version && self.arch == other.arch
+    /// same install of a package (for the layer that introduced it). A key
+    /// rather than a comparison, so snapshots are matched through a hash
+    /// set, not pairwise.
+    pub(crate) fn install_key(&self) -> (&str, &str, Option<&str>) {
+        (&self.name, &self.version, self.arch.as_deref())
     }
 }
 

@@ -43,12 +43,7 @@ impl Baseline {
     /// error naming the file.
     pub fn from_report(path: &Path) -> Result<Baseline> {
         let name = path.display();
-        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => {
-                Error::Usage(format!("{name}: no such baseline report (--baseline)"))
-            }
-            _ => Error::io(&name, e),
-        })?;
+        let text = super::text_file::read(path, "--baseline", "baseline report")?;
         let not_report =
             |why: String| Error::Usage(format!("{name}: not a scangate JSON report: {why}"));
         let value: Value = serde_json::from_str(&text).map_err(|e| not_report(e.to_string()))?;

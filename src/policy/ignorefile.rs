@@ -64,13 +64,7 @@ impl IgnoreFile {
     /// that expiry can be tested). A file that is not valid YAML of the
     /// expected shape is a usage error naming the file and line.
     pub fn load(path: &Path, now: i64) -> Result<IgnoreFile> {
-        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => Error::Usage(format!(
-                "{}: no such ignore file (--ignorefile)",
-                path.display()
-            )),
-            _ => Error::io(path.display(), e),
-        })?;
+        let text = super::text_file::read(path, "--ignorefile", "ignore file")?;
         let name = path.display().to_string();
         let yaml = matches!(
             path.extension().and_then(|e| e.to_str()),

@@ -66,12 +66,7 @@ impl Vex {
         let mut vex = Vex::default();
         for path in paths {
             let path = path.as_ref();
-            let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
-                std::io::ErrorKind::NotFound => {
-                    Error::Usage(format!("{}: no such VEX document (--vex)", path.display()))
-                }
-                _ => Error::io(path.display(), e),
-            })?;
+            let text = super::text_file::read(path, "--vex", "VEX document")?;
             vex.add(&path.display().to_string(), &text)?;
         }
         Ok(vex)

@@ -14,7 +14,9 @@
 use super::ci_env::Secret;
 use super::retry::{self, Reply, Timing};
 use super::PublishError;
+use crate::redact::Redactor;
 use base64::Engine as _;
+use http_body_util::BodyExt as _;
 use octocrab::Octocrab;
 use serde_json::{json, Value};
 use std::io::Write;
@@ -23,6 +25,7 @@ use std::time::{Duration, Instant};
 /// A client for one repository's API.
 pub struct Publisher {
     octo: Octocrab,
+    redactor: Redactor,
     owner: String,
     repo: String,
     timing: Timing,
@@ -78,8 +81,11 @@ impl Publisher {
             .set_read_timeout(Some(Duration::from_secs(60)))
             .build()
             .map_err(|e| PublishError::Setup(format!("GitHub client: {e}")))?;
+        let mut redactor = Redactor::default();
+        redactor.add(Some("x-access-token"), token.expose());
         Ok(Publisher {
             octo,
+            redactor,
             owner: owner.to_string(),
             repo: repo.to_string(),
             timing,
@@ -99,11 +105,21 @@ impl Publisher {
                 http::Method::POST => self.octo._post(path, body).await,
                 http::Method::PATCH => self.octo._patch(path, body).await,
                 _ => self.octo._get(path).await,
-            }?;
+            }
+            .map_err(|e| retry::Incomplete(super::error_chain(&e)))?;
             let status = response.status().as_u16();
             let headers = response.headers().clone();
-            let body = self.octo.body_to_string(response).await.unwrap_or_default();
-            Ok::<_, octocrab::Error>(Reply {
+            // A body that breaks off or runs past the limit is an error
+            // (retried), never a shorter answer: a cut comment list read
+            // as "no comment yet" would post a second living comment.
+            let body = http_body_util::Limited::new(response.into_body(), retry::MAX_BODY)
+                .collect()
+                .await
+                .map_err(|e| retry::Incomplete(format!("the answer's body: {e}")))?
+                .to_bytes();
+            let body = String::from_utf8(body.to_vec())
+                .map_err(|_| retry::Incomplete("the answer is not UTF-8 text".into()))?;
+            Ok::<_, retry::Incomplete>(Reply {
                 status,
                 headers,
                 body,
@@ -112,8 +128,10 @@ impl Publisher {
         .await
     }
 
+    /// The error for a failed call; the server's words pass through the
+    /// redactor (an error body may quote the token back).
     fn fail(&self, what: &str, reply: &Reply) -> PublishError {
-        PublishError::from_status(what, reply.status, message(reply))
+        PublishError::from_status(what, reply.status, self.redactor.apply(&message(reply)))
     }
 
     /// Uploads `sarif` (gzip then base64, as the endpoint wants) for
@@ -206,8 +224,13 @@ impl Publisher {
             if !(200..300).contains(&reply.status) {
                 return Err(self.fail("listing PR comments", &reply));
             }
-            let comments = reply.json();
-            let comments = comments.as_array().cloned().unwrap_or_default();
+            let Some(comments) = reply.json().as_array().cloned() else {
+                return Err(PublishError::Http {
+                    what: "listing PR comments".into(),
+                    status: reply.status,
+                    message: "the answer is not a JSON list of comments".into(),
+                });
+            };
             if let Some(id) = comments.iter().find_map(|c| {
                 c["body"]
                     .as_str()

@@ -8,6 +8,7 @@
 use super::ci_env::Secret;
 use super::retry::{self, Reply, Timing};
 use super::PublishError;
+use crate::redact::Redactor;
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -17,6 +18,7 @@ pub struct Publisher {
     api_url: String,
     project_id: String,
     token: Secret,
+    redactor: Redactor,
     timing: Timing,
 }
 
@@ -47,7 +49,7 @@ impl Publisher {
         let client = reqwest::Client::builder()
             .user_agent(concat!("scangate/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(60))
+            .read_timeout(Duration::from_secs(60))
             .build()
             .map_err(|e| PublishError::Setup(format!("GitLab client: {e}")))?;
         Ok(Publisher {
@@ -55,8 +57,19 @@ impl Publisher {
             api_url: api_url.trim_end_matches('/').to_string(),
             project_id: project_id.to_string(),
             token: token.clone(),
+            redactor: {
+                let mut r = Redactor::default();
+                r.add(None, token.expose());
+                r
+            },
             timing,
         })
+    }
+
+    /// GitLab's words about a failed call, through the redactor (an error
+    /// body may quote the token back).
+    fn message(&self, reply: &Reply) -> String {
+        self.redactor.apply(&message(reply))
     }
 
     /// The project id as a path segment (a `group/project` path is
@@ -86,11 +99,33 @@ impl Publisher {
                     .header(reqwest::header::CONTENT_TYPE, "application/json")
                     .body(body.to_string());
             }
-            let response = request.send().await?;
-            Ok::<_, reqwest::Error>(Reply {
-                status: response.status().as_u16(),
-                headers: response.headers().clone(),
-                body: response.text().await.unwrap_or_default(),
+            let mut response = request
+                .send()
+                .await
+                .map_err(|e| retry::Incomplete(super::error_chain(&e)))?;
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            // A body that breaks off or runs past the limit is an error
+            // (retried), never a shorter answer: a cut note list read as
+            // "no note yet" would post a second living note.
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(|e| {
+                retry::Incomplete(format!("the answer's body: {}", super::error_chain(&e)))
+            })? {
+                if body.len() + chunk.len() > retry::MAX_BODY {
+                    return Err(retry::Incomplete(format!(
+                        "the answer is longer than {} MiB",
+                        retry::MAX_BODY >> 20
+                    )));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let body = String::from_utf8(body)
+                .map_err(|_| retry::Incomplete("the answer is not UTF-8 text".into()))?;
+            Ok::<_, retry::Incomplete>(Reply {
+                status,
+                headers,
+                body,
             })
         })
         .await
@@ -113,10 +148,16 @@ impl Publisher {
                 return Err(PublishError::from_status(
                     "listing MR notes",
                     reply.status,
-                    message(&reply),
+                    self.message(&reply),
                 ));
             }
-            let notes = reply.json().as_array().cloned().unwrap_or_default();
+            let Some(notes) = reply.json().as_array().cloned() else {
+                return Err(PublishError::Http {
+                    what: "listing MR notes".into(),
+                    status: reply.status,
+                    message: "the answer is not a JSON list of notes".into(),
+                });
+            };
             if let Some(id) = notes.iter().find_map(|n| {
                 (n["system"].as_bool() != Some(true)
                     && n["body"].as_str().is_some_and(|b| b.contains(marker)))
@@ -155,7 +196,7 @@ impl Publisher {
                     return Err(PublishError::from_status(
                         "updating the MR note",
                         reply.status,
-                        message(&reply),
+                        self.message(&reply),
                     ));
                 }
                 Ok(NoteAction::Updated(id))
@@ -168,7 +209,7 @@ impl Publisher {
                     return Err(PublishError::from_status(
                         "creating the MR note",
                         reply.status,
-                        message(&reply),
+                        self.message(&reply),
                     ));
                 }
                 Ok(NoteAction::Created(

@@ -12,6 +12,8 @@ pub mod ci_env;
 pub mod github;
 pub mod gitlab;
 pub mod gitlab_vars;
+#[cfg(test)]
+mod hostile_tests;
 pub mod inputs;
 pub mod retry;
 

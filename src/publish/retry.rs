@@ -9,6 +9,17 @@ use serde_json::Value;
 use std::future::Future;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+/// The largest API answer read: a page of 100 PR comments of GitHub's
+/// maximum size is under 7 MiB. A longer answer is an error, not a
+/// truncated success.
+pub const MAX_BODY: usize = 16 << 20;
+
+/// Why one attempt got no complete answer (connection, timeout, a body cut
+/// short or too long). Retried like a 5xx.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Incomplete(pub String);
+
 /// One raw API response.
 pub struct Reply {
     pub status: u16,
@@ -40,15 +51,22 @@ where
     let mut retry = 0;
     loop {
         retry += 1;
-        let reply = match send().await {
+        let attempt = tokio::time::timeout(timing.request_timeout, send()).await;
+        let failure = match attempt {
+            Ok(Ok(reply)) => Ok(reply),
+            Ok(Err(e)) => Err(super::error_chain(&e)),
+            Err(_) => Err(format!(
+                "no complete answer within {:.0}s",
+                timing.request_timeout.as_secs_f64()
+            )),
+        };
+        let reply = match failure {
             Ok(reply) => reply,
-            Err(e) => {
+            Err(why) => {
                 if retry >= timing.attempts {
-                    return Err(PublishError::Unreachable(format!(
-                        "{what}: {}",
-                        super::error_chain(&e)
-                    )));
+                    return Err(PublishError::Unreachable(format!("{what}: {why}")));
                 }
+                tracing::info!("{what}: {why}; retrying");
                 tokio::time::sleep(timing.backoff(retry)).await;
                 continue;
             }
@@ -102,6 +120,11 @@ pub struct Timing {
     pub max_wait: Duration,
     /// How long to poll a SARIF upload's processing status.
     pub poll_timeout: Duration,
+    /// The whole of one attempt, body included. The client's read timeout
+    /// restarts with every byte, so an API trickling its answer would
+    /// otherwise hold the job forever; with this, a call ends within
+    /// `attempts × (request_timeout + max_wait)`.
+    pub request_timeout: Duration,
 }
 
 impl Default for Timing {
@@ -111,6 +134,7 @@ impl Default for Timing {
             backoff: Duration::from_secs(2),
             max_wait: Duration::from_secs(120),
             poll_timeout: Duration::from_secs(120),
+            request_timeout: Duration::from_secs(120),
         }
     }
 }
@@ -126,6 +150,9 @@ impl Timing {
         }
         if let Some(d) = env.get("SCANGATE_PUBLISH_BACKOFF").and_then(parse_duration) {
             t.backoff = d;
+        }
+        if let Some(d) = env.get("SCANGATE_PUBLISH_TIMEOUT").and_then(parse_duration) {
+            t.request_timeout = d;
         }
         if let Some(d) = env
             .get("SCANGATE_SARIF_POLL_TIMEOUT")
@@ -234,6 +261,7 @@ mod tests {
             backoff: Duration::from_millis(100),
             max_wait: Duration::from_secs(10),
             poll_timeout: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(1),
         };
         let lookup = |name: &str| {
             headers

@@ -8,6 +8,13 @@ use futures_util::stream::BoxStream;
 use futures_util::StreamExt;
 use oci_client::errors::DigestError;
 use std::io::{self, Read};
+use std::time::{Duration, Instant};
+
+/// The longest one blob download may take in all. Generous for a large
+/// layer on a slow link; it exists because the read timeout restarts with
+/// every chunk, so a registry trickling bytes would otherwise hold the scan
+/// forever.
+const DOWNLOAD_DEADLINE: Duration = Duration::from_secs(30 * 60);
 
 pub struct BlobReader {
     runtime: tokio::runtime::Handle,
@@ -18,6 +25,7 @@ pub struct BlobReader {
     /// The stream has ended: it must not be polled again (the client's
     /// digest check would run a second time, over nothing, and fail).
     ended: bool,
+    deadline: Instant,
 }
 
 impl BlobReader {
@@ -33,6 +41,7 @@ impl BlobReader {
             digest: digest.to_string(),
             broken: false,
             ended: false,
+            deadline: Instant::now() + DOWNLOAD_DEADLINE,
         }
     }
 
@@ -49,7 +58,21 @@ impl Read for BlobReader {
             if self.ended {
                 return Ok(0);
             }
-            match self.runtime.block_on(self.stream.next()) {
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            let next = self
+                .runtime
+                .block_on(async { tokio::time::timeout(left, self.stream.next()).await });
+            let Ok(next) = next else {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!(
+                        "download of blob {} took longer than {} minutes",
+                        self.digest,
+                        DOWNLOAD_DEADLINE.as_secs() / 60
+                    ),
+                ));
+            };
+            match next {
                 None => {
                     self.ended = true;
                     return Ok(0);

@@ -8,6 +8,7 @@
 
 pub mod auth;
 mod blob;
+mod manifest;
 
 pub use blob::BlobReader;
 
@@ -30,13 +31,28 @@ pub struct Options {
 
 /// Attempts per request (the first included) on transient failures.
 const ATTEMPTS: u32 = 4;
+/// No single request (authentication, a manifest, a blob's first bytes, an
+/// upload) may take longer than this in all, however slowly the registry
+/// trickles its answer: the read timeout alone restarts with every byte.
+const REQUEST_DEADLINE: Duration = Duration::from_secs(300);
+/// The read timeout: a registry silent for this long is given up on.
+const READ_TIMEOUT: Duration = Duration::from_secs(60);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The first retry waits this long; each further one twice as long.
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 
 /// An authenticated connection to one repository.
 pub struct Session {
     client: Client,
+    /// For the requests made without `oci-client` (manifests, see
+    /// [`manifest`]).
+    http: reqwest::Client,
     auth: RegistryAuth,
+    /// The pull token the registry issued, if it uses the token flow.
+    token: Option<String>,
+    /// The credentials in every form a server might echo them in.
+    redactor: crate::redact::Redactor,
+    insecure: bool,
     /// The reference as parsed (registry, repository, tag or digest).
     pub reference: Reference,
     runtime: tokio::runtime::Runtime,
@@ -65,15 +81,32 @@ impl Session {
             } else {
                 ClientProtocol::Https
             },
-            connect_timeout: Some(Duration::from_secs(30)),
-            read_timeout: Some(Duration::from_secs(60)),
+            connect_timeout: Some(CONNECT_TIMEOUT),
+            read_timeout: Some(READ_TIMEOUT),
             platform_resolver: None,
             ..ClientConfig::default()
         };
         let auth = auth::resolve(parsed.resolve_registry(), options);
-        let session = Session {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("scangate/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(CONNECT_TIMEOUT)
+            .read_timeout(READ_TIMEOUT)
+            .timeout(REQUEST_DEADLINE)
+            .build()
+            .map_err(|e| Error::Usage(format!("HTTP client: {e}")))?;
+        let mut redactor = crate::redact::Redactor::default();
+        match &auth {
+            RegistryAuth::Basic(user, password) => redactor.add(Some(user), password),
+            RegistryAuth::Bearer(token) => redactor.add(None, token),
+            RegistryAuth::Anonymous => {}
+        }
+        let mut session = Session {
             client: Client::new(config),
+            http,
             auth,
+            token: None,
+            redactor,
+            insecure: options.insecure,
             reference: parsed,
             runtime,
         };
@@ -83,9 +116,15 @@ impl Session {
             RegistryOperation::Pull => &[RegistryOperation::Pull],
         };
         for op in operations {
-            session.run("authenticate", || {
+            let token = session.run("authenticate", || {
                 session.client.auth(&session.reference, &session.auth, *op)
             })?;
+            if *op == RegistryOperation::Pull {
+                if let Some(token) = token {
+                    session.redactor.add(None, &token);
+                    session.token = Some(token);
+                }
+            }
         }
         Ok(session)
     }
@@ -99,12 +138,79 @@ impl Session {
         )
     }
 
-    /// The raw manifest (or index) at `reference` and its digest.
+    /// The raw manifest (or index) at `reference` and its digest, at most
+    /// [`manifest::MAX_MANIFEST_SIZE`] bytes.
     pub fn manifest(&self, reference: &Reference, accepted: &[&str]) -> Result<(Vec<u8>, String)> {
-        self.run("fetch the manifest", || {
-            self.client
-                .pull_manifest_raw(reference, &self.auth, accepted)
-        })
+        let url = format!(
+            "{}://{}/v2/{}/manifests/{}",
+            if self.insecure { "http" } else { "https" },
+            reference.resolve_registry(),
+            reference.repository(),
+            reference.digest().or(reference.tag()).unwrap_or("latest")
+        );
+        let credentials = match (&self.token, &self.auth) {
+            (Some(token), _) => manifest::Credentials::Bearer(token),
+            (None, RegistryAuth::Basic(user, password)) => {
+                manifest::Credentials::Basic(user, password)
+            }
+            (None, RegistryAuth::Bearer(token)) => manifest::Credentials::Bearer(token),
+            (None, RegistryAuth::Anonymous) => manifest::Credentials::Anonymous,
+        };
+        let what = "fetch the manifest";
+        let mut delay = FIRST_BACKOFF;
+        for attempt in 1..=ATTEMPTS {
+            let fetched = self.runtime.block_on(manifest::fetch(
+                &self.http,
+                &url,
+                accepted,
+                &credentials,
+                reference.digest(),
+            ));
+            let e = match fetched {
+                Ok(found) => return Ok(found),
+                Err(e) => e,
+            };
+            let message = self.describe_fetch(&e);
+            // A setting problem (a name that does not resolve, HTTP against
+            // HTTPS) will not pass on the next try.
+            if attempt < ATTEMPTS && e.transient() && connection_hint(&message).is_none() {
+                tracing::warn!(
+                    "{}: cannot {what} ({message}); retrying in {delay:?}",
+                    self.repository()
+                );
+                std::thread::sleep(delay);
+                delay *= 2;
+            } else {
+                return Err(self.error(what, &message));
+            }
+        }
+        Err(self.error(what, "gave up"))
+    }
+
+    fn describe_fetch(&self, e: &manifest::FetchError) -> String {
+        let text = match e {
+            manifest::FetchError::Transport(e) => {
+                let mut text = e.to_string();
+                let mut source = std::error::Error::source(e);
+                while let Some(s) = source {
+                    text = format!("{text}: {s}");
+                    source = s.source();
+                }
+                let text = one_line(&text);
+                match connection_hint(&text) {
+                    Some(hint) => format!("{hint} ({text})"),
+                    None => text,
+                }
+            }
+            manifest::FetchError::Status { status, .. } if *status == 401 => {
+                "unauthorized (401): check the credentials (--username/--password, ~/.docker/config.json)".into()
+            }
+            manifest::FetchError::Status { status, body } => {
+                format!("HTTP {}: {}", status.as_u16(), server_message(body))
+            }
+            manifest::FetchError::Invalid(why) => why.clone(),
+        };
+        self.redactor.apply(&one_line(&text))
     }
 
     /// A small blob (an image config) in memory, digest verified, refused
@@ -154,6 +260,7 @@ impl Session {
     }
 
     /// Runs one registry request, retrying transient failures with backoff.
+    /// Each attempt has [`REQUEST_DEADLINE`] in all.
     fn run<T, F, Fut>(&self, what: &str, mut request: F) -> Result<T>
     where
         F: FnMut() -> Fut,
@@ -161,27 +268,37 @@ impl Session {
     {
         let mut delay = FIRST_BACKOFF;
         for attempt in 1..=ATTEMPTS {
-            match self.runtime.block_on(request()) {
-                Ok(v) => return Ok(v),
-                Err(e) if attempt < ATTEMPTS && transient(&e) => {
-                    tracing::warn!(
-                        "{}: cannot {what} ({}); retrying in {delay:?}",
-                        self.repository(),
-                        describe(&e)
-                    );
-                    std::thread::sleep(delay);
-                    delay *= 2;
-                }
-                Err(e) => return Err(self.error(what, &describe(&e))),
+            let answer = self
+                .runtime
+                .block_on(async { tokio::time::timeout(REQUEST_DEADLINE, request()).await });
+            let (message, retry) = match answer {
+                Ok(Ok(v)) => return Ok(v),
+                Ok(Err(e)) => (self.redactor.apply(&describe(&e)), transient(&e)),
+                Err(_) => (
+                    format!("no complete answer within {}s", REQUEST_DEADLINE.as_secs()),
+                    true,
+                ),
+            };
+            if attempt < ATTEMPTS && retry {
+                tracing::warn!(
+                    "{}: cannot {what} ({message}); retrying in {delay:?}",
+                    self.repository()
+                );
+                std::thread::sleep(delay);
+                delay *= 2;
+            } else {
+                return Err(self.error(what, &message));
             }
         }
         Err(self.error(what, "gave up"))
     }
 
+    /// The one error of a failed request; whatever the server said passes
+    /// through the redactor first.
     fn error(&self, what: &str, message: &str) -> Error {
         Error::Network {
             url: self.repository(),
-            message: format!("cannot {what}: {message}"),
+            message: self.redactor.apply(&format!("cannot {what}: {message}")),
         }
     }
 
@@ -200,8 +317,10 @@ fn transient(e: &OciDistributionError) -> bool {
     match e {
         // A host that does not resolve will not resolve on the next try.
         OciDistributionError::RequestError(r) => {
-            (r.is_connect() || r.is_timeout() || r.is_body() || r.is_request())
-                && connection_hint(&describe(e)).is_none()
+            ((r.is_connect() || r.is_timeout() || r.is_body() || r.is_request())
+                && connection_hint(&describe(e)).is_none())
+                || r.status()
+                    .is_some_and(|s| s.is_server_error() || s.as_u16() == 429)
         }
         OciDistributionError::ServerError { code, .. } => *code >= 500 || *code == 429,
         OciDistributionError::RegistryError { envelope, .. } => envelope
@@ -229,7 +348,7 @@ fn describe(e: &OciDistributionError) -> String {
             "the registry speaks HTTPS: drop --insecure".into()
         }
         OciDistributionError::ServerError { code, message, .. } => {
-            format!("HTTP {code}: {}", one_line(message))
+            format!("HTTP {code}: {}", server_message(message))
         }
         OciDistributionError::RegistryError { envelope, .. } => {
             let codes: Vec<String> = envelope
@@ -253,6 +372,21 @@ fn describe(e: &OciDistributionError) -> String {
             }
         }
         other => one_line(&other.to_string()),
+    }
+}
+
+/// What a registry's error body says: the `errors[].message` of an OCI
+/// error envelope, else the body's first line.
+fn server_message(body: &str) -> String {
+    let envelope: Option<oci_client::errors::OciEnvelope> = serde_json::from_str(body).ok();
+    match envelope {
+        Some(env) if !env.errors.is_empty() => env
+            .errors
+            .iter()
+            .map(|e| format!("{:?}: {}", e.code, one_line(&e.message)))
+            .collect::<Vec<_>>()
+            .join("; "),
+        _ => one_line(body),
     }
 }
 

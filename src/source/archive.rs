@@ -6,12 +6,14 @@
 //! compressed archive cannot be read at an offset, so it is read once as a
 //! stream, scanning each layer as it passes by.
 
-use super::layout::{image_artifact, MAX_META_SIZE};
+use super::layout::{image_artifact, read_bounded, MAX_META_SIZE};
 use super::select::{select_image, MetaFiles, SelectedImage};
 use super::{scan_layers_parallel, Collected, Source};
 use crate::cache::LayerCache;
 use crate::error::{Error, Result};
 use crate::image::layer::normalize;
+use crate::image::layer::HeldBytes;
+use crate::image::tar_guard::{tar_problem, ExtensionGuard};
 use crate::image::{scan_layer, LayerScan};
 use crate::inventory::Want;
 use std::collections::HashMap;
@@ -40,7 +42,7 @@ impl Archive {
     /// Opens an archive, telling plain tar from compressed by magic bytes.
     pub fn open(path: &Path, reference: Option<&str>) -> Result<Self> {
         let mut head = [0u8; 512];
-        let mut file = File::open(path).map_err(|e| Error::io(path.display(), e))?;
+        let mut file = open_input(path)?;
         let n = read_up_to(&mut file, &mut head).map_err(|e| Error::io(path.display(), e))?;
         let head = &head[..n];
         let compressed =
@@ -94,9 +96,18 @@ struct TarIndex {
 }
 
 impl TarIndex {
-    fn build(path: &Path) -> io::Result<Self> {
-        let file = File::open(path)?;
-        let mut archive = tar::Archive::new(file);
+    fn build(path: &Path) -> Result<Self> {
+        let file = open_input(path)?;
+        Self::index(path, file).map_err(|e| {
+            Error::input(
+                path.display(),
+                format!("unreadable tar archive: {}", tar_problem(&e)),
+            )
+        })
+    }
+
+    fn index(path: &Path, file: File) -> io::Result<Self> {
+        let mut archive = tar::Archive::new(ExtensionGuard::new(file));
         let mut members = HashMap::new();
         for entry in archive.entries_with_seek()? {
             let entry = entry?;
@@ -151,7 +162,7 @@ impl TarIndex {
             return Ok(None);
         };
         let io_err = |e| Error::io(self.archive.display(), e);
-        let mut file = File::open(&self.archive).map_err(io_err)?;
+        let mut file = open_input(&self.archive)?;
         file.seek(SeekFrom::Start(offset)).map_err(io_err)?;
         Ok(Some(file.take(size)))
     }
@@ -162,19 +173,24 @@ impl MetaFiles for TarIndex {
         let Some(reader) = self.open(path)? else {
             return Ok(None);
         };
-        let mut content = Vec::new();
-        reader
-            .take(MAX_META_SIZE)
-            .read_to_end(&mut content)
-            .map_err(|e| Error::io(self.archive.display(), e))?;
-        Ok(Some(content))
+        read_bounded(reader, MAX_META_SIZE)
+            .map_err(|e| Error::io(self.archive.display(), e))?
+            .ok_or_else(|| {
+                Error::input(
+                    format!("{}: {path}", self.archive.display()),
+                    format!(
+                        "larger than {} MiB: not image metadata",
+                        MAX_META_SIZE >> 20
+                    ),
+                )
+            })
+            .map(Some)
     }
 }
 
 impl Archive {
     fn collect_seeking(&self, wants: &[Want]) -> Result<Collected> {
-        let index = TarIndex::build(&self.path)
-            .map_err(|e| Error::input(self.name(), format!("unreadable tar archive: {e}")))?;
+        let index = TarIndex::build(&self.path)?;
         let image = select_image(&index, &self.name(), self.reference.as_deref())?;
         check_layer_count(&self.name(), &image)?;
         let open = |path: &str| -> Result<Box<dyn Read + Send>> {
@@ -206,7 +222,7 @@ impl Archive {
 
     fn collect_streaming(&self, wants: &[Want]) -> Result<Collected> {
         let name = self.name();
-        let file = File::open(&self.path).map_err(|e| Error::io(&name, e))?;
+        let file = open_input(&self.path)?;
         let stream = Stream {
             name,
             reference: self.reference.as_deref(),
@@ -236,13 +252,15 @@ impl Stream<'_> {
     pub(super) fn collect(&self, reader: impl BufRead, wants: &[Want]) -> Result<Collected> {
         let name = self.name.clone();
         let decompressed = decompress_outer(reader).map_err(|e| Error::io(&name, e))?;
-        let mut archive = tar::Archive::new(decompressed);
+        let mut archive = tar::Archive::new(ExtensionGuard::new(decompressed));
         let mut small: HashMap<String, Vec<u8>> = HashMap::new();
         let mut scans: HashMap<String, LayerScan> = HashMap::new();
         let mut links: HashMap<String, String> = HashMap::new();
         let mut kept = 0u64;
+        let held = HeldBytes::default();
         let (mut hits, mut scanned) = (0usize, 0usize);
-        let broken = |e: io::Error| Error::input(&name, format!("unreadable archive: {e}"));
+        let broken =
+            |e: io::Error| Error::input(&name, format!("unreadable archive: {}", tar_problem(&e)));
         for entry in archive.entries().map_err(broken)? {
             let mut entry = entry.map_err(broken)?;
             let Some(member) = normalize(&entry.path_bytes()) else {
@@ -267,6 +285,10 @@ impl Stream<'_> {
                 continue;
             }
             if let Some(scan) = self.cached_blob(&member, wants) {
+                held.take(scan.held_bytes()).map_err(|e| Error::Layer {
+                    layer: member.clone(),
+                    message: e.to_string(),
+                })?;
                 io::copy(&mut entry, &mut io::sink()).map_err(broken)?;
                 scans.insert(member, scan);
                 hits += 1;
@@ -279,7 +301,7 @@ impl Stream<'_> {
                 || head.starts_with(&[0x1f, 0x8b])
                 || head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]);
             if is_layer {
-                let scan = scan_layer(io::Cursor::new(head).chain(&mut entry), wants, None)
+                let scan = scan_layer(io::Cursor::new(head).chain(&mut entry), wants, None, &held)
                     .map_err(|e| Error::Layer {
                         layer: member.clone(),
                         message: e.to_string(),
@@ -307,12 +329,22 @@ impl Stream<'_> {
         };
         let image = select_image(&files, &name, self.reference)?;
         check_layer_count(&name, &image)?;
-        let mut layers = Vec::with_capacity(image.layer_paths.len());
+        let mut layers: Vec<LayerScan> = Vec::with_capacity(image.layer_paths.len());
+        // Where each member's scan went, for a layer listed twice: scans are
+        // moved, not copied, so the image's files are held once.
+        let mut placed: HashMap<String, usize> = HashMap::new();
         for (path, expected) in image.layer_paths.iter().zip(&image.config.rootfs.diff_ids) {
             let member = files.follow(path);
-            let scan = scans.get(&member).ok_or_else(|| {
-                Error::input(&name, format!("layer {path} is referenced but missing"))
-            })?;
+            let scan = match (scans.remove(&member), placed.get(&member)) {
+                (Some(scan), _) => scan,
+                (None, Some(&i)) => layers[i].clone(),
+                (None, None) => {
+                    return Err(Error::input(
+                        &name,
+                        format!("layer {path} is referenced but missing"),
+                    ))
+                }
+            };
             if scan.diff_id.as_deref() != Some(expected.as_str()) {
                 return Err(Error::Layer {
                     layer: expected.clone(),
@@ -323,9 +355,10 @@ impl Stream<'_> {
                 });
             }
             if let Some(cache) = self.cache {
-                cache.put(scan, wants);
+                cache.put(&scan, wants);
             }
-            layers.push(scan.clone());
+            placed.insert(member, layers.len());
+            layers.push(scan);
         }
         Ok(Collected {
             artifact: image_artifact(name, image.reference, &image.config, image.config_digest),
@@ -366,6 +399,12 @@ impl MetaFiles for StreamedFiles<'_> {
     fn read_meta(&self, path: &str) -> Result<Option<Vec<u8>>> {
         Ok(self.small.get(&self.follow(path)).cloned())
     }
+}
+
+/// Opens the archive file: a regular file only (see [`super::safe_open`]).
+fn open_input(path: &Path) -> Result<File> {
+    super::safe_open::open_regular(path)?
+        .ok_or_else(|| Error::io(path.display(), io::Error::from(io::ErrorKind::NotFound)))
 }
 
 fn check_layer_count(input: &str, image: &SelectedImage) -> Result<()> {

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 /// Metadata files larger than this are refused rather than read: real
 /// manifests and configs are kilobytes.
-pub(super) const MAX_META_SIZE: u64 = 16 * 1024 * 1024;
+pub(super) const MAX_META_SIZE: u64 = 8 * 1024 * 1024;
 
 pub struct LayoutDir {
     root: PathBuf,
@@ -37,33 +37,38 @@ impl LayoutDir {
         self
     }
 
-    /// The host path of a bundle member, refusing names that would leave
-    /// the layout directory.
-    fn member(&self, path: &str) -> Result<PathBuf> {
-        normalize(path.as_bytes())
-            .map(|p| self.root.join(p))
-            .ok_or_else(|| {
-                Error::input(
-                    self.root.display(),
-                    format!("refusing member path {path:?}"),
-                )
-            })
+    /// Opens a bundle member, refusing names that would leave the layout
+    /// directory, links that point out of it, and anything but a regular
+    /// file (see [`super::safe_open`]). `Ok(None)` when it does not exist.
+    fn member(&self, path: &str) -> Result<Option<File>> {
+        let relative = normalize(path.as_bytes()).ok_or_else(|| {
+            Error::input(
+                self.root.display(),
+                format!("refusing member path {path:?}"),
+            )
+        })?;
+        super::safe_open::open_member(&self.root, &relative)
     }
 }
 
 impl MetaFiles for LayoutDir {
     fn read_meta(&self, path: &str) -> Result<Option<Vec<u8>>> {
-        let full = self.member(path)?;
-        let file = match File::open(&full) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::io(full.display(), e)),
+        let Some(file) = self.member(path)? else {
+            return Ok(None);
         };
-        let mut content = Vec::new();
-        file.take(MAX_META_SIZE)
-            .read_to_end(&mut content)
-            .map_err(|e| Error::io(full.display(), e))?;
-        Ok(Some(content))
+        let shown = self.root.join(path);
+        read_bounded(file, MAX_META_SIZE)
+            .map_err(|e| Error::io(shown.display(), e))?
+            .ok_or_else(|| {
+                Error::input(
+                    shown.display(),
+                    format!(
+                        "larger than {} MiB: not image metadata",
+                        MAX_META_SIZE >> 20
+                    ),
+                )
+            })
+            .map(Some)
     }
 }
 
@@ -83,9 +88,13 @@ impl Source for LayoutDir {
             ));
         }
         let open = |path: &str| -> Result<Box<dyn Read + Send>> {
-            let full = self.member(path)?;
-            let file = File::open(&full).map_err(|e| Error::io(full.display(), e))?;
-            Ok(Box::new(file))
+            match self.member(path)? {
+                Some(file) => Ok(Box::new(file)),
+                None => Err(Error::input(
+                    self.root.join(path).display(),
+                    "layer blob is referenced but missing",
+                )),
+            }
         };
         let layers = scan_layers_parallel(
             &image.layer_paths,
@@ -99,6 +108,14 @@ impl Source for LayoutDir {
             layers,
         })
     }
+}
+
+/// Reads at most `max` bytes; `None` when there is more (a manifest or
+/// config that large is not one, and a cut one must not be parsed).
+pub(super) fn read_bounded(reader: impl Read, max: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let mut content = Vec::new();
+    reader.take(max + 1).read_to_end(&mut content)?;
+    Ok((content.len() as u64 <= max).then_some(content))
 }
 
 /// The artifact description shared by every image source.

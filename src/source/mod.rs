@@ -7,6 +7,7 @@ mod daemon;
 mod layout;
 mod registry;
 mod rootfs;
+mod safe_open;
 mod select;
 pub mod skip;
 
@@ -18,6 +19,7 @@ pub use rootfs::RootFs;
 
 use crate::cache::LayerCache;
 use crate::error::{Error, Result};
+use crate::image::layer::HeldBytes;
 use crate::image::LayerScan;
 use crate::inventory::Want;
 use std::io::Read;
@@ -161,10 +163,11 @@ fn scan_layers_parallel(
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2);
+    let held = HeldBytes::default();
     let scan_one = |i: usize| {
         let diff_id = diff_ids.get(i).map(String::as_str);
         open(&paths[i]).and_then(|reader| {
-            crate::image::scan_layer(reader, wants, diff_id).map_err(|e| Error::Layer {
+            crate::image::scan_layer(reader, wants, diff_id, &held).map_err(|e| Error::Layer {
                 layer: diff_id.unwrap_or(&paths[i]).to_string(),
                 message: e.to_string(),
             })
@@ -175,6 +178,7 @@ fn scan_layers_parallel(
         diff_ids,
         wants,
         cache,
+        held: &held,
     };
     layers.scan(workers, &scan_one)
 }
@@ -187,6 +191,9 @@ struct LayerJobs<'a> {
     diff_ids: &'a [String],
     wants: &'a [Want],
     cache: Option<&'a LayerCache>,
+    /// The image's total of held file bytes; layers from the cache count
+    /// too.
+    held: &'a HeldBytes,
 }
 
 impl LayerJobs<'_> {
@@ -203,7 +210,16 @@ impl LayerJobs<'_> {
         let mut slots: Vec<Option<Result<LayerScan>>> = (0..count)
             .map(|i| {
                 let cached = self.cache.zip(self.diff_ids.get(i))?;
-                cached.0.get(cached.1, self.wants).map(Ok)
+                let scan = cached.0.get(cached.1, self.wants)?;
+                Some(
+                    self.held
+                        .take(scan.held_bytes())
+                        .map(|()| scan)
+                        .map_err(|e| Error::Layer {
+                            layer: self.names[i].clone(),
+                            message: e.to_string(),
+                        }),
+                )
             })
             .collect();
         let hits = slots.iter().filter(|s| s.is_some()).count();

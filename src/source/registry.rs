@@ -10,8 +10,9 @@
 use super::layout::{image_artifact, MAX_META_SIZE};
 use super::{Collected, LayerJobs, Source};
 use crate::cache::LayerCache;
-use crate::error::{Error, Result};
+use crate::error::{json_problem, Error, Result};
 use crate::image::config::{ImageConfig, ImageIndex, ImageManifest, Platform};
+use crate::image::layer::HeldBytes;
 use crate::image::{scan_layer, LayerScan};
 use crate::inventory::Want;
 use crate::registry::{Options, Session};
@@ -66,8 +67,12 @@ impl Source for Registry {
         let session = Session::connect(&self.reference, &self.options, RegistryOperation::Pull)?;
         let manifest = self.image_manifest(&session)?;
         let config_raw = session.small_blob(&manifest.config.digest, MAX_META_SIZE)?;
-        let config: ImageConfig = serde_json::from_slice(&config_raw)
-            .map_err(|e| Error::input(&self.reference, format!("invalid image config: {e}")))?;
+        let config: ImageConfig = serde_json::from_slice(&config_raw).map_err(|e| {
+            Error::input(
+                &self.reference,
+                format!("invalid image config: {}", json_problem(&e)),
+            )
+        })?;
         let diff_ids = &config.rootfs.diff_ids;
         if diff_ids.len() != manifest.layers.len() {
             return Err(Error::input(
@@ -80,12 +85,15 @@ impl Source for Registry {
             ));
         }
         let names: Vec<String> = manifest.layers.iter().map(|l| l.digest.clone()).collect();
-        let scan_one = |i: usize| scan_remote_layer(&session, &names[i], &diff_ids[i], wants);
+        let held = HeldBytes::default();
+        let scan_one =
+            |i: usize| scan_remote_layer(&session, &names[i], &diff_ids[i], wants, &held);
         let jobs = LayerJobs {
             names: &names,
             diff_ids,
             wants,
             cache: self.cache.as_deref(),
+            held: &held,
         };
         let layers = jobs.scan(CONCURRENT_LAYERS, &scan_one)?;
         Ok(Collected {
@@ -106,15 +114,26 @@ impl Registry {
         let mut reference = session.reference.clone();
         for _ in 0..MAX_INDEX_DEPTH {
             let (raw, _digest) = session.manifest(&reference, MANIFEST_TYPES)?;
-            let value: serde_json::Value = serde_json::from_slice(&raw)
-                .map_err(|e| Error::input(&self.reference, format!("invalid manifest: {e}")))?;
+            let value: serde_json::Value = serde_json::from_slice(&raw).map_err(|e| {
+                Error::input(
+                    &self.reference,
+                    format!("invalid manifest: {}", json_problem(&e)),
+                )
+            })?;
             if value.get("manifests").is_none() {
                 return serde_json::from_value(value).map_err(|e| {
-                    Error::input(&self.reference, format!("invalid image manifest: {e}"))
+                    Error::input(
+                        &self.reference,
+                        format!("invalid image manifest: {}", json_problem(&e)),
+                    )
                 });
             }
-            let index: ImageIndex = serde_json::from_value(value)
-                .map_err(|e| Error::input(&self.reference, format!("invalid image index: {e}")))?;
+            let index: ImageIndex = serde_json::from_value(value).map_err(|e| {
+                Error::input(
+                    &self.reference,
+                    format!("invalid image index: {}", json_problem(&e)),
+                )
+            })?;
             let digest = self.pick_platform(&index)?;
             reference = reference.clone_with_digest(digest);
         }
@@ -163,11 +182,12 @@ fn scan_remote_layer(
     digest: &str,
     diff_id: &str,
     wants: &[Want],
+    held: &HeldBytes,
 ) -> Result<LayerScan> {
     let mut attempt = 0;
     loop {
         let mut blob = session.blob(digest)?;
-        let scanned = scan_layer(&mut blob, wants, Some(diff_id)).and_then(|scan| {
+        let scanned = scan_layer(&mut blob, wants, Some(diff_id), held).and_then(|scan| {
             // Read to the end so the blob digest is checked even when the
             // decompressor stopped before the last byte.
             io::copy(&mut blob, &mut io::sink())?;

@@ -2,7 +2,7 @@
 //! `manifest.json` (docker) or `index.json` (OCI), pick the image by tag,
 //! and find its config and layer blobs.
 
-use crate::error::{Error, Result};
+use crate::error::{json_problem, Error, Result};
 use crate::image::config::{
     blob_path, Descriptor, DockerManifestEntry, ImageConfig, ImageIndex, ImageManifest,
 };
@@ -215,8 +215,12 @@ fn read_required(files: &dyn MetaFiles, input: &str, path: &str) -> Result<Vec<u
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(input: &str, path: &str, raw: &[u8]) -> Result<T> {
-    serde_json::from_slice(raw)
-        .map_err(|e| Error::input(format!("{input}: {path}"), format!("invalid JSON: {e}")))
+    serde_json::from_slice(raw).map_err(|e| {
+        Error::input(
+            format!("{input}: {path}"),
+            format!("invalid JSON: {}", json_problem(&e)),
+        )
+    })
 }
 
 fn sha256(bytes: &[u8]) -> String {

@@ -44,6 +44,8 @@ pub mod rpm;
 pub mod semver;
 
 #[cfg(test)]
+mod order_props;
+#[cfg(test)]
 mod testutil;
 
 /// Orders two versions of one scheme.

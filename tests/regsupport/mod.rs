@@ -145,6 +145,13 @@ struct StubState {
     corrupt: Option<String>,
     /// Cut this many downloads of layer blobs off halfway.
     cut_downloads: usize,
+    /// Answer this many layer-blob downloads with HTTP 500.
+    failing_blobs: usize,
+    /// Answer manifest requests with a body that does not end.
+    endless_manifest: bool,
+    /// Ask for Basic credentials on manifests, then refuse them with an
+    /// error body that quotes them back (raw, base64, percent-encoded).
+    echo_credentials: bool,
 }
 
 /// An in-process registry (anonymous, plain HTTP) serving one image.
@@ -193,6 +200,18 @@ impl StubRegistry {
         self.state.lock().unwrap().cut_downloads = count;
     }
 
+    pub fn fail_blobs(&self, count: usize) {
+        self.state.lock().unwrap().failing_blobs = count;
+    }
+
+    pub fn endless_manifest(&self) {
+        self.state.lock().unwrap().endless_manifest = true;
+    }
+
+    pub fn echo_credentials(&self) {
+        self.state.lock().unwrap().echo_credentials = true;
+    }
+
     /// The digests of every blob downloaded so far.
     pub fn blob_gets(&self) -> Vec<String> {
         self.state.lock().unwrap().blob_gets.clone()
@@ -204,16 +223,69 @@ fn stub_answer(stream: TcpStream, state: &Mutex<StubState>) -> std::io::Result<(
     let mut line = String::new();
     reader.read_line(&mut line)?;
     let path = line.split_whitespace().nth(1).unwrap_or("").to_string();
+    let mut authorization = None;
     loop {
         let mut h = String::new();
         if reader.read_line(&mut h)? == 0 || h.trim().is_empty() {
             break;
         }
+        if let Some((name, value)) = h.split_once(':') {
+            if name.eq_ignore_ascii_case("authorization") {
+                authorization = Some(value.trim().to_string());
+            }
+        }
     }
     let mut out = stream;
     let (status, headers, body, cut) = {
         let mut s = state.lock().unwrap();
-        if path == "/v2/" {
+        let manifest = path.contains("/manifests/");
+        if manifest && s.endless_manifest {
+            drop(s);
+            write!(
+                out,
+                "HTTP/1.1 200 Stub\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nConnection: close\r\n\r\n"
+            )?;
+            // Until the client hangs up (1 GiB at most).
+            let chunk = vec![b' '; 64 << 10];
+            for _ in 0..(1 << 14) {
+                out.write_all(&chunk)?;
+            }
+            return Ok(());
+        }
+        if manifest && s.echo_credentials {
+            let (status, headers, body) = match &authorization {
+                None => (
+                    401,
+                    "WWW-Authenticate: Basic realm=\"stub\"\r\n".to_string(),
+                    Vec::new(),
+                ),
+                Some(value) => {
+                    let b64 = value.trim_start_matches("Basic ");
+                    use base64::Engine as _;
+                    let decoded = base64::engine::general_purpose::STANDARD
+                        .decode(b64)
+                        .map(|d| String::from_utf8_lossy(&d).into_owned())
+                        .unwrap_or_default();
+                    let password = decoded.split_once(':').map(|p| p.1).unwrap_or("");
+                    let encoded: String = password
+                        .bytes()
+                        .map(|b| {
+                            if b.is_ascii_alphanumeric() {
+                                (b as char).to_string()
+                            } else {
+                                format!("%{b:02X}")
+                            }
+                        })
+                        .collect();
+                    let body = serde_json::json!({"errors": [{
+                        "code": "DENIED",
+                        "message": format!("rejected {value} ({decoded}; {encoded})"),
+                    }]});
+                    (403, String::new(), body.to_string().into_bytes())
+                }
+            };
+            (status, headers, body, false)
+        } else if path == "/v2/" {
             (200, String::new(), b"{}".to_vec(), false)
         } else if let Some((_, reference)) = path.split_once("/manifests/") {
             let digest = if reference.starts_with("sha256:") {
@@ -242,6 +314,16 @@ fn stub_answer(stream: TcpStream, state: &Mutex<StubState>) -> std::io::Result<(
                         body[mid] ^= 0x20;
                     }
                     let is_config = body.first() == Some(&b'{');
+                    if !is_config && s.failing_blobs > 0 {
+                        s.failing_blobs -= 1;
+                        let body = b"{\"errors\":[{\"code\":\"UNKNOWN\",\"message\":\"boom\"}]}";
+                        write!(
+                            out,
+                            "HTTP/1.1 500 Stub\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                            body.len()
+                        )?;
+                        return out.write_all(body);
+                    }
                     let cut = !is_config && s.cut_downloads > 0;
                     if cut {
                         s.cut_downloads -= 1;

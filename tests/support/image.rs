@@ -210,6 +210,12 @@ impl Layer {
         )
     }
 
+    /// An entry of any type with this name and data, written as it is: a
+    /// GNU long-name entry (`L`) or PAX header (`x`) of any size.
+    pub fn special(self, name: &str, kind: tar::EntryType, data: impl AsRef<[u8]>) -> Self {
+        self.push(name.as_bytes(), kind, 0o644, data.as_ref(), b"")
+    }
+
     /// Sets the blob compression.
     pub fn compression(mut self, c: Compression) -> Self {
         self.compression = c;

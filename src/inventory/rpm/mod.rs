@@ -33,6 +33,7 @@ mod rpmdb;
 #[cfg(test)]
 mod tests;
 
+use super::skips::Skips;
 use super::{Package, PackageAnalyzer, PackageFormat, ParseError, Want};
 use header::{Header, HeaderError};
 
@@ -59,7 +60,7 @@ impl PackageAnalyzer for RpmAnalyzer {
     }
     fn parse(&self, path: &str, content: &[u8]) -> Result<Vec<Package>, ParseError> {
         let mut collector = Collector {
-            path,
+            skips: Skips::new(path, "rpm database entry"),
             packages: Vec::new(),
         };
         let result = match DbFormat::detect(content) {
@@ -114,7 +115,7 @@ trait RecordSink {
 /// Decodes blobs into packages as the backend finds them, so no more than
 /// one blob is held at a time beyond the file itself.
 struct Collector<'p> {
-    path: &'p str,
+    skips: Skips<'p>,
     packages: Vec<Package>,
 }
 
@@ -127,7 +128,7 @@ impl RecordSink for Collector<'_> {
         }
     }
     fn skip(&mut self, reason: String) {
-        tracing::warn!(path = self.path, "skipping rpm database entry: {reason}");
+        self.skips.skip(reason);
     }
 }
 

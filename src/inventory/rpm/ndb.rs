@@ -98,8 +98,7 @@ pub(super) fn read(content: &[u8], sink: &mut dyn RecordSink) -> Result<(), Stri
             "{bad_magic} slots with a bad magic, their packages (if any) are lost"
         ));
     }
-    // Package index order is installation order, as rpm lists them.
-    slots.sort_by_key(|s| s.pkg_index);
+    let slots = disjoint(slots, sink);
     for slot in slots {
         match read_blob(content, slot) {
             Ok(blob) => sink.header(slot.pkg_index.into(), blob),
@@ -107,6 +106,33 @@ pub(super) fn read(content: &[u8], sink: &mut dyn RecordSink) -> Result<(), Stri
         }
     }
     Ok(())
+}
+
+/// The slots whose blobs do not overlap an earlier slot's, in package
+/// index order (installation order, as rpm lists them). In a real database
+/// every blob belongs to one slot; a hostile one can point a million slots
+/// at one large header, and parsing it once per slot would never finish.
+/// With overlaps refused, the headers parsed add up to at most the file.
+fn disjoint(mut slots: Vec<Slot>, sink: &mut dyn RecordSink) -> Vec<Slot> {
+    slots.sort_by_key(|s| (s.block_offset, s.pkg_index));
+    let mut kept: Vec<Slot> = Vec::with_capacity(slots.len());
+    let mut overlapping = 0usize;
+    let mut end = 0u64;
+    for slot in slots {
+        if u64::from(slot.block_offset) < end {
+            overlapping += 1;
+            continue;
+        }
+        end = u64::from(slot.block_offset) + u64::from(slot.block_count);
+        kept.push(slot);
+    }
+    if overlapping > 0 {
+        sink.skip(format!(
+            "{overlapping} slots point into another slot's blob; they are ignored"
+        ));
+    }
+    kept.sort_by_key(|s| s.pkg_index);
+    kept
 }
 
 /// The header blob a slot points to, after checking its framing.

@@ -496,6 +496,37 @@ fn ndb_free_and_damaged_slots() {
     assert!(rec.skips[0].contains("another package"), "{:?}", rec.skips);
 }
 
+#[test]
+fn ndb_slots_sharing_one_blob_parse_it_once() {
+    // The hostile case of issue 18: every slot points at the same blob.
+    // 100k slots (25 slot pages, 1.6 MB); before, each parsed the header.
+    const SLOTS: usize = 100_000;
+    let big = HeaderBuilder::package("big", None, "1", "1").build();
+    let mut db = packages_db(&[(1, big)], 0);
+    let slot_pages = (SLOTS + 2).div_ceil(256);
+    let blob = db.split_off(4096);
+    let first = db[32..48].to_vec();
+    let mut slots = vec![0u8; slot_pages * 4096];
+    for free in slots.chunks_exact_mut(16) {
+        free[..4].copy_from_slice(b"Slot");
+    }
+    slots[..32].copy_from_slice(&db[..32]);
+    slots[12..16].copy_from_slice(&(slot_pages as u32).to_le_bytes());
+    let shift = ((slot_pages - 1) * 4096 / 16) as u32;
+    for n in 0..SLOTS {
+        let at = 32 + n * 16;
+        slots[at..at + 16].copy_from_slice(&first);
+        let offset = u32::from_le_bytes(first[8..12].try_into().unwrap()) + shift;
+        slots[at + 8..at + 12].copy_from_slice(&offset.to_le_bytes());
+    }
+    slots.extend_from_slice(&blob);
+    let mut rec = Recorder::default();
+    ndb::read(&slots, &mut rec).unwrap();
+    assert_eq!(rec.headers.len(), 1);
+    assert_eq!(rec.skips.len(), 1, "{:?}", rec.skips);
+    assert!(rec.skips[0].starts_with("99999 slots point into another"));
+}
+
 // ----------------------------------------------------- not a database
 
 #[test]
