@@ -35,9 +35,13 @@ fn place<'a>(result: &'a ScanResult, f: &'a Finding) -> Option<(&'a str, u32)> {
         Location::Lines {
             path, start_line, ..
         } => Some((path, (*start_line).max(1))),
-        Location::Package { db_path, layer } => match (&result.dockerfile, result.artifact.kind) {
+        Location::Package {
+            db_path,
+            layer,
+            line,
+        } => match (&result.dockerfile, result.artifact.kind) {
             (Some(d), _) => Some((&d.path, d.lines.for_layer(*layer).start.max(1))),
-            (None, ArtifactKind::Filesystem) => Some((db_path, 1)),
+            (None, ArtifactKind::Filesystem) => Some((db_path, line.unwrap_or(1).max(1))),
             (None, ArtifactKind::Image) => None,
         },
     }
