@@ -12,6 +12,7 @@
 pub mod apk;
 mod collect;
 pub mod dpkg;
+pub mod javascript;
 mod lockfile;
 pub mod os;
 pub mod purl;
@@ -48,6 +49,16 @@ pub enum PackageFormat {
     Uv,
     /// `pylock.toml` (PEP 751).
     Pylock,
+    /// Installed npm packages (`node_modules/**/package.json`).
+    NodePkg,
+    /// `package-lock.json`, `npm-shrinkwrap.json`.
+    Npm,
+    /// `yarn.lock`.
+    Yarn,
+    /// `pnpm-lock.yaml`.
+    Pnpm,
+    /// `bun.lock`.
+    Bun,
 }
 
 impl PackageFormat {
@@ -74,6 +85,11 @@ impl PackageFormat {
             | PackageFormat::Poetry
             | PackageFormat::Uv
             | PackageFormat::Pylock => Some(Ecosystem::new(Base::PyPI, None)),
+            PackageFormat::NodePkg
+            | PackageFormat::Npm
+            | PackageFormat::Yarn
+            | PackageFormat::Pnpm
+            | PackageFormat::Bun => Some(Ecosystem::new(Base::Npm, None)),
         }
     }
 
@@ -211,6 +227,11 @@ pub static ANALYZERS: &[&dyn PackageAnalyzer] = &[
     &python::poetry::PoetryAnalyzer,
     &python::uv::UvAnalyzer,
     &python::pylock::PylockAnalyzer,
+    &javascript::node_modules::NodeModulesAnalyzer,
+    &javascript::npm_lock::NpmLockAnalyzer,
+    &javascript::yarn::YarnAnalyzer,
+    &javascript::pnpm::PnpmAnalyzer,
+    &javascript::bun::BunAnalyzer,
 ];
 
 /// Files larger than this are skipped with a warning instead of being read

@@ -20,6 +20,18 @@ pub fn for_package(format: PackageFormat, os: Option<&Os>, pkg: &Package) -> Str
             encode(&pypi_name(&pkg.name)),
             encode(&pkg.version)
         ),
+        PackageFormat::NodePkg
+        | PackageFormat::Npm
+        | PackageFormat::Yarn
+        | PackageFormat::Pnpm
+        | PackageFormat::Bun => {
+            // A scope is the namespace: `@babel/core` → `%40babel/core`.
+            let name = match pkg.name.split_once('/') {
+                Some((scope, name)) => format!("{}/{}", encode(scope), encode(name)),
+                None => encode(&pkg.name),
+            };
+            format!("pkg:npm/{name}@{}", encode(&pkg.version))
+        }
     }
 }
 
@@ -164,6 +176,19 @@ mod tests {
             ),
             "pkg:rpm/rocky/openssl-libs@3.0.7-25.el9_3?arch=x86_64&distro=rocky-9.3&epoch=1"
         );
+    }
+
+    #[test]
+    fn npm_purls_put_the_scope_in_the_namespace() {
+        let purl = |name| {
+            for_package(
+                PackageFormat::Npm,
+                None,
+                &Package::language(name, "7.24.0", None),
+            )
+        };
+        assert_eq!(purl("@babel/core"), "pkg:npm/%40babel/core@7.24.0");
+        assert_eq!(purl("lodash"), "pkg:npm/lodash@7.24.0");
     }
 
     #[test]
