@@ -10,14 +10,17 @@
 //! OSV ecosystem, so matching and reports never assume the OS's.
 
 pub mod apk;
+pub mod binary;
 mod collect;
 pub mod dpkg;
+pub mod golang;
 pub mod javascript;
 mod lockfile;
 pub mod os;
 pub mod purl;
 pub mod python;
 pub mod rpm;
+pub mod rust;
 mod skips;
 mod wants;
 
@@ -59,6 +62,17 @@ pub enum PackageFormat {
     Pnpm,
     /// `bun.lock`.
     Bun,
+    /// `go.mod`.
+    #[serde(rename = "gomod")]
+    GoMod,
+    /// A Go binary's build info.
+    #[serde(rename = "gobinary")]
+    GoBinary,
+    /// `Cargo.lock`.
+    Cargo,
+    /// A Rust binary's cargo-auditable crate list.
+    #[serde(rename = "rustbinary")]
+    RustBinary,
 }
 
 impl PackageFormat {
@@ -90,6 +104,10 @@ impl PackageFormat {
             | PackageFormat::Yarn
             | PackageFormat::Pnpm
             | PackageFormat::Bun => Some(Ecosystem::new(Base::Npm, None)),
+            PackageFormat::GoMod | PackageFormat::GoBinary => Some(Ecosystem::new(Base::Go, None)),
+            PackageFormat::Cargo | PackageFormat::RustBinary => {
+                Some(Ecosystem::new(Base::CratesIo, None))
+            }
         }
     }
 
@@ -232,6 +250,8 @@ pub static ANALYZERS: &[&dyn PackageAnalyzer] = &[
     &javascript::yarn::YarnAnalyzer,
     &javascript::pnpm::PnpmAnalyzer,
     &javascript::bun::BunAnalyzer,
+    &golang::gomod::GoModAnalyzer,
+    &rust::cargo_lock::CargoLockAnalyzer,
 ];
 
 /// Files larger than this are skipped with a warning instead of being read
@@ -247,6 +267,7 @@ pub fn all_wants() -> &'static Wants {
         for a in ANALYZERS {
             wants.extend_from_slice(a.wants());
         }
+        wants.push(Want::Executable);
         Wants::new(wants)
     });
     &ALL

@@ -136,7 +136,10 @@ impl Source for RootFs {
                         self.read_file(format!("{rel}/{name}"), &meta, &mut scan);
                     }
                 }
-                Want::Glob(_) => {}
+                // Globs are found by one walk below; binaries are read in
+                // images only (as Trivy reads them in images and root
+                // filesystems, not in source trees).
+                Want::Glob(_) | Want::Executable => {}
             }
         }
         if wants.list().iter().any(|w| matches!(w, Want::Glob(_))) {
