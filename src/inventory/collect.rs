@@ -87,7 +87,14 @@ pub fn inventory(layers: &[LayerScan], options: Options) -> Inventory {
                 let Some(bytes) = content(&file) else {
                     continue;
                 };
-                match analyzer.parse(&file.path, bytes) {
+                let companion = |name: &str| {
+                    let path = match file.path.rsplit_once('/') {
+                        Some((dir, _)) => format!("{dir}/{name}"),
+                        None => name.to_string(),
+                    };
+                    view.resolve(&path).and_then(|l| content(&l).cloned())
+                };
+                match analyzer.parse_beside(&file.path, bytes, &companion) {
                     Ok(mut found) => {
                         found.retain(|p| options.include_dev_deps || !p.dev);
                         let origins = origin_layers(*analyzer, layers, &file, &found);

@@ -191,6 +191,23 @@ pub trait PackageAnalyzer: Sync {
     /// Parses one file's content. A malformed entry is skipped with a
     /// warning naming `path`; only an unreadable file as a whole is an error.
     fn parse(&self, path: &str, content: &[u8]) -> Result<Vec<Package>, ParseError>;
+    /// Files a parse needs from the same directory, by name, in source
+    /// trees: a `yarn.lock` cannot tell development dependencies apart
+    /// without its project's `package.json`.
+    fn companions(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// [`PackageAnalyzer::parse`] with the companions at hand: `companion`
+    /// gives a companion's content by name, when the tree has it.
+    fn parse_beside(
+        &self,
+        path: &str,
+        content: &[u8],
+        companion: &dyn Fn(&str) -> Option<Vec<u8>>,
+    ) -> Result<Vec<Package>, ParseError> {
+        let _ = companion;
+        self.parse(path, content)
+    }
     /// Where this analyzer runs: OS databases everywhere; installed
     /// language packages in images, lockfiles in source trees, as Trivy
     /// splits them (so a lockfile and the packages installed from it are
@@ -268,7 +285,12 @@ pub fn all_wants() -> &'static Wants {
             wants.extend_from_slice(a.wants());
         }
         wants.push(Want::Executable);
-        Wants::new(wants)
+        let companions = ANALYZERS
+            .iter()
+            .filter(|a| !a.companions().is_empty())
+            .flat_map(|a| a.wants().iter().map(|w| (*w, a.companions())))
+            .collect();
+        Wants::new(wants).with_companions(companions)
     });
     &ALL
 }

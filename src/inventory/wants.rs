@@ -66,6 +66,9 @@ pub struct Wants {
     set: GlobSet,
     /// Each glob selector on its own, for [`Want::matches`].
     globs: HashMap<&'static str, GlobMatcher>,
+    /// Files read beside the files of some selectors (see
+    /// `PackageAnalyzer::companions`).
+    companions: Vec<(Want, &'static [&'static str])>,
 }
 
 impl Wants {
@@ -90,12 +93,37 @@ impl Wants {
             tracing::error!("file selectors do not compile: {e}");
             GlobSet::empty()
         });
-        Wants { list, set, globs }
+        Wants {
+            list,
+            set,
+            globs,
+            companions: Vec::new(),
+        }
     }
 
     /// Whether some analyzer wants the file at this normalised relative path.
     pub fn matches(&self, path: &str) -> bool {
         self.set.is_match(path)
+    }
+
+    /// Adds the companion files of `selectors`' files.
+    pub fn with_companions(mut self, selectors: Vec<(Want, &'static [&'static str])>) -> Wants {
+        self.companions = selectors;
+        self
+    }
+
+    /// The paths of the companions of the file at `path`, in its directory.
+    pub fn companions_of(&self, path: &str) -> Vec<String> {
+        let dir = path.rsplit_once('/').map(|(d, _)| d);
+        self.companions
+            .iter()
+            .filter(|(want, _)| want.matches(path))
+            .flat_map(|(_, names)| names.iter())
+            .map(|name| match dir {
+                Some(d) => format!("{d}/{name}"),
+                None => name.to_string(),
+            })
+            .collect()
     }
 
     /// Whether executables are analysed as the layer streams past.
