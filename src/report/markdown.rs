@@ -303,10 +303,19 @@ fn row(result: &ScanResult, f: &Finding, state: Option<State>) -> String {
         ),
         Detail::Misconfiguration(_) => (escape(&short(&f.title)), "—".to_string()),
     };
+    // A language package names its lockfile, binary or manifest: in an
+    // image many of them share a layer.
+    let lang = result.package_db(f).is_some_and(|set| !set.format.is_os());
     let place = match &f.location {
-        Location::Package { layer, .. } => match result.short_layer_id(*layer) {
-            Some(id) => format!("layer `{id}`"),
-            None => format!("`{}`", code(f.location.path())),
+        Location::Package {
+            layer,
+            line,
+            db_path,
+        } => match (result.short_layer_id(*layer), line) {
+            (Some(id), _) if lang => format!("`{}` (layer `{id}`)", code(db_path)),
+            (Some(id), _) => format!("layer `{id}`"),
+            (None, Some(line)) => format!("`{}:{line}`", code(db_path)),
+            (None, None) => format!("`{}`", code(db_path)),
         },
         Location::Lines {
             path, start_line, ..
