@@ -6,7 +6,9 @@
 //! (what the user reads). [`cli`] and [`error`] frame them for the binary.
 
 pub mod cache;
+pub mod ci;
 pub mod cli;
+pub mod cmd;
 pub mod config;
 pub mod core;
 pub mod dockerfile;
