@@ -4,7 +4,7 @@
 
 use clap::{CommandFactory, Parser};
 use scangate::cli::Cli;
-use scangate::publish::{ci_env::Env, inputs};
+use scangate::publish::{ci_env::Env, gitlab_vars, inputs};
 use scangate::settings;
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -18,12 +18,14 @@ fn main() -> ExitCode {
             .find_subcommand(subcommand)
             .is_some_and(|c| c.get_arguments().any(|a| a.get_long() == Some(flag)))
     };
-    // `scangate ci` also takes GitHub Action inputs (INPUT_*), as flags
-    // appended after the user's own (which win).
+    // `scangate ci` also takes GitHub Action inputs (INPUT_*) and GitLab
+    // CI variables, as flags appended after the user's own (which win).
     let env = Env::from_process();
     let (argv, mut warnings) = inputs::apply(std::env::args_os().collect(), &env, &|flag| {
         known("ci", flag)
     });
+    let (argv, gitlab_warnings) = gitlab_vars::apply(argv, &env);
+    warnings.extend(gitlab_warnings);
     // Then TRIVY_* variables and trivy.yaml, below everything else.
     let cwd = std::env::current_dir().unwrap_or_default();
     let var = |name: &str| std::env::var(name).ok();
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
         cwd: &cwd,
         known: &known,
     };
+    let runs_ci = inputs::is_ci(&argv[1.min(argv.len())..]);
     let argv = match settings::apply(argv, &cx) {
         Ok((argv, more)) => {
             warnings.extend(more);
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
         }
         Err(message) => {
             eprintln!("error: {message}");
+            record_usage_error(&env, runs_ci, &message);
             return ExitCode::from(2);
         }
     };
@@ -49,6 +53,10 @@ fn main() -> ExitCode {
             // explain.
             for warning in &warnings {
                 eprintln!("warning: {warning}");
+            }
+            if e.exit_code() == 2 {
+                let text = e.to_string();
+                record_usage_error(&env, runs_ci, text.lines().next().unwrap_or_default());
             }
             return usage_error(e, &argv);
         }
@@ -63,7 +71,7 @@ fn main() -> ExitCode {
     if let Some(limit) = cli.timeout {
         watchdog(limit);
     }
-    match scangate::run::run(cli.command, cli.cache_dir) {
+    match scangate::cmd::run(cli.command, cli.cache_dir) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e}");
@@ -98,6 +106,16 @@ fn watchdog(limit: std::time::Duration) {
         );
         std::process::exit(3);
     });
+}
+
+/// `scangate ci` in GitHub Actions leaves its job summary and step outputs
+/// (exit code 2, gate `error`) even when its settings are unusable, such as
+/// a mistyped action input.
+fn record_usage_error(env: &Env, runs_ci: bool, message: &str) {
+    if runs_ci {
+        let (ci, _) = scangate::publish::ci_env::Ci::detect(env);
+        scangate::publish::ci::record_failure(&ci, 2, message);
+    }
 }
 
 /// Help and version go out as clap writes them; a usage error is one line

@@ -126,6 +126,19 @@ const MAPPINGS: &[Mapping] = &[
         Kind::Switch,
         &["--strict-publish"],
     ),
+    m(
+        "registry-username",
+        "username",
+        Kind::Value,
+        &["--username"],
+    ),
+    m(
+        "registry-password",
+        "password",
+        Kind::Value,
+        &["--password"],
+    ),
+    m("scan-type", "scan-type", Kind::Value, &["--scan-type"]),
 ];
 
 const fn m(
@@ -164,7 +177,7 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 
 /// Whether `args` (the command line after the program name) runs `ci`:
 /// its first argument that is not a global flag is `ci`.
-fn is_ci(args: &[OsString]) -> bool {
+pub fn is_ci(args: &[OsString]) -> bool {
     let mut i = 0;
     while let Some(arg) = args.get(i).and_then(|a| a.to_str()) {
         match arg {
@@ -261,12 +274,18 @@ pub fn apply(
         }
     }
     // `image-ref` is the positional image (registry or daemon); a local
-    // `input` wins over it, as in trivy-action.
-    let positional = match env.input("image-ref") {
-        Some(reference) if env.input("input").is_none() && !given(&argv[1..], &["--input"]) => {
-            Some(reference.to_string())
+    // `input` wins over it, as in trivy-action. For `scan-type: fs` or
+    // `config`, `scan-ref` is the positional directory instead.
+    let scans_tree = matches!(env.input("scan-type"), Some("fs" | "config"));
+    let positional = if scans_tree {
+        env.input("scan-ref").map(str::to_string)
+    } else {
+        match env.input("image-ref") {
+            Some(reference) if env.input("input").is_none() && !given(&argv[1..], &["--input"]) => {
+                Some(reference.to_string())
+            }
+            _ => None,
         }
-        _ => None,
     };
     let mut argv = argv;
     argv.extend(extra.into_iter().map(OsString::from));
@@ -346,6 +365,28 @@ mod tests {
         );
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(warnings[0].starts_with("action input `template` is ignored"));
+    }
+
+    #[test]
+    fn scan_ref_names_the_directory_of_a_tree_scan() {
+        let (args, _) = run(
+            &["scangate", "ci"],
+            &[
+                ("SCAN-TYPE", "fs"),
+                ("SCAN-REF", "sub"),
+                ("IMAGE-REF", "app:1"),
+            ],
+        );
+        assert_eq!(args, ["scangate", "ci", "--scan-type=fs", "sub"]);
+        let (args, _) = run(
+            &["scangate", "ci"],
+            &[
+                ("SCAN-TYPE", "image"),
+                ("SCAN-REF", "sub"),
+                ("IMAGE-REF", "app:1"),
+            ],
+        );
+        assert_eq!(args, ["scangate", "ci", "--scan-type=image", "app:1"]);
     }
 
     #[test]
