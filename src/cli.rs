@@ -301,6 +301,11 @@ pub struct ScanArgs {
     /// List every package found, with its version, source and layer.
     #[arg(long, visible_alias = "list-all-pkgs", env = "SCANGATE_LIST_PACKAGES")]
     pub list_packages: bool,
+    /// Keep lockfiles' development-only dependencies (npm `devDependencies`,
+    /// Poetry and uv dev groups, Pipenv `develop`), which are left out by
+    /// default, as Trivy does.
+    #[arg(long)]
+    pub include_dev_deps: bool,
     /// Which packages to match (comma-separated: `os`, `library`)
     /// [default: both].
     #[arg(

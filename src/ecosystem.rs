@@ -3,6 +3,7 @@
 //! comparator applies and which bulk export (`<Base>/all.zip`) holds the
 //! advisories.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -35,6 +36,8 @@ pub enum VersionScheme {
     Rpm,
     Pep440,
     Semver,
+    /// Go modules: SemVer with Go's `v` prefix and shorthands.
+    Go,
     /// Ecosystems whose version rules scangate does not implement yet:
     /// only exact `versions[]` lists can match them.
     ExactOnly,
@@ -82,13 +85,38 @@ impl Base {
         }
     }
 
+    /// The name under which OSV files a package of this ecosystem: PyPI
+    /// names are PEP 503-normalised (lowercase, runs of `-_.` become one
+    /// `-`), so `Flask_SQLAlchemy` finds `flask-sqlalchemy`'s advisories;
+    /// every other ecosystem's names are compared exactly as written.
+    pub fn package_key(self, name: &str) -> Cow<'_, str> {
+        if self != Base::PyPI {
+            return Cow::Borrowed(name);
+        }
+        let mut out = String::with_capacity(name.len());
+        let mut in_sep = false;
+        for c in name.chars() {
+            if matches!(c, '-' | '_' | '.') {
+                if !in_sep {
+                    out.push('-');
+                }
+                in_sep = true;
+            } else {
+                out.extend(c.to_lowercase());
+                in_sep = false;
+            }
+        }
+        Cow::Owned(out)
+    }
+
     pub fn version_scheme(self) -> VersionScheme {
         match self {
             Base::Debian | Base::Ubuntu => VersionScheme::Dpkg,
             Base::Alpine | Base::Wolfi | Base::Chainguard => VersionScheme::Apk,
             Base::RockyLinux | Base::AlmaLinux | Base::RedHat => VersionScheme::Rpm,
             Base::PyPI => VersionScheme::Pep440,
-            Base::Npm | Base::CratesIo | Base::Go => VersionScheme::Semver,
+            Base::Npm | Base::CratesIo => VersionScheme::Semver,
+            Base::Go => VersionScheme::Go,
             Base::Maven | Base::RubyGems | Base::Packagist | Base::NuGet => {
                 VersionScheme::ExactOnly
             }

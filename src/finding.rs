@@ -48,11 +48,14 @@ pub enum TargetRef {
 /// Where a finding is, as precisely as the scanner knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
-    /// A package recorded in a package database of the scanned image or
-    /// tree; `layer` is the index of the image layer that brought it.
+    /// A package recorded in a package database, lockfile or metadata
+    /// file (`db_path`) of the scanned image or tree; `layer` is the index
+    /// of the image layer that brought it, `line` the line of the file
+    /// that declares it (lockfiles).
     Package {
         db_path: String,
         layer: Option<usize>,
+        line: Option<u32>,
     },
     /// Lines of a file in the scanned tree (1-based, inclusive).
     Lines {

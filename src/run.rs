@@ -325,17 +325,24 @@ pub fn scan_result<'a>(
     let policy = build_policy(&args.policy, config_root)?;
     let config_root = config_root.filter(|_| scanners.contains(&Scanner::Config));
     let skip = skip(&args.walk)?;
-    let baseline = load_baseline(&args.policy)?;
-    let mut collected = source.collect(&inventory::all_wants())?;
+    let baseline = load_baseline(&args.policy, args.include_dev_deps)?;
+    let mut collected = source.collect(inventory::all_wants())?;
     if !skip.is_empty() {
         for layer in &mut collected.layers {
             layer.files.retain(|path, _| !skip.skips_file(path));
         }
     }
-    let mut inventory = inventory::inventory(&collected.layers);
-    if !args.matches_pkg_type(PkgType::Os) {
-        inventory.package_dbs.clear();
-    }
+    let mut inventory = inventory::inventory(
+        &collected.layers,
+        inventory::Options::for_artifact(collected.artifact.kind, args.include_dev_deps),
+    );
+    inventory.package_dbs.retain(|set| {
+        args.matches_pkg_type(if set.format.is_os() {
+            PkgType::Os
+        } else {
+            PkgType::Library
+        })
+    });
     let (vulnerabilities, baseline_findings) = if scanners.contains(&Scanner::Vuln) {
         let mut inventories = vec![&inventory];
         inventories.extend(baseline.as_ref().map(|b| &b.inventory));
@@ -434,15 +441,14 @@ fn build_policy(args: &PolicyArgs, tree: Option<&Path>) -> Result<Policy> {
 
 /// The baseline of `--baseline` (a JSON report) or `--baseline-input` (an
 /// image scanned the way `image --input` scans), if one is given.
-fn load_baseline(args: &PolicyArgs) -> Result<Option<Baseline>> {
+fn load_baseline(args: &PolicyArgs, include_dev_deps: bool) -> Result<Option<Baseline>> {
     if let Some(report) = &args.baseline {
         return Baseline::from_report(report).map(Some);
     }
     match &args.baseline_input {
         Some(input) => {
-            let collected =
-                source::for_input(input, None, None)?.collect(&inventory::all_wants())?;
-            Ok(Some(Baseline::from_scan(&collected)))
+            let collected = source::for_input(input, None, None)?.collect(inventory::all_wants())?;
+            Ok(Some(Baseline::from_scan(&collected, include_dev_deps)))
         }
         None => Ok(None),
     }
@@ -460,19 +466,22 @@ fn open_db(
     let mut needed = Needed::default();
     let mut required = Needed::default();
     for (i, inventory) in inventories.iter().enumerate() {
-        match inventory.os.as_ref().map(|os| (os, os.osv_ecosystem())) {
-            Some((_, Some(eco))) if !inventory.package_dbs.is_empty() => {
-                needed.add(&eco);
-                if i == 0 {
-                    required.add(&eco);
+        let mut unmatched = false;
+        for set in &inventory.package_dbs {
+            match &set.ecosystem {
+                Some(eco) => {
+                    needed.add(eco);
+                    if i == 0 {
+                        required.add(eco);
+                    }
                 }
+                None => unmatched = true,
             }
-            Some((os, None)) if !inventory.package_dbs.is_empty() => {
-                tracing::warn!(
-                    "OSV publishes no advisories for {os}: its packages are listed but not matched"
-                )
-            }
-            _ => {}
+        }
+        if let (true, Some(os)) = (unmatched, &inventory.os) {
+            tracing::warn!(
+                "OSV publishes no advisories for {os}: its packages are listed but not matched"
+            );
         }
     }
     if needed.is_empty() {

@@ -16,7 +16,7 @@ mod codec;
 
 use crate::error::{Error, Result};
 use crate::image::LayerScan;
-use crate::inventory::{Want, ANALYZERS};
+use crate::inventory::{Wants, ANALYZERS};
 use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -81,7 +81,7 @@ impl LayerCache {
     }
 
     /// The cached scan of layer `diff_id` collected for `wants`, if any.
-    pub fn get(&self, diff_id: &str, wants: &[Want]) -> Option<LayerScan> {
+    pub fn get(&self, diff_id: &str, wants: &Wants) -> Option<LayerScan> {
         let key = wants_key(wants);
         let found = self.with_conn(|conn| {
             let data: Option<Vec<u8>> = conn
@@ -116,7 +116,7 @@ impl LayerCache {
 
     /// Stores the scan of a layer (which must carry its diff ID), then
     /// evicts the least recently used rows beyond the size bound.
-    pub fn put(&self, scan: &LayerScan, wants: &[Want]) {
+    pub fn put(&self, scan: &LayerScan, wants: &Wants) {
         let Some(diff_id) = scan.diff_id.as_deref() else {
             return;
         };
@@ -208,11 +208,12 @@ pub fn clean(cache_dir: &Path) -> Result<bool> {
 /// format, scangate's version (the `others` path hashes come from std's
 /// hasher, stable only within one build), the wanted paths and the
 /// analyzers' versions.
-fn wants_key(wants: &[Want]) -> String {
+fn wants_key(wants: &Wants) -> String {
     let mut text = format!(
-        "format {}; scangate {}; wants {wants:?}; analyzers",
+        "format {}; scangate {}; wants {:?}; analyzers",
         codec::FORMAT_VERSION,
-        env!("CARGO_PKG_VERSION")
+        env!("CARGO_PKG_VERSION"),
+        wants.list()
     );
     for a in ANALYZERS {
         text.push_str(&format!(" {:?}={}", a.format(), a.version()));
@@ -238,18 +239,25 @@ mod tests {
         s
     }
 
-    const WANTS: &[Want] = &[Want::File("etc/os-release")];
+    use crate::inventory::Want;
+    use std::sync::LazyLock;
+
+    static WANTS: LazyLock<Wants> =
+        LazyLock::new(|| Wants::new(vec![Want::File("etc/os-release")]));
 
     #[test]
     fn a_stored_layer_comes_back_only_for_the_same_wants() {
         let dir = tempfile::tempdir().expect("tempdir");
         let cache = LayerCache::open(dir.path(), DEFAULT_MAX_SIZE).expect("open");
-        assert!(cache.get("sha256:a", WANTS).is_none());
-        cache.put(&scan("sha256:a", b"ID=debian\n"), WANTS);
-        let back = cache.get("sha256:a", WANTS).expect("hit");
+        assert!(cache.get("sha256:a", &WANTS).is_none());
+        cache.put(&scan("sha256:a", b"ID=debian\n"), &WANTS);
+        let back = cache.get("sha256:a", &WANTS).expect("hit");
         assert_eq!(back.files["etc/os-release"], b"ID=debian\n");
         assert!(cache
-            .get("sha256:a", &[Want::File("etc/alpine-release")])
+            .get(
+                "sha256:a",
+                &Wants::new(vec![Want::File("etc/alpine-release")])
+            )
             .is_none());
     }
 
@@ -260,19 +268,22 @@ mod tests {
             .expect("encode")
             .len() as u64;
         let cache = LayerCache::open(dir.path(), one * 2 + one / 2).expect("open");
-        cache.put(&scan("sha256:a", &[1; 64]), WANTS);
+        cache.put(&scan("sha256:a", &[1; 64]), &WANTS);
         std::thread::sleep(Duration::from_millis(5));
-        cache.put(&scan("sha256:b", &[2; 64]), WANTS);
+        cache.put(&scan("sha256:b", &[2; 64]), &WANTS);
         std::thread::sleep(Duration::from_millis(5));
         assert!(
-            cache.get("sha256:a", WANTS).is_some(),
+            cache.get("sha256:a", &WANTS).is_some(),
             "a is now the newest"
         );
         std::thread::sleep(Duration::from_millis(5));
-        cache.put(&scan("sha256:c", &[3; 64]), WANTS);
-        assert!(cache.get("sha256:b", WANTS).is_none(), "b was least recent");
-        assert!(cache.get("sha256:a", WANTS).is_some());
-        assert!(cache.get("sha256:c", WANTS).is_some());
+        cache.put(&scan("sha256:c", &[3; 64]), &WANTS);
+        assert!(
+            cache.get("sha256:b", &WANTS).is_none(),
+            "b was least recent"
+        );
+        assert!(cache.get("sha256:a", &WANTS).is_some());
+        assert!(cache.get("sha256:c", &WANTS).is_some());
     }
 
     #[test]
@@ -280,10 +291,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         {
             let cache = LayerCache::open(dir.path(), DEFAULT_MAX_SIZE).expect("open");
-            cache.put(&scan("sha256:a", b"x"), WANTS);
+            cache.put(&scan("sha256:a", b"x"), &WANTS);
         }
         assert!(clean(dir.path()).expect("clean"));
         let cache = LayerCache::open(dir.path(), DEFAULT_MAX_SIZE).expect("open");
-        assert!(cache.get("sha256:a", WANTS).is_none());
+        assert!(cache.get("sha256:a", &WANTS).is_none());
     }
 }

@@ -2,7 +2,7 @@
 //! and keep only wanted files, links and whiteouts.
 
 use super::tar_guard::{tar_problem, ExtensionGuard};
-use crate::inventory::{Want, MAX_FILE_SIZE};
+use crate::inventory::{Wants, MAX_FILE_SIZE};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -150,7 +150,7 @@ pub enum LayerError {
 /// The wanted files kept count against `held`, the image's total.
 pub fn scan_layer(
     reader: impl Read,
-    wants: &[Want],
+    wants: &Wants,
     expected_diff_id: Option<&str>,
     held: &HeldBytes,
 ) -> Result<LayerScan, LayerError> {
@@ -180,7 +180,7 @@ pub fn scan_layer(
 
 fn read_entry<R: Read>(
     entry: &mut tar::Entry<'_, R>,
-    wants: &[Want],
+    wants: &Wants,
     scan: &mut LayerScan,
     held: &HeldBytes,
 ) -> Result<(), LayerError> {
@@ -226,9 +226,7 @@ fn read_entry<R: Read>(
         scan.add_link(path, link);
         return Ok(());
     }
-    if (kind.is_file() || kind == tar::EntryType::Continuous)
-        && wants.iter().any(|w| w.matches(&path))
-    {
+    if (kind.is_file() || kind == tar::EntryType::Continuous) && wants.matches(&path) {
         let size = header.size()?;
         if size > MAX_FILE_SIZE {
             tracing::warn!(

@@ -116,6 +116,8 @@ fn package_from_record(skips: &mut Skips<'_>, record: &Record<'_>) -> Option<Pac
         // splitting it would lose the AND/OR meaning.
         licenses: record.license.map(str::to_string).into_iter().collect(),
         modularity_label: None,
+        line: None,
+        dev: false,
     })
 }
 
@@ -245,6 +247,8 @@ D:so:libc.musl-x86_64.so.1 so:libcrypto.so.3 so:libssl.so.3
                 arch: Some("x86_64".into()),
                 licenses: vec!["MIT".into()],
                 modularity_label: None,
+                line: None,
+                dev: false,
             }
         );
     }

@@ -1,26 +1,56 @@
-//! Runs the analyzers over the stacked layers: finds each package database's
-//! final version, parses it, and works out which layer introduced each
-//! package by looking at the database's earlier versions.
+//! Runs the analyzers over the stacked layers: finds each wanted file's
+//! final version, parses it, groups what it holds into package sets, and
+//! works out which layer introduced each package by looking at the file's
+//! earlier versions.
 
 use super::os::{self, Os};
-use super::{purl, Package, PackageAnalyzer, PackageFormat, Want, ANALYZERS};
+use super::{purl, Package, PackageAnalyzer, PackageFormat, Scope, Want, ANALYZERS};
+use crate::ecosystem::Ecosystem;
 use crate::image::view::Located;
 use crate::image::{FileView, LayerScan};
-use std::collections::{BTreeSet, HashSet};
+use crate::source::ArtifactKind;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// Everything found in an image or tree.
 #[derive(Debug)]
 pub struct Inventory {
     pub os: Option<Os>,
-    pub package_dbs: Vec<PackageDbReport>,
+    /// The package sets: OS package databases, lockfiles, directories of
+    /// installed language packages. Sorted by path.
+    pub package_dbs: Vec<PackageSet>,
 }
 
-/// The packages of one package database (or one directory of them, such
-/// as distroless `status.d/`).
+/// What the inventory keeps besides what is installed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Keep lockfiles' development-only dependencies (`--include-dev-deps`).
+    pub include_dev_deps: bool,
+    /// A directory tree (`fs`) rather than an image: decides which
+    /// analyzers run (see [`Scope`]).
+    pub tree: bool,
+}
+
+impl Options {
+    /// The options for scanning an artifact of `kind`.
+    pub fn for_artifact(kind: ArtifactKind, include_dev_deps: bool) -> Options {
+        Options {
+            include_dev_deps,
+            tree: kind == ArtifactKind::Filesystem,
+        }
+    }
+}
+
+/// The packages of one package database, lockfile or install directory
+/// (or one directory of databases, such as distroless `status.d/`), with
+/// the OSV ecosystem they are matched in.
 #[derive(Debug)]
-pub struct PackageDbReport {
+pub struct PackageSet {
     pub format: PackageFormat,
-    /// Where the database is, relative to the root (`var/lib/dpkg/status`).
+    /// `None` where OSV publishes no advisories (an OS it does not cover):
+    /// the packages are listed, not matched.
+    pub ecosystem: Option<Ecosystem>,
+    /// Where the set is, relative to the root (`var/lib/dpkg/status`,
+    /// `srv/app/poetry.lock`, `usr/lib/python3/dist-packages`).
     pub path: String,
     /// Sorted by name, then version.
     pub packages: Vec<FoundPackage>,
@@ -31,82 +61,101 @@ pub struct PackageDbReport {
 pub struct FoundPackage {
     pub package: Package,
     pub purl: String,
+    /// The file that declares the package, relative to the root: the set's
+    /// path for a database or lockfile, the package's own `METADATA` in an
+    /// install directory.
+    pub file: String,
     /// Index of the layer that introduced this version of the package.
     pub layer: usize,
 }
 
 /// Inventories the stacked layers (lowest first).
-pub fn inventory(layers: &[LayerScan]) -> Inventory {
+pub fn inventory(layers: &[LayerScan], options: Options) -> Inventory {
     let view = FileView::stack(layers);
     let content = |loc: &Located| layers.get(loc.layer).and_then(|l| l.files.get(&loc.path));
     let os = os::detect(&|path: &str| view.resolve(path).and_then(|loc| content(&loc).cloned()));
     let mut package_dbs = Vec::new();
-    for analyzer in ANALYZERS {
-        for (db_path, files) in databases(&view, *analyzer) {
+    let wanted = |scope| match scope {
+        Scope::Everywhere => true,
+        Scope::Images => !options.tree,
+        Scope::Trees => options.tree,
+    };
+    for analyzer in ANALYZERS.iter().filter(|a| wanted(a.scope())) {
+        for (set_path, files) in sets(&view, *analyzer) {
             let mut packages = Vec::new();
             for file in files {
                 let Some(bytes) = content(&file) else {
                     continue;
                 };
                 match analyzer.parse(&file.path, bytes) {
-                    Ok(found) => {
+                    Ok(mut found) => {
+                        found.retain(|p| options.include_dev_deps || !p.dev);
                         let origins = origin_layers(*analyzer, layers, &file, &found);
                         packages.extend(found.into_iter().zip(origins).map(|(package, layer)| {
                             FoundPackage {
-                                purl: purl::for_os_package(
-                                    analyzer.format(),
-                                    os.as_ref(),
-                                    &package,
-                                ),
+                                purl: purl::for_package(analyzer.format(), os.as_ref(), &package),
                                 package,
+                                file: file.path.clone(),
                                 layer,
                             }
                         }));
                     }
-                    Err(e) => tracing::warn!("skipping package database {e}"),
+                    Err(e) => tracing::warn!("skipping {e}"),
                 }
             }
             if packages.is_empty() {
                 continue;
             }
             packages.sort_by(|a, b| {
-                (&a.package.name, &a.package.version).cmp(&(&b.package.name, &b.package.version))
+                (&a.package.name, &a.package.version, &a.file).cmp(&(
+                    &b.package.name,
+                    &b.package.version,
+                    &b.file,
+                ))
             });
-            package_dbs.push(PackageDbReport {
+            package_dbs.push(PackageSet {
                 format: analyzer.format(),
-                path: db_path,
+                ecosystem: analyzer.format().ecosystem(os.as_ref()),
+                path: set_path,
                 packages,
             });
         }
     }
-    package_dbs.sort_by(|a, b| a.path.cmp(&b.path));
+    package_dbs.sort_by(|a, b| a.path.cmp(&b.path).then(a.format.cmp(&b.format)));
     Inventory { os, package_dbs }
 }
 
-/// The databases an analyzer finds in the view, each with its files. A
+/// The package sets an analyzer finds in the view, each with its files. A
 /// file reached through two wanted paths (a symlinked directory) counts once,
 /// under its real path, so a report names the same database whichever link
 /// the image has.
-fn databases(view: &FileView, analyzer: &dyn PackageAnalyzer) -> Vec<(String, Vec<Located>)> {
+fn sets(view: &FileView, analyzer: &dyn PackageAnalyzer) -> BTreeMap<String, Vec<Located>> {
     let mut seen = BTreeSet::new();
-    let mut dbs = Vec::new();
+    let mut sets: BTreeMap<String, Vec<Located>> = BTreeMap::new();
     for want in analyzer.wants() {
-        let (name, found) = match want {
+        let found: Vec<(String, Located)> = match want {
             Want::File(path) => match view.resolve(path) {
-                Some(located) => (located.path.clone(), vec![located]),
+                Some(located) => vec![(located.path.clone(), located)],
                 None => continue,
             },
-            Want::DirEntries(dir) => (dir.to_string(), view.files_matching(|p| want.matches(p))),
+            Want::DirEntries(dir) => view
+                .files_matching(|p| want.matches(p))
+                .into_iter()
+                .map(|l| (dir.to_string(), l))
+                .collect(),
+            Want::Glob(_) => view
+                .files_matching(|p| want.matches(p))
+                .into_iter()
+                .map(|l| (analyzer.set_path(&l.path), l))
+                .collect(),
         };
-        let fresh: Vec<Located> = found
-            .into_iter()
-            .filter(|l| seen.insert(l.path.clone()))
-            .collect();
-        if !fresh.is_empty() {
-            dbs.push((name, fresh));
+        for (set, located) in found {
+            if seen.insert(located.path.clone()) {
+                sets.entry(set).or_default().push(located);
+            }
         }
     }
-    dbs
+    sets
 }
 
 /// For each package of the final database version, the lowest layer from

@@ -137,6 +137,8 @@ fn package_from_stanza(skips: &mut Skips<'_>, stanza: &Stanza<'_>) -> Option<Pac
         arch: non_empty(stanza.get("Architecture")).map(str::to_string),
         licenses: Vec::new(),
         modularity_label: None,
+        line: None,
+        dev: false,
     })
 }
 
@@ -299,6 +301,8 @@ Description: Secure Sockets Layer toolkit - shared libraries
                 arch: Some("amd64".into()),
                 licenses: vec![],
                 modularity_label: None,
+                line: None,
+                dev: false,
             }
         );
     }

@@ -1,56 +1,106 @@
 //! Inventory: turns the files of an image (or a root filesystem) into the
 //! packages installed in it, remembering where each one was found.
 //!
-//! The seam is [`PackageAnalyzer`]: each package-database format is one file
-//! in this folder plus one line in [`ANALYZERS`]. An analyzer declares the
-//! paths it wants ([`Want`]) so that the layer walk reads nothing else, and
-//! parses one file at a time.
+//! The seam is [`PackageAnalyzer`]: each package format (an OS package
+//! database, a lockfile, an installed-package record) is one file in this
+//! folder plus one line in [`ANALYZERS`]. An analyzer declares the paths it
+//! wants ([`Want`]: exact paths, directories, globs; all compiled into one
+//! matcher) so that the layer walk reads nothing else, and parses one file
+//! at a time. What it finds becomes [`PackageSet`]s, each carrying its own
+//! OSV ecosystem, so matching and reports never assume the OS's.
 
 pub mod apk;
 mod collect;
 pub mod dpkg;
+pub mod javascript;
+mod lockfile;
 pub mod os;
 pub mod purl;
+pub mod python;
 pub mod rpm;
 mod skips;
+mod wants;
 
-pub use collect::{inventory, FoundPackage, Inventory, PackageDbReport};
+pub use collect::{inventory, FoundPackage, Inventory, Options, PackageSet};
+pub use wants::{Want, Wants};
 
+use crate::ecosystem::{Base, Ecosystem};
 use serde::{Deserialize, Serialize};
 
-/// A path pattern an analyzer wants read. Paths are relative to the image
-/// root, without a leading slash (`var/lib/dpkg/status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Want {
-    /// Exactly this file. Symlinks on the way are resolved inside the image,
-    /// to a file that some analyzer wants too (a layer is read once, keeping
-    /// only wanted files, so list every real location, as `os.rs` does).
-    File(&'static str),
-    /// Every regular file directly inside this directory.
-    DirEntries(&'static str),
-}
-
-impl Want {
-    /// Whether a (normalised, relative) path is wanted by this pattern.
-    pub fn matches(&self, path: &str) -> bool {
-        match self {
-            Want::File(p) => path == *p,
-            Want::DirEntries(dir) => path
-                .strip_prefix(dir)
-                .and_then(|rest| rest.strip_prefix('/'))
-                .is_some_and(|name| !name.is_empty() && !name.contains('/')),
-        }
-    }
-}
-
-/// The package managers scangate reads. Decides purl type and, later, the
-/// version comparator used for matching.
+/// The package formats scangate reads: one per analyzer. The format
+/// decides the purl type, the OSV ecosystem of its package set and which
+/// name and version advisories are matched on. Serialised with Trivy's
+/// type names (`python-pkg`, `poetry`, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum PackageFormat {
     Apk,
     Deb,
     Rpm,
+    /// Installed Python distributions (`*.dist-info`, `*.egg-info`).
+    PythonPkg,
+    /// `requirements.txt` pins.
+    Pip,
+    /// `Pipfile.lock`.
+    Pipenv,
+    /// `poetry.lock`.
+    Poetry,
+    /// `uv.lock`.
+    Uv,
+    /// `pylock.toml` (PEP 751).
+    Pylock,
+    /// Installed npm packages (`node_modules/**/package.json`).
+    NodePkg,
+    /// `package-lock.json`, `npm-shrinkwrap.json`.
+    Npm,
+    /// `yarn.lock`.
+    Yarn,
+    /// `pnpm-lock.yaml`.
+    Pnpm,
+    /// `bun.lock`.
+    Bun,
+}
+
+impl PackageFormat {
+    /// Whether this is an operating system's package database (whose
+    /// ecosystem the OS decides) rather than a language's.
+    pub fn is_os(self) -> bool {
+        matches!(
+            self,
+            PackageFormat::Apk | PackageFormat::Deb | PackageFormat::Rpm
+        )
+    }
+
+    /// The OSV ecosystem the packages of a set of this format are matched
+    /// in: the OS's for OS packages (`None` when OSV publishes nothing for
+    /// it), the language's otherwise.
+    pub fn ecosystem(self, os: Option<&os::Os>) -> Option<Ecosystem> {
+        match self {
+            PackageFormat::Apk | PackageFormat::Deb | PackageFormat::Rpm => {
+                os.and_then(os::Os::osv_ecosystem)
+            }
+            PackageFormat::PythonPkg
+            | PackageFormat::Pip
+            | PackageFormat::Pipenv
+            | PackageFormat::Poetry
+            | PackageFormat::Uv
+            | PackageFormat::Pylock => Some(Ecosystem::new(Base::PyPI, None)),
+            PackageFormat::NodePkg
+            | PackageFormat::Npm
+            | PackageFormat::Yarn
+            | PackageFormat::Pnpm
+            | PackageFormat::Bun => Some(Ecosystem::new(Base::Npm, None)),
+        }
+    }
+
+    /// The name and version advisories refer to: OSV's Debian, Ubuntu and
+    /// Alpine records name source packages; everyone else binary ones.
+    pub fn query(self, p: &Package) -> (&str, &str) {
+        match self {
+            PackageFormat::Deb | PackageFormat::Apk => (&p.source_name, &p.source_version),
+            _ => (&p.name, &p.version),
+        }
+    }
 }
 
 /// One installed package as its package manager records it (read back
@@ -75,9 +125,33 @@ pub struct Package {
     /// advisories for modular packages apply per stream.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub modularity_label: Option<String>,
+    /// The 1-based line of the file where the package is declared, for
+    /// formats that have lines (lockfiles): where a finding is shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// A development-only dependency of a lockfile: left out of the
+    /// inventory unless `--include-dev-deps`, as Trivy does.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dev: bool,
 }
 
 impl Package {
+    /// A language package: it is its own source, has no architecture, and
+    /// may be declared at a line of its file.
+    pub fn language(name: &str, version: &str, line: Option<u32>) -> Package {
+        Package {
+            name: name.to_string(),
+            version: version.to_string(),
+            source_name: name.to_string(),
+            source_version: version.to_string(),
+            arch: None,
+            licenses: Vec::new(),
+            modularity_label: None,
+            line,
+            dev: false,
+        }
+    }
+
     /// Identity used to decide whether two package-DB snapshots hold the
     /// same install of a package (for the layer that introduced it). A key
     /// rather than a comparison, so snapshots are matched through a hash
@@ -99,6 +173,30 @@ pub trait PackageAnalyzer: Sync {
     /// Parses one file's content. A malformed entry is skipped with a
     /// warning naming `path`; only an unreadable file as a whole is an error.
     fn parse(&self, path: &str, content: &[u8]) -> Result<Vec<Package>, ParseError>;
+    /// Where this analyzer runs: OS databases everywhere; installed
+    /// language packages in images, lockfiles in source trees, as Trivy
+    /// splits them (so a lockfile and the packages installed from it are
+    /// not reported twice).
+    fn scope(&self) -> Scope {
+        Scope::Everywhere
+    }
+    /// The package set a file found through a [`Want::Glob`] belongs to,
+    /// named by a path: by default the file itself (a lockfile is one
+    /// set). Installed packages, one file each, are grouped by the
+    /// directory they are installed in (a `site-packages`).
+    fn set_path(&self, file: &str) -> String {
+        file.to_string()
+    }
+}
+
+/// Which scanned artifacts an analyzer reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Everywhere,
+    /// Container images (`image`).
+    Images,
+    /// Directory trees (`fs`, `ci`): repositories and root filesystems.
+    Trees,
 }
 
 /// A package database that could not be read at all.
@@ -119,8 +217,22 @@ impl ParseError {
 }
 
 /// Every package analyzer scangate runs. Adding a format = one file + one line.
-pub static ANALYZERS: &[&dyn PackageAnalyzer] =
-    &[&apk::ApkAnalyzer, &dpkg::DpkgAnalyzer, &rpm::RpmAnalyzer];
+pub static ANALYZERS: &[&dyn PackageAnalyzer] = &[
+    &apk::ApkAnalyzer,
+    &dpkg::DpkgAnalyzer,
+    &rpm::RpmAnalyzer,
+    &python::installed::InstalledAnalyzer,
+    &python::requirements::RequirementsAnalyzer,
+    &python::pipenv::PipenvAnalyzer,
+    &python::poetry::PoetryAnalyzer,
+    &python::uv::UvAnalyzer,
+    &python::pylock::PylockAnalyzer,
+    &javascript::node_modules::NodeModulesAnalyzer,
+    &javascript::npm_lock::NpmLockAnalyzer,
+    &javascript::yarn::YarnAnalyzer,
+    &javascript::pnpm::PnpmAnalyzer,
+    &javascript::bun::BunAnalyzer,
+];
 
 /// Files larger than this are skipped with a warning instead of being read
 /// into memory. The largest real package database seen (an RHEL rpm
@@ -128,11 +240,14 @@ pub static ANALYZERS: &[&dyn PackageAnalyzer] =
 pub const MAX_FILE_SIZE: u64 = 256 * 1024 * 1024;
 
 /// Everything the layer walk must collect: every analyzer's wants plus the
-/// OS identification files.
-pub fn all_wants() -> Vec<Want> {
-    let mut wants: Vec<Want> = os::WANTS.to_vec();
-    for a in ANALYZERS {
-        wants.extend_from_slice(a.wants());
-    }
-    wants
+/// OS identification files, compiled once.
+pub fn all_wants() -> &'static Wants {
+    static ALL: std::sync::LazyLock<Wants> = std::sync::LazyLock::new(|| {
+        let mut wants: Vec<Want> = os::WANTS.to_vec();
+        for a in ANALYZERS {
+            wants.extend_from_slice(a.wants());
+        }
+        Wants::new(wants)
+    });
+    &ALL
 }

@@ -1,16 +1,52 @@
-//! Package URLs (https://github.com/package-url/purl-spec) for OS packages,
-//! the identifiers SBOMs, VEX documents and ignore files refer to packages by.
+//! Package URLs (https://github.com/package-url/purl-spec), the identifiers
+//! SBOMs, VEX documents and ignore files refer to packages by.
 
 use super::os::Os;
 use super::{Package, PackageFormat};
 
-/// Builds the purl of an OS package, in canonical form: percent-encoded
-/// version, epoch as a qualifier, qualifiers sorted by key.
-pub fn for_os_package(format: PackageFormat, os: Option<&Os>, pkg: &Package) -> String {
+/// Builds the purl of a package of `format`, in canonical form.
+pub fn for_package(format: PackageFormat, os: Option<&Os>, pkg: &Package) -> String {
+    match format {
+        PackageFormat::Apk | PackageFormat::Deb | PackageFormat::Rpm => {
+            for_os_package(format, os, pkg)
+        }
+        PackageFormat::PythonPkg
+        | PackageFormat::Pip
+        | PackageFormat::Pipenv
+        | PackageFormat::Poetry
+        | PackageFormat::Uv
+        | PackageFormat::Pylock => format!(
+            "pkg:pypi/{}@{}",
+            encode(&pypi_name(&pkg.name)),
+            encode(&pkg.version)
+        ),
+        PackageFormat::NodePkg
+        | PackageFormat::Npm
+        | PackageFormat::Yarn
+        | PackageFormat::Pnpm
+        | PackageFormat::Bun => {
+            // A scope is the namespace: `@babel/core` → `%40babel/core`.
+            let name = match pkg.name.split_once('/') {
+                Some((scope, name)) => format!("{}/{}", encode(scope), encode(name)),
+                None => encode(&pkg.name),
+            };
+            format!("pkg:npm/{name}@{}", encode(&pkg.version))
+        }
+    }
+}
+
+/// purl-spec's `pypi` type: the name lowercased, `_` written as `-`.
+fn pypi_name(name: &str) -> String {
+    name.to_lowercase().replace('_', "-")
+}
+
+/// An OS package's purl: percent-encoded version, epoch as a qualifier,
+/// qualifiers sorted by key.
+fn for_os_package(format: PackageFormat, os: Option<&Os>, pkg: &Package) -> String {
     let ty = match format {
         PackageFormat::Apk => "apk",
-        PackageFormat::Deb => "deb",
         PackageFormat::Rpm => "rpm",
+        _ => "deb",
     };
     // The namespace is the distribution; when the OS is unknown it is left
     // out rather than guessed (a SUSE package is not a Red Hat one).
@@ -20,7 +56,7 @@ pub fn for_os_package(format: PackageFormat, os: Option<&Os>, pkg: &Package) -> 
     let (epoch, version) = match format {
         // apk versions have no epoch.
         PackageFormat::Apk => (None, pkg.version.as_str()),
-        PackageFormat::Deb | PackageFormat::Rpm => match pkg.version.split_once(':') {
+        _ => match pkg.version.split_once(':') {
             Some((e, v)) if !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()) => (Some(e), v),
             _ => (None, pkg.version.as_str()),
         },
@@ -82,6 +118,8 @@ mod tests {
             arch: arch.map(Into::into),
             licenses: vec![],
             modularity_label: None,
+            line: None,
+            dev: false,
         }
     }
 
@@ -137,6 +175,31 @@ mod tests {
                 &pkg("openssl-libs", "1:3.0.7-25.el9_3", Some("x86_64"))
             ),
             "pkg:rpm/rocky/openssl-libs@3.0.7-25.el9_3?arch=x86_64&distro=rocky-9.3&epoch=1"
+        );
+    }
+
+    #[test]
+    fn npm_purls_put_the_scope_in_the_namespace() {
+        let purl = |name| {
+            for_package(
+                PackageFormat::Npm,
+                None,
+                &Package::language(name, "7.24.0", None),
+            )
+        };
+        assert_eq!(purl("@babel/core"), "pkg:npm/%40babel/core@7.24.0");
+        assert_eq!(purl("lodash"), "pkg:npm/lodash@7.24.0");
+    }
+
+    #[test]
+    fn pypi_purls_lowercase_and_dash_the_name() {
+        assert_eq!(
+            for_package(
+                PackageFormat::Poetry,
+                None,
+                &Package::language("Flask_SQLAlchemy", "3.1.1+local", None)
+            ),
+            "pkg:pypi/flask-sqlalchemy@3.1.1%2Blocal"
         );
     }
 }

@@ -1,9 +1,11 @@
 //! Matching: packages × advisories → findings.
 //!
+//! Each package set is matched in its own OSV ecosystem (the OS's for OS
+//! packages, `PyPI` for Python, ...), with that ecosystem's comparator.
 //! Debian, Ubuntu and Alpine advisories name source packages (dpkg
 //! `Source:`, apk origin), so those packages are looked up by source name
-//! and version; rpm distributions name binary packages. Each finding names
-//! the binary package the user has.
+//! and version; everyone else names the package itself. Each finding names
+//! the package the user has.
 
 pub mod ranges;
 pub mod severity;
@@ -13,8 +15,9 @@ use crate::error::Result;
 use crate::finding::{
     fingerprint, Detail, Finding, Location, PackageVulnerability, Status, TargetRef,
 };
-use crate::inventory::{FoundPackage, Inventory, PackageFormat};
+use crate::inventory::{FoundPackage, Inventory};
 use crate::version::{comparator, Comparator};
+use crate::vulndb::normalize_package_name;
 use crate::vulndb::osv::Record;
 use crate::vulndb::VulnDb;
 use ranges::Verdict;
@@ -26,21 +29,21 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 /// per package database in inventory order, each database's sorted by
 /// severity (worst first), then package name, then id.
 pub fn match_inventory(inventory: &Inventory, db: &VulnDb) -> Result<Vec<Finding>> {
-    let Some(eco) = inventory.os.as_ref().and_then(|os| os.osv_ecosystem()) else {
-        return Ok(Vec::new());
-    };
     let mut all = Vec::new();
     for (db_index, pkg_db) in inventory.package_dbs.iter().enumerate() {
+        let Some(eco) = &pkg_db.ecosystem else {
+            continue;
+        };
         let mut cache: HashMap<String, Vec<Record>> = HashMap::new();
         let mut vulns = Vec::new();
         for (index, found) in pkg_db.packages.iter().enumerate() {
-            let (name, version) = query_of(pkg_db.format, found);
+            let (name, version) = pkg_db.format.query(&found.package);
             if !cache.contains_key(name) {
-                cache.insert(name.to_string(), db.affecting(&eco, name)?);
+                cache.insert(name.to_string(), db.affecting(eco, name)?);
             }
             let records = cache.get(name).map(Vec::as_slice).unwrap_or_default();
             let at = Place {
-                eco: &eco,
+                eco,
                 db_index,
                 db_path: &pkg_db.path,
                 found,
@@ -73,15 +76,6 @@ struct Place<'a> {
     index: usize,
 }
 
-/// The name and version OSV advisories of this format refer to.
-fn query_of(format: PackageFormat, found: &FoundPackage) -> (&str, &str) {
-    let p = &found.package;
-    match format {
-        PackageFormat::Deb | PackageFormat::Apk => (&p.source_name, &p.source_version),
-        PackageFormat::Rpm => (&p.name, &p.version),
-    }
-}
-
 /// One advisory's conclusion about one package, before merging aliases.
 struct Hit<'a> {
     record: &'a Record,
@@ -94,13 +88,16 @@ fn match_package(at: &Place<'_>, name: &str, version: &str, records: &[Record]) 
     let cmp = comparator(eco.base.version_scheme());
     let semver = comparator(VersionScheme::Semver);
     let eco_name = eco.to_string();
+    let wanted = normalize_package_name(&eco_name, name);
     let mut groups: BTreeMap<String, Vec<Hit<'_>>> = BTreeMap::new();
     for record in records.iter().filter(|r| r.withdrawn.is_none()) {
         for affected in &record.affected {
             let Some(package) = &affected.package else {
                 continue;
             };
-            if package.ecosystem != eco_name || package.name != name {
+            if package.ecosystem != eco_name
+                || normalize_package_name(&eco_name, &package.name) != wanted
+            {
                 continue;
             }
             let Some(semver) = semver else { continue };
@@ -254,8 +251,9 @@ fn merge(
         references,
         target: TargetRef::PackageDb(at.db_index),
         location: Location::Package {
-            db_path: at.db_path.to_string(),
+            db_path: at.found.file.clone(),
             layer: Some(at.found.layer),
+            line: at.found.package.line,
         },
         detail: Detail::Vulnerability(PackageVulnerability {
             package: at.index,

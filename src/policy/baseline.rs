@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::finding::{Finding, Location};
 use crate::inventory::os::{Os, OsFamily};
 use crate::inventory::{
-    FoundPackage, Inventory, Package, PackageDbReport, PackageFormat, Want, ANALYZERS,
+    FoundPackage, Inventory, Options, Package, PackageFormat, PackageSet, Want, ANALYZERS,
 };
 use crate::report::json::SCHEMA_VERSION;
 use crate::source::{Collected, LayerInfo};
@@ -31,9 +31,10 @@ pub struct Baseline {
 
 impl Baseline {
     /// The baseline from a second image scanned in this run.
-    pub fn from_scan(collected: &Collected) -> Baseline {
+    pub fn from_scan(collected: &Collected, include_dev_deps: bool) -> Baseline {
+        let options = Options::for_artifact(collected.artifact.kind, include_dev_deps);
         Baseline {
-            inventory: crate::inventory::inventory(&collected.layers),
+            inventory: crate::inventory::inventory(&collected.layers, options),
             layers: diff_ids(&collected.artifact.layers),
         }
     }
@@ -123,6 +124,8 @@ struct PackageIn {
     #[serde(flatten)]
     package: Package,
     purl: String,
+    /// Only where it differs from the target's path.
+    file: Option<String>,
     layer_diff_id: Option<String>,
 }
 
@@ -146,7 +149,11 @@ impl ReportIn {
             lts,
         });
         let mut package_dbs = Vec::new();
-        for target in self.targets.into_iter().filter(|t| t.kind == "os-packages") {
+        for target in self
+            .targets
+            .into_iter()
+            .filter(|t| t.kind == "os-packages" || t.kind == "lang-packages")
+        {
             let Some(format) = target.format.or_else(|| format_of_path(&target.path)) else {
                 tracing::warn!(
                     "{file}: target {}: unknown package database format; its packages are not in the baseline",
@@ -163,12 +170,20 @@ impl ReportIn {
                         .and_then(|id| layers.iter().position(|l| *l == id))
                         // Unknown: out of range, so never some other layer.
                         .unwrap_or(layers.len()),
+                    file: p.file.unwrap_or_else(|| target.path.clone()),
                     package: p.package,
                     purl: p.purl,
                 })
                 .collect();
-            package_dbs.push(PackageDbReport {
+            // The ecosystem the packages were matched in, as written; for
+            // OS packages it follows from the OS, as in a scan.
+            let ecosystem = match format.is_os() {
+                true => format.ecosystem(os.as_ref()),
+                false => target.ecosystem.as_deref().and_then(|e| e.parse().ok()),
+            };
+            package_dbs.push(PackageSet {
                 format,
+                ecosystem,
                 path: target.path,
                 packages,
             });
@@ -188,6 +203,8 @@ fn format_of_path(path: &str) -> Option<PackageFormat> {
             a.wants().iter().any(|w| match w {
                 Want::File(p) => *p == path,
                 Want::DirEntries(dir) => *dir == path,
+                // Reports that name their format: only old OS reports lack it.
+                Want::Glob(_) => false,
             })
         })
         .map(|a| a.format())

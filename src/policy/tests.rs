@@ -19,6 +19,7 @@ pub(super) fn vuln(id: &str, severity: Severity, package: &str, fixed: Option<&s
         location: Location::Package {
             db_path: "var/lib/dpkg/status".into(),
             layer: Some(0),
+            line: None,
         },
         fingerprint: fingerprint(&[
             "vulnerability",

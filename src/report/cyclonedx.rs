@@ -326,6 +326,7 @@ mod tests {
         let copy = crate::inventory::FoundPackage {
             package: first.package.clone(),
             purl: first.purl.clone(),
+            file: first.file.clone(),
             layer: first.layer,
         };
         result.inventory.package_dbs[0].packages.push(copy);

@@ -57,7 +57,7 @@ fn issue(f: &Finding) -> Issue<'_> {
     };
     let begin = match f.location {
         Location::Lines { start_line, .. } => start_line.max(1),
-        Location::Package { .. } => 1,
+        Location::Package { line, .. } => line.unwrap_or(1).max(1),
     };
     Issue {
         description,

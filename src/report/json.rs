@@ -92,7 +92,8 @@ struct Target<'a> {
     kind: &'static str,
     ecosystem: Option<String>,
     path: &'a str,
-    /// `deb`, `apk` or `rpm`: lets a baseline read the packages back.
+    /// The analyzer's format (`deb`, `poetry`, `python-pkg`, ...): lets a
+    /// baseline read the packages back.
     format: crate::inventory::PackageFormat,
     packages: Vec<Package<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -168,6 +169,10 @@ struct Package<'a> {
     #[serde(flatten)]
     package: &'a crate::inventory::Package,
     purl: &'a str,
+    /// The file declaring the package, when it is not the target's path
+    /// (each installed Python distribution's `METADATA`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a str>,
     layer_diff_id: Option<&'a str>,
 }
 
@@ -254,12 +259,6 @@ pub fn write(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
     let artifact = &result.artifact;
     let outcome = &result.outcome;
     let layer_id = |i: usize| artifact.layers.get(i).map(|l| l.diff_id.as_str());
-    let ecosystem = result
-        .inventory
-        .os
-        .as_ref()
-        .and_then(|os| os.osv_ecosystem())
-        .map(|e| e.to_string());
     let report = Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -296,8 +295,12 @@ pub fn write(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
             .map(|(i, db)| {
                 AnyTarget::Packages(Target {
                     name: target_name(result),
-                    kind: "os-packages",
-                    ecosystem: ecosystem.clone(),
+                    kind: if db.format.is_os() {
+                        "os-packages"
+                    } else {
+                        "lang-packages"
+                    },
+                    ecosystem: db.ecosystem.as_ref().map(ToString::to_string),
                     path: &db.path,
                     format: db.format,
                     packages: db
@@ -306,6 +309,7 @@ pub fn write(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
                         .map(|p| Package {
                             package: &p.package,
                             purl: &p.purl,
+                            file: (p.file != db.path).then_some(p.file.as_str()),
                             layer_diff_id: layer_id(p.layer),
                         })
                         .collect(),

@@ -16,7 +16,7 @@ mod testdata;
 use crate::config::ConfigFile;
 use crate::finding::{Finding, TargetRef};
 use crate::image::dockerfile_map::ImageDockerfile;
-use crate::inventory::{FoundPackage, Inventory, PackageDbReport};
+use crate::inventory::{FoundPackage, Inventory, PackageSet};
 use crate::policy::{Outcome, Reported};
 use crate::source::Artifact;
 use std::io::{self, Write};
@@ -42,7 +42,7 @@ pub struct ScanResult {
 
 impl ScanResult {
     /// The package database a finding's target points at.
-    pub fn package_db(&self, finding: &Finding) -> Option<&PackageDbReport> {
+    pub fn package_db(&self, finding: &Finding) -> Option<&PackageSet> {
         match finding.target {
             TargetRef::PackageDb(i) => self.inventory.package_dbs.get(i),
             TargetRef::ConfigFile(_) => None,

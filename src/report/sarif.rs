@@ -331,8 +331,9 @@ fn md_cell(s: &str) -> String {
 
 /// Where a finding is shown: a misconfiguration on its own lines; a
 /// package on the Dockerfile line that brought it in (the final `FROM` for
-/// base-image packages) when the Dockerfile is known, else on line 1 of
-/// the package database's path inside the image or tree.
+/// base-image packages) when the Dockerfile is known, else on the line of
+/// the lockfile that declares it (the `name = "time"` line of a
+/// `Cargo.lock`), or line 1 of the package database's path.
 fn place(result: &ScanResult, f: &Finding) -> (String, LineRange) {
     match &f.location {
         Location::Lines {
@@ -346,9 +347,16 @@ fn place(result: &ScanResult, f: &Finding) -> (String, LineRange) {
                 end: (*end_line).max(*start_line).max(1),
             },
         ),
-        Location::Package { db_path, layer } => match &result.dockerfile {
+        Location::Package {
+            db_path,
+            layer,
+            line,
+        } => match &result.dockerfile {
             Some(d) => (d.path.clone(), d.lines.for_layer(*layer)),
-            None => (db_path.clone(), LineRange { start: 1, end: 1 }),
+            None => {
+                let at = line.unwrap_or(1).max(1);
+                (db_path.clone(), LineRange { start: at, end: at })
+            }
         },
     }
 }
@@ -442,6 +450,7 @@ mod tests {
             location: Location::Package {
                 db_path: "var/lib/dpkg/status".to_string(),
                 layer: None,
+                line: None,
             },
             fingerprint: fingerprint(&[id]),
             detail: Detail::Vulnerability(PackageVulnerability {

@@ -5,12 +5,13 @@
 
 use super::{ReportOptions, ScanResult};
 use crate::config::{ConfigFile, FileType};
+use crate::ecosystem::{Base, Ecosystem};
 use crate::finding::{
     fingerprint, Detail, Finding, Location, Misconfiguration, PackageVulnerability, Status,
     TargetRef,
 };
 use crate::inventory::os::{Os, OsFamily};
-use crate::inventory::{FoundPackage, Inventory, Package, PackageDbReport, PackageFormat};
+use crate::inventory::{FoundPackage, Inventory, Package, PackageFormat, PackageSet};
 use crate::matching::severity::Severity;
 use crate::policy::{Gate, Ignored, Outcome, Reported, State, Suppression, SuppressionSource};
 use crate::source::{Artifact, ArtifactKind, LayerInfo};
@@ -27,6 +28,7 @@ pub const OPTIONS: ReportOptions = ReportOptions {
 fn package(name: &str, version: &str, source: &str, layer: usize) -> FoundPackage {
     FoundPackage {
         purl: format!("pkg:deb/debian/{name}@{version}?arch=amd64&distro=debian-12"),
+        file: "var/lib/dpkg/status".into(),
         package: Package {
             name: name.into(),
             version: version.into(),
@@ -39,6 +41,8 @@ fn package(name: &str, version: &str, source: &str, layer: usize) -> FoundPackag
                 Vec::new()
             },
             modularity_label: None,
+            line: None,
+            dev: false,
         },
         layer,
     }
@@ -69,6 +73,7 @@ pub fn vulnerability(
         location: Location::Package {
             db_path: "var/lib/dpkg/status".into(),
             layer: Some(layer),
+            line: None,
         },
         fingerprint: fingerprint(&[id, name, "var/lib/dpkg/status"]),
         detail: Detail::Vulnerability(PackageVulnerability {
@@ -171,8 +176,9 @@ pub fn sample() -> ScanResult {
                 version: "12".into(),
                 lts: false,
             }),
-            package_dbs: vec![PackageDbReport {
+            package_dbs: vec![PackageSet {
                 format: PackageFormat::Deb,
+                ecosystem: Some(Ecosystem::new(Base::Debian, Some("12"))),
                 path: "var/lib/dpkg/status".into(),
                 packages: vec![
                     package("curl", "7.88.1-10+deb12u5", "curl", 1),

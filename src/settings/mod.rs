@@ -145,6 +145,14 @@ const SETTINGS: &[Setting] = &[
         kind: Kind::Switch,
     },
     Setting {
+        flag: "include-dev-deps",
+        spellings: &["--include-dev-deps"],
+        scangate_env: None,
+        trivy_env: &["TRIVY_INCLUDE_DEV_DEPS"],
+        yaml: &["include-dev-deps"],
+        kind: Kind::Switch,
+    },
+    Setting {
         flag: "pkg-types",
         spellings: &["--pkg-types", "--vuln-type"],
         scangate_env: None,

@@ -15,7 +15,7 @@ use crate::image::layer::normalize;
 use crate::image::layer::HeldBytes;
 use crate::image::tar_guard::{tar_problem, ExtensionGuard};
 use crate::image::{scan_layer, LayerScan};
-use crate::inventory::Want;
+use crate::inventory::Wants;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
@@ -73,7 +73,7 @@ impl Archive {
 }
 
 impl Source for Archive {
-    fn collect(&self, wants: &[Want]) -> Result<Collected> {
+    fn collect(&self, wants: &Wants) -> Result<Collected> {
         if self.compressed {
             self.collect_streaming(wants)
         } else {
@@ -189,7 +189,7 @@ impl MetaFiles for TarIndex {
 }
 
 impl Archive {
-    fn collect_seeking(&self, wants: &[Want]) -> Result<Collected> {
+    fn collect_seeking(&self, wants: &Wants) -> Result<Collected> {
         let index = TarIndex::build(&self.path)?;
         let image = select_image(&index, &self.name(), self.reference.as_deref())?;
         check_layer_count(&self.name(), &image)?;
@@ -215,7 +215,7 @@ impl Archive {
         })
     }
 
-    fn collect_streaming(&self, wants: &[Want]) -> Result<Collected> {
+    fn collect_streaming(&self, wants: &Wants) -> Result<Collected> {
         let name = self.name();
         let file = open_input(&self.path)?;
         let stream = Stream {
@@ -244,7 +244,7 @@ impl Stream<'_> {
     /// its diff ID. A layer stored under its own digest
     /// (`blobs/sha256/<diff ID>`, as `docker save` writes uncompressed
     /// layers) that the cache holds is skipped over, not scanned.
-    pub(super) fn collect(&self, reader: impl BufRead, wants: &[Want]) -> Result<Collected> {
+    pub(super) fn collect(&self, reader: impl BufRead, wants: &Wants) -> Result<Collected> {
         let name = self.name.clone();
         let decompressed = decompress_outer(reader).map_err(|e| Error::io(&name, e))?;
         let mut archive = tar::Archive::new(ExtensionGuard::new(decompressed));
@@ -362,7 +362,7 @@ impl Stream<'_> {
     }
 
     /// The cached scan of a member named by its digest, if the cache has it.
-    fn cached_blob(&self, member: &str, wants: &[Want]) -> Option<LayerScan> {
+    fn cached_blob(&self, member: &str, wants: &Wants) -> Option<LayerScan> {
         let hex = member.strip_prefix("blobs/sha256/")?;
         if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;

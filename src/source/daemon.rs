@@ -12,7 +12,7 @@ use super::archive::Stream;
 use super::{Collected, Source};
 use crate::cache::LayerCache;
 use crate::error::{Error, Result};
-use crate::inventory::Want;
+use crate::inventory::Wants;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
@@ -88,7 +88,7 @@ impl Daemon {
 }
 
 impl Source for Daemon {
-    fn collect(&self, wants: &[Want]) -> Result<Collected> {
+    fn collect(&self, wants: &Wants) -> Result<Collected> {
         let shown = format!("{} (daemon at {})", self.name, self.socket.display());
         let path = format!("/images/{}/get", encode_name(&self.image));
         let answer = get(&self.socket, &path).map_err(|e| Error::io(&shown, e))?;

@@ -6,7 +6,7 @@ use super::{scan_layers_parallel, Artifact, ArtifactKind, Collected, LayerInfo, 
 use crate::cache::LayerCache;
 use crate::error::{Error, Result};
 use crate::image::layer::normalize;
-use crate::inventory::Want;
+use crate::inventory::Wants;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -73,7 +73,7 @@ impl MetaFiles for LayoutDir {
 }
 
 impl Source for LayoutDir {
-    fn collect(&self, wants: &[Want]) -> Result<Collected> {
+    fn collect(&self, wants: &Wants) -> Result<Collected> {
         let input = self.root.display().to_string();
         let image = select_image(self, &input, self.reference.as_deref())?;
         let diff_ids = &image.config.rootfs.diff_ids;

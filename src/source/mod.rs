@@ -21,7 +21,7 @@ use crate::cache::LayerCache;
 use crate::error::{Error, Result};
 use crate::image::layer::HeldBytes;
 use crate::image::LayerScan;
-use crate::inventory::Want;
+use crate::inventory::Wants;
 use std::io::Read;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -62,7 +62,7 @@ pub struct Collected {
 /// Somewhere an image or tree can be read from.
 pub trait Source {
     /// Reads every layer once, keeping only files matching `wants`.
-    fn collect(&self, wants: &[Want]) -> Result<Collected>;
+    fn collect(&self, wants: &Wants) -> Result<Collected>;
 }
 
 /// Picks the source for a local `--input` path by looking at it: a
@@ -151,7 +151,7 @@ type OpenBlob<'a> = dyn Fn(&str) -> Result<Box<dyn Read + Send>> + Sync + 'a;
 fn scan_layers_parallel(
     paths: &[String],
     diff_ids: &[String],
-    wants: &[Want],
+    wants: &Wants,
     open: &OpenBlob<'_>,
     cache: Option<&LayerCache>,
 ) -> Result<Vec<LayerScan>> {
@@ -184,7 +184,7 @@ struct LayerJobs<'a> {
     names: &'a [String],
     /// The expected diff ID of each layer: the cache key.
     diff_ids: &'a [String],
-    wants: &'a [Want],
+    wants: &'a Wants,
     cache: Option<&'a LayerCache>,
     /// The image's total of held file bytes; layers from the cache count
     /// too.

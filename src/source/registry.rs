@@ -14,7 +14,7 @@ use crate::error::{json_problem, Error, Result};
 use crate::image::config::{ImageConfig, ImageIndex, ImageManifest, Platform};
 use crate::image::layer::HeldBytes;
 use crate::image::{scan_layer, LayerScan};
-use crate::inventory::Want;
+use crate::inventory::Wants;
 use crate::registry::{Options, Session};
 use oci_client::manifest::{
     IMAGE_MANIFEST_LIST_MEDIA_TYPE, IMAGE_MANIFEST_MEDIA_TYPE, OCI_IMAGE_INDEX_MEDIA_TYPE,
@@ -63,7 +63,7 @@ impl Registry {
 }
 
 impl Source for Registry {
-    fn collect(&self, wants: &[Want]) -> Result<Collected> {
+    fn collect(&self, wants: &Wants) -> Result<Collected> {
         let session = Session::connect(&self.reference, &self.options, RegistryOperation::Pull)?;
         let manifest = self.image_manifest(&session)?;
         let config_raw = session.small_blob(&manifest.config.digest, MAX_META_SIZE)?;
@@ -180,7 +180,7 @@ fn scan_remote_layer(
     session: &Session,
     digest: &str,
     diff_id: &str,
-    wants: &[Want],
+    wants: &Wants,
     held: &HeldBytes,
 ) -> Result<LayerScan> {
     let mut attempt = 0;

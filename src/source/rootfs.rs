@@ -1,12 +1,14 @@
-//! An unpacked root filesystem on the host (`scangate fs DIR`). Only the
-//! wanted paths are looked at, and symlinks are resolved by scangate against
-//! DIR, never by the host: an absolute link inside DIR means DIR's own root.
+//! An unpacked root filesystem or source tree on the host (`scangate fs
+//! DIR`). Exact wanted paths are looked up, and symlinks are resolved by
+//! scangate against DIR, never by the host: an absolute link inside DIR
+//! means DIR's own root. Files wanted anywhere (lockfiles) are found by one
+//! walk of the tree that follows no links and skips `.git`.
 
 use super::{Artifact, ArtifactKind, Collected, Source};
 use crate::error::{Error, Result};
 use crate::image::walk::{walk, Step};
 use crate::image::{LayerScan, Link};
-use crate::inventory::{Want, MAX_FILE_SIZE};
+use crate::inventory::{Want, Wants, MAX_FILE_SIZE};
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -72,10 +74,46 @@ impl RootFs {
     }
 }
 
+impl RootFs {
+    /// Reads every regular file under the root that `wants` matches and
+    /// that an exact lookup has not read already.
+    fn walk_tree(&self, wants: &Wants, scan: &mut LayerScan) {
+        let walker = ignore::WalkBuilder::new(&self.root)
+            .standard_filters(false)
+            .follow_links(false)
+            .filter_entry(|e| e.file_name() != ".git")
+            .build();
+        for entry in walker {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    tracing::warn!("{e}");
+                    continue;
+                }
+            };
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                continue;
+            }
+            let Ok(rel) = entry.path().strip_prefix(&self.root) else {
+                continue;
+            };
+            let Some(rel) = rel.to_str().map(str::to_string) else {
+                continue;
+            };
+            if scan.files.contains_key(&rel) || !wants.matches(&rel) {
+                continue;
+            }
+            if let Ok(meta) = entry.metadata() {
+                self.read_file(rel, &meta, scan);
+            }
+        }
+    }
+}
+
 impl Source for RootFs {
-    fn collect(&self, wants: &[Want]) -> Result<Collected> {
+    fn collect(&self, wants: &Wants) -> Result<Collected> {
         let mut scan = LayerScan::unlayered();
-        for want in wants {
+        for want in wants.list() {
             match want {
                 Want::File(path) => {
                     if let Some((rel, meta)) = self.walk(path, &mut scan) {
@@ -98,7 +136,11 @@ impl Source for RootFs {
                         self.read_file(format!("{rel}/{name}"), &meta, &mut scan);
                     }
                 }
+                Want::Glob(_) => {}
             }
+        }
+        if wants.list().iter().any(|w| matches!(w, Want::Glob(_))) {
+            self.walk_tree(wants, &mut scan);
         }
         Ok(Collected {
             artifact: Artifact {

@@ -39,6 +39,7 @@ use crate::ecosystem::VersionScheme;
 
 pub mod apk;
 pub mod dpkg;
+pub mod go;
 pub mod pep440;
 pub mod rpm;
 pub mod semver;
@@ -83,6 +84,7 @@ pub fn comparator(scheme: VersionScheme) -> Option<&'static dyn Comparator> {
         VersionScheme::Rpm => Some(&rpm::Rpm),
         VersionScheme::Pep440 => Some(&pep440::Pep440),
         VersionScheme::Semver => Some(&semver::Semver),
+        VersionScheme::Go => Some(&go::Go),
         VersionScheme::ExactOnly => None,
     }
 }
@@ -166,6 +168,7 @@ mod tests {
             VersionScheme::Rpm,
             VersionScheme::Pep440,
             VersionScheme::Semver,
+            VersionScheme::Go,
         ] {
             let c = comparator(scheme).expect("implemented");
             assert_eq!(c.compare("1.0.0", "1.1.0"), Ok(Ordering::Less));

@@ -27,6 +27,9 @@ fn versions(scheme: VersionScheme) -> BoxedStrategy<String> {
         VersionScheme::Semver => {
             "[0-9]{1,2}\\.[0-9]{1,2}\\.[0-9]{1,2}(-(alpha|beta|rc|[0-9]{1,2})(\\.[0-9a-z]{1,2}){0,2})?(\\+[a-z0-9]{1,3})?"
         }
+        VersionScheme::Go => {
+            "v?[0-9]{1,2}(\\.[0-9]{1,2}(\\.[0-9]{1,2}(-(0\\.2021010100000[0-9]-abcdef12345[0-9]|rc|pre|[0-9]{1,2})(\\.[0-9a-z]{1,2}){0,2})?(\\+incompatible)?)?)?"
+        }
         VersionScheme::ExactOnly => unreachable!("no comparator"),
     };
     proptest::string::string_regex(pattern)
@@ -34,12 +37,13 @@ fn versions(scheme: VersionScheme) -> BoxedStrategy<String> {
         .boxed()
 }
 
-const SCHEMES: [VersionScheme; 5] = [
+const SCHEMES: [VersionScheme; 6] = [
     VersionScheme::Dpkg,
     VersionScheme::Apk,
     VersionScheme::Rpm,
     VersionScheme::Pep440,
     VersionScheme::Semver,
+    VersionScheme::Go,
 ];
 
 fn cmp(c: &dyn Comparator, a: &str, b: &str) -> Ordering {

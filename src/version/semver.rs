@@ -136,6 +136,11 @@ mod tests {
     }
 
     #[test]
+    fn pairs_captured_from_node_semver() {
+        check_pairs_files(&Semver, "npm", include_str!("testdata/npm-pairs.txt"));
+    }
+
+    #[test]
     fn hostile_input_never_panics() {
         check_no_panic(&Semver);
     }

@@ -69,28 +69,14 @@ pub struct DbInfo {
     pub newest_modified: Option<String>,
 }
 
-/// The name under which OSV files a package of `ecosystem`: PyPI names are
-/// PEP 503-normalised (lowercase, runs of `-_.` become one `-`); every
-/// other ecosystem's names are compared exactly as written.
+/// The name under which OSV files a package of `ecosystem` (see
+/// [`Base::package_key`]); names of ecosystems scangate does not know are
+/// compared exactly as written.
 pub fn normalize_package_name<'a>(ecosystem: &str, name: &'a str) -> Cow<'a, str> {
-    let base = ecosystem.split(':').next().unwrap_or(ecosystem);
-    if base != "PyPI" {
-        return Cow::Borrowed(name);
+    match ecosystem.parse::<Ecosystem>() {
+        Ok(eco) => eco.base.package_key(name),
+        Err(_) => Cow::Borrowed(name),
     }
-    let mut out = String::with_capacity(name.len());
-    let mut in_sep = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            if !in_sep {
-                out.push('-');
-            }
-            in_sep = true;
-        } else {
-            out.extend(c.to_lowercase());
-            in_sep = false;
-        }
-    }
-    Cow::Owned(out)
 }
 
 const ADVISORY_COLUMNS: &str = "v.pk, v.id, v.modified, v.published, v.withdrawn, \

@@ -173,6 +173,8 @@ fn package_from_header(blob: &[u8]) -> Result<Option<Package>, HeaderError> {
         arch,
         licenses: license.into_iter().collect(),
         modularity_label,
+        line: None,
+        dev: false,
     }))
 }
 

@@ -43,6 +43,8 @@ fn pkg(
         arch: arch.map(Into::into),
         licenses: license.into_iter().map(Into::into).collect(),
         modularity_label: label.map(Into::into),
+        line: None,
+        dev: false,
     }
 }
 

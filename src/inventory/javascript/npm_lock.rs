@@ -1,0 +1,203 @@
+//! npm's `package-lock.json` and `npm-shrinkwrap.json`, lockfile versions 1
+//! to 3. Versions 2 and 3 list every installed package under `packages`,
+//! keyed by its install path (`node_modules/a/node_modules/b`); version 1
+//! nests `dependencies` inside each other. The root project (key `""`),
+//! workspace links (`link: true`, whose target is listed on its own) and
+//! packages without a registry version (git, file) are left out;
+//! `dev: true` marks development-only packages, as npm writes it.
+
+use crate::inventory::lockfile::line_at;
+use crate::inventory::{Package, PackageAnalyzer, PackageFormat, ParseError, Scope, Want};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+pub struct NpmLockAnalyzer;
+
+static WANTS: &[Want] = &[
+    Want::Glob("**/package-lock.json"),
+    Want::Glob("**/npm-shrinkwrap.json"),
+];
+
+#[derive(Deserialize)]
+struct Lock {
+    #[serde(default)]
+    packages: BTreeMap<String, V2Package>,
+    #[serde(default)]
+    dependencies: BTreeMap<String, V1Dependency>,
+}
+
+#[derive(Deserialize)]
+struct V2Package {
+    name: Option<String>,
+    version: Option<String>,
+    #[serde(default)]
+    dev: bool,
+    #[serde(default)]
+    link: bool,
+}
+
+#[derive(Deserialize)]
+struct V1Dependency {
+    version: Option<String>,
+    #[serde(default)]
+    dev: bool,
+    #[serde(default)]
+    dependencies: BTreeMap<String, V1Dependency>,
+}
+
+impl PackageAnalyzer for NpmLockAnalyzer {
+    fn format(&self) -> PackageFormat {
+        PackageFormat::Npm
+    }
+
+    fn wants(&self) -> &'static [Want] {
+        WANTS
+    }
+
+    fn version(&self) -> u32 {
+        1
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::Trees
+    }
+
+    fn parse(&self, path: &str, content: &[u8]) -> Result<Vec<Package>, ParseError> {
+        let text =
+            std::str::from_utf8(content).map_err(|_| ParseError::new(path, "not UTF-8 text"))?;
+        let lock: Lock = serde_json::from_str(text)
+            .map_err(|e| ParseError::new(path, format!("line {}: {e}", e.line())))?;
+        let mut found = Vec::new();
+        if !lock.packages.is_empty() {
+            for (key, p) in &lock.packages {
+                let Some(installed) = install_name(key) else {
+                    continue;
+                };
+                if p.link {
+                    continue;
+                }
+                let Some(version) = p.version.as_deref().filter(|v| is_registry_version(v)) else {
+                    continue;
+                };
+                // An alias (`"node_modules/foo": {"name": "bar"}`) installs `bar`.
+                let name = p.name.as_deref().unwrap_or(installed);
+                let line = text.find(&format!("\"{key}\"")).map(|at| line_at(text, at));
+                let mut pkg = Package::language(name, version, line);
+                pkg.dev = p.dev;
+                found.push(pkg);
+            }
+        } else {
+            v1(text, &mut 0, &lock.dependencies, &mut found);
+        }
+        Ok(found)
+    }
+}
+
+/// The package name an install path ends in: the part after the last
+/// `node_modules/` (`node_modules/@a/b` → `@a/b`); `None` for the root
+/// project and workspace folders, which are not installed packages.
+fn install_name(key: &str) -> Option<&str> {
+    let at = key.rfind("node_modules/")?;
+    Some(&key[at + "node_modules/".len()..]).filter(|n| !n.is_empty())
+}
+
+/// A version from the registry: not a `git+…`, `file:` or tarball URL.
+fn is_registry_version(v: &str) -> bool {
+    !v.is_empty() && !v.contains(':') && !v.contains('/')
+}
+
+/// Lockfile version 1: walks nested `dependencies` depth first, in the
+/// file's order (npm writes keys sorted, as the map iterates them); each
+/// one's line is the next occurrence of its key after `cursor`.
+fn v1(
+    text: &str,
+    cursor: &mut usize,
+    deps: &BTreeMap<String, V1Dependency>,
+    out: &mut Vec<Package>,
+) {
+    for (name, dep) in deps {
+        let at = text
+            .get(*cursor..)
+            .and_then(|rest| rest.find(&format!("\"{name}\": {{")))
+            .map(|i| *cursor + i);
+        if let Some(at) = at {
+            *cursor = at + 1;
+        }
+        if let Some(version) = dep.version.as_deref().filter(|v| is_registry_version(v)) {
+            let mut pkg = Package::language(name, version, at.map(|a| line_at(text, a)));
+            pkg.dev = dep.dev;
+            out.push(pkg);
+        }
+        v1(text, cursor, &dep.dependencies, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn got(text: &str) -> Vec<(String, String, Option<u32>, bool)> {
+        NpmLockAnalyzer
+            .parse("package-lock.json", text.as_bytes())
+            .unwrap()
+            .into_iter()
+            .map(|p| (p.name, p.version, p.line, p.dev))
+            .collect()
+    }
+
+    fn row(n: &str, v: &str, line: u32, dev: bool) -> (String, String, Option<u32>, bool) {
+        (n.into(), v.into(), Some(line), dev)
+    }
+
+    #[test]
+    fn version_3_packages_by_install_path() {
+        let text = r#"{
+  "name": "app",
+  "lockfileVersion": 3,
+  "packages": {
+    "": { "name": "app", "version": "1.0.0" },
+    "node_modules/@babel/core": { "version": "7.24.0", "dev": true },
+    "node_modules/lodash": { "version": "4.17.20" },
+    "node_modules/a/node_modules/lodash": { "version": "3.10.1" },
+    "node_modules/alias": { "name": "real", "version": "1.0.0" },
+    "node_modules/gitdep": { "version": "git+ssh://git@github.com/x/y.git#abc" },
+    "node_modules/ws": { "resolved": "packages/ws", "link": true },
+    "packages/ws": { "name": "ws", "version": "0.0.1" }
+  }
+}"#;
+        assert_eq!(
+            got(text),
+            vec![
+                row("@babel/core", "7.24.0", 6, true),
+                row("lodash", "3.10.1", 8, false),
+                row("real", "1.0.0", 9, false),
+                row("lodash", "4.17.20", 7, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn version_1_nested_dependencies() {
+        let text = r#"{
+  "name": "app",
+  "lockfileVersion": 1,
+  "dependencies": {
+    "a": {
+      "version": "1.0.0",
+      "dependencies": {
+        "lodash": { "version": "3.10.1" }
+      }
+    },
+    "lodash": { "version": "4.17.20", "dev": true }
+  }
+}"#;
+        assert_eq!(
+            got(text),
+            vec![
+                row("a", "1.0.0", 5, false),
+                row("lodash", "3.10.1", 8, false),
+                row("lodash", "4.17.20", 11, true),
+            ]
+        );
+    }
+}

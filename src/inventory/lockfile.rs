@@ -1,0 +1,72 @@
+//! What lockfile analyzers share: the line of a byte offset (findings are
+//! placed on the lockfile line that declares the package) and TOML parsing
+//! whose error names the file and line.
+
+use super::{Package, ParseError};
+use serde::de::DeserializeOwned;
+
+/// The 1-based line of byte `offset` in `text`.
+pub(crate) fn line_at(text: &str, offset: usize) -> u32 {
+    let upto = text.get(..offset).unwrap_or(text);
+    u32::try_from(upto.bytes().filter(|&b| b == b'\n').count() + 1).unwrap_or(u32::MAX)
+}
+
+/// Parses a TOML lockfile into `T`, as one error naming the file (and the
+/// line, where the parser knows it) when it is not valid TOML.
+pub(crate) fn toml_file<T: DeserializeOwned>(path: &str, content: &[u8]) -> Result<T, ParseError> {
+    let text = std::str::from_utf8(content).map_err(|_| ParseError::new(path, "not UTF-8 text"))?;
+    toml::from_str(text).map_err(|e| {
+        let at = e
+            .span()
+            .map(|s| format!("line {}: ", line_at(text, s.start)))
+            .unwrap_or_default();
+        let first = e
+            .message()
+            .lines()
+            .next()
+            .unwrap_or("invalid TOML")
+            .to_string();
+        ParseError::new(path, format!("{at}{first}"))
+    })
+}
+
+/// A lockfile entry as a package: the name as written, the version, the
+/// line of its `name = ...`, and whether only development needs it.
+pub(crate) fn locked(
+    text: &str,
+    name: &toml::Spanned<String>,
+    version: &str,
+    dev: bool,
+) -> Package {
+    let mut p = Package::language(
+        name.get_ref(),
+        version,
+        Some(line_at(text, name.span().start)),
+    );
+    p.dev = dev;
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_count_from_one() {
+        let text = "a\nb\nc";
+        assert_eq!(line_at(text, 0), 1);
+        assert_eq!(line_at(text, 2), 2);
+        assert_eq!(line_at(text, 4), 3);
+        assert_eq!(line_at(text, 99), 3);
+    }
+
+    #[test]
+    fn a_toml_error_names_the_line() {
+        #[derive(serde::Deserialize)]
+        struct Any {}
+        let e = toml_file::<Any>("poetry.lock", b"a = 1\nb = [\n")
+            .err()
+            .unwrap();
+        assert!(e.to_string().starts_with("poetry.lock: line "), "{e}");
+    }
+}
