@@ -153,3 +153,31 @@ fn installed_node_modules_in_an_image_nested_copies_too() {
     assert_eq!(nested[0]["installed_version"], "4.17.20");
     assert_eq!(find(&found, "@babel/core", "GHSA-babel-0001").len(), 1);
 }
+
+#[test]
+fn yarn_lock_reads_its_package_json_to_leave_dev_dependencies_out() {
+    let sb = Sandbox::new();
+    sb.import(&records());
+    let lock = "# yarn lockfile v1\n\nlodash@^4.17.0:\n  version \"4.17.20\"\n\nminimist@0.0.8:\n  version \"0.0.8\"\n";
+    let manifest = json!({
+        "name": "web",
+        "dependencies": { "lodash": "^4.17.0" },
+        "devDependencies": { "minimist": "0.0.8" }
+    });
+    let root = write_tree(
+        &sb.path("repo"),
+        &[
+            ("web/yarn.lock", lock.into()),
+            ("web/package.json", manifest.to_string()),
+        ],
+    );
+    let report = sb.scan_json(&root, &["--offline"]);
+    assert_eq!(
+        pairs(&vulns(&report)),
+        vec![("lodash".to_string(), "GHSA-35jh-r3h4-6jhm".to_string())]
+    );
+    let line = &vulns(&report)[0];
+    assert_eq!(line["installed_version"], "4.17.20");
+    let with_dev = sb.scan_json(&root, &["--offline", "--include-dev-deps"]);
+    assert_eq!(vulns(&with_dev).len(), 2);
+}

@@ -6,7 +6,7 @@ use crate::image::{LayerScan, Link};
 use std::io::{self, Read};
 
 /// Bumped whenever the layout below changes; part of the cache key.
-pub(super) const FORMAT_VERSION: u32 = 1;
+pub(super) const FORMAT_VERSION: u32 = 2;
 
 /// zstd level: package databases compress ~10× at level 3, quickly.
 const ZSTD_LEVEL: i32 = 3;
@@ -39,6 +39,16 @@ pub(super) fn encode(scan: &LayerScan) -> io::Result<Vec<u8>> {
     put_u64(&mut out, others.len() as u64);
     for hash in others {
         put_u64(&mut out, hash);
+    }
+    // Binaries' analysis results, as JSON: small, and their shape is the
+    // inventory's, not the codec's.
+    put_u64(&mut out, scan.binaries.len() as u64);
+    for (path, found) in &scan.binaries {
+        put_bytes(&mut out, path.as_bytes());
+        put_bytes(
+            &mut out,
+            &serde_json::to_vec(found).map_err(io::Error::other)?,
+        );
     }
     zstd::encode_all(out.as_slice(), ZSTD_LEVEL)
 }
@@ -73,6 +83,11 @@ pub(super) fn decode(diff_id: &str, compressed: &[u8]) -> io::Result<LayerScan> 
     }
     for _ in 0..get_u64(&mut r)? {
         scan.add_other_hash(get_u64(&mut r)?);
+    }
+    for _ in 0..get_u64(&mut r)? {
+        let path = get_string(&mut r)?;
+        let found = serde_json::from_slice(&get_bytes(&mut r)?).map_err(io::Error::other)?;
+        scan.binaries.insert(path, found);
     }
     if !r.is_empty() {
         return Err(invalid("trailing bytes".into()));

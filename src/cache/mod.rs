@@ -218,6 +218,7 @@ fn wants_key(wants: &Wants) -> String {
     for a in ANALYZERS {
         text.push_str(&format!(" {:?}={}", a.format(), a.version()));
     }
+    text.push_str(&format!(" binaries={}", crate::inventory::binary::VERSION));
     format!("{:x}", Sha256::digest(text.as_bytes()))
 }
 

@@ -2,6 +2,7 @@
 //! and keep only wanted files, links and whiteouts.
 
 use super::tar_guard::{tar_problem, ExtensionGuard};
+use crate::inventory::binary::{analyze as analyze_binary, is_executable_format, BinaryPackages};
 use crate::inventory::{Wants, MAX_FILE_SIZE};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
@@ -73,6 +74,10 @@ pub struct LayerScan {
     pub whiteouts: Vec<String>,
     /// Directories whose lower-layer contents are hidden (`.wh..wh..opq`).
     pub opaque_dirs: Vec<String>,
+    /// Executables of this layer and the packages they were built from
+    /// (Go build info, cargo-auditable crate lists): an analysis result,
+    /// not the file, which is never held.
+    pub binaries: BTreeMap<String, BinaryPackages>,
     /// Hashes of every other entry's path: an upper layer that puts a
     /// directory or file where a lower layer had a link replaces that link.
     others: HashSet<u64>,
@@ -226,7 +231,8 @@ fn read_entry<R: Read>(
         scan.add_link(path, link);
         return Ok(());
     }
-    if (kind.is_file() || kind == tar::EntryType::Continuous) && wants.matches(&path) {
+    let regular = kind.is_file() || kind == tar::EntryType::Continuous;
+    if regular && wants.matches(&path) {
         let size = header.size()?;
         if size > MAX_FILE_SIZE {
             tracing::warn!(
@@ -244,10 +250,34 @@ fn read_entry<R: Read>(
             scan.add_file(path, content);
             return Ok(());
         }
+    } else if regular && wants.executables() && header.mode().is_ok_and(|m| m & 0o111 != 0) {
+        analyze_executable(entry, &path, scan)?;
     }
     scan.files.remove(&path);
     scan.links.remove(&path);
     scan.others.insert(path_hash(&path));
+    Ok(())
+}
+
+/// Streams an executable entry through the binary analyzers, keeping what
+/// they find. Its path still counts as replacing lower layers' entries.
+fn analyze_executable<R: Read>(
+    entry: &mut tar::Entry<'_, R>,
+    path: &str,
+    scan: &mut LayerScan,
+) -> Result<(), LayerError> {
+    let mut head = Vec::with_capacity(4);
+    entry.by_ref().take(4).read_to_end(&mut head)?;
+    if is_executable_format(&head) {
+        let mut whole = io::Cursor::new(head).chain(entry);
+        match analyze_binary(&mut whole)? {
+            Ok(Some(found)) => {
+                scan.binaries.insert(path.to_string(), found);
+            }
+            Ok(None) => {}
+            Err(why) => tracing::warn!("skipping {path}: {why}"),
+        }
+    }
     Ok(())
 }
 

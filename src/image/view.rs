@@ -45,7 +45,7 @@ impl FileView {
             if !layer.replaces_nothing() {
                 nodes.retain(|path, _| !layer.replaces(path));
             }
-            for path in layer.files.keys() {
+            for path in layer.files.keys().chain(layer.binaries.keys()) {
                 nodes.insert(path.clone(), Node::File { layer: index });
             }
             for (path, link) in &layer.links {

@@ -87,7 +87,14 @@ pub fn inventory(layers: &[LayerScan], options: Options) -> Inventory {
                 let Some(bytes) = content(&file) else {
                     continue;
                 };
-                match analyzer.parse(&file.path, bytes) {
+                let companion = |name: &str| {
+                    let path = match file.path.rsplit_once('/') {
+                        Some((dir, _)) => format!("{dir}/{name}"),
+                        None => name.to_string(),
+                    };
+                    view.resolve(&path).and_then(|l| content(&l).cloned())
+                };
+                match analyzer.parse_beside(&file.path, bytes, &companion) {
                     Ok(mut found) => {
                         found.retain(|p| options.include_dev_deps || !p.dev);
                         let origins = origin_layers(*analyzer, layers, &file, &found);
@@ -121,8 +128,49 @@ pub fn inventory(layers: &[LayerScan], options: Options) -> Inventory {
             });
         }
     }
+    if !options.tree {
+        package_dbs.extend(binary_sets(layers, &view, os.as_ref()));
+    }
     package_dbs.sort_by(|a, b| a.path.cmp(&b.path).then(a.format.cmp(&b.format)));
     Inventory { os, package_dbs }
+}
+
+/// One set per executable of the final file view whose build the layer
+/// scan could read (Go build info, cargo-auditable crate lists); the
+/// binary's layer is its packages' layer.
+fn binary_sets(layers: &[LayerScan], view: &FileView, os: Option<&Os>) -> Vec<PackageSet> {
+    let mut sets = Vec::new();
+    for (index, layer) in layers.iter().enumerate() {
+        for (path, found) in &layer.binaries {
+            let here = Located {
+                path: path.clone(),
+                layer: index,
+            };
+            if view.resolve(path).as_ref() != Some(&here) || found.packages.is_empty() {
+                continue;
+            }
+            let mut packages: Vec<FoundPackage> = found
+                .packages
+                .iter()
+                .map(|p| FoundPackage {
+                    purl: purl::for_package(found.format, os, p),
+                    package: p.clone(),
+                    file: path.clone(),
+                    layer: index,
+                })
+                .collect();
+            packages.sort_by(|a, b| {
+                (&a.package.name, &a.package.version).cmp(&(&b.package.name, &b.package.version))
+            });
+            sets.push(PackageSet {
+                format: found.format,
+                ecosystem: found.format.ecosystem(os),
+                path: path.clone(),
+                packages,
+            });
+        }
+    }
+    sets
 }
 
 /// The package sets an analyzer finds in the view, each with its files. A
@@ -148,6 +196,8 @@ fn sets(view: &FileView, analyzer: &dyn PackageAnalyzer) -> BTreeMap<String, Vec
                 .into_iter()
                 .map(|l| (analyzer.set_path(&l.path), l))
                 .collect(),
+            // Binaries become sets of their own (`binary_sets`).
+            Want::Executable => continue,
         };
         for (set, located) in found {
             if seen.insert(located.path.clone()) {

@@ -10,14 +10,17 @@
 //! OSV ecosystem, so matching and reports never assume the OS's.
 
 pub mod apk;
+pub mod binary;
 mod collect;
 pub mod dpkg;
+pub mod golang;
 pub mod javascript;
 mod lockfile;
 pub mod os;
 pub mod purl;
 pub mod python;
 pub mod rpm;
+pub mod rust;
 mod skips;
 mod wants;
 
@@ -59,6 +62,17 @@ pub enum PackageFormat {
     Pnpm,
     /// `bun.lock`.
     Bun,
+    /// `go.mod`.
+    #[serde(rename = "gomod")]
+    GoMod,
+    /// A Go binary's build info.
+    #[serde(rename = "gobinary")]
+    GoBinary,
+    /// `Cargo.lock`.
+    Cargo,
+    /// A Rust binary's cargo-auditable crate list.
+    #[serde(rename = "rustbinary")]
+    RustBinary,
 }
 
 impl PackageFormat {
@@ -90,6 +104,10 @@ impl PackageFormat {
             | PackageFormat::Yarn
             | PackageFormat::Pnpm
             | PackageFormat::Bun => Some(Ecosystem::new(Base::Npm, None)),
+            PackageFormat::GoMod | PackageFormat::GoBinary => Some(Ecosystem::new(Base::Go, None)),
+            PackageFormat::Cargo | PackageFormat::RustBinary => {
+                Some(Ecosystem::new(Base::CratesIo, None))
+            }
         }
     }
 
@@ -173,6 +191,23 @@ pub trait PackageAnalyzer: Sync {
     /// Parses one file's content. A malformed entry is skipped with a
     /// warning naming `path`; only an unreadable file as a whole is an error.
     fn parse(&self, path: &str, content: &[u8]) -> Result<Vec<Package>, ParseError>;
+    /// Files a parse needs from the same directory, by name, in source
+    /// trees: a `yarn.lock` cannot tell development dependencies apart
+    /// without its project's `package.json`.
+    fn companions(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// [`PackageAnalyzer::parse`] with the companions at hand: `companion`
+    /// gives a companion's content by name, when the tree has it.
+    fn parse_beside(
+        &self,
+        path: &str,
+        content: &[u8],
+        companion: &dyn Fn(&str) -> Option<Vec<u8>>,
+    ) -> Result<Vec<Package>, ParseError> {
+        let _ = companion;
+        self.parse(path, content)
+    }
     /// Where this analyzer runs: OS databases everywhere; installed
     /// language packages in images, lockfiles in source trees, as Trivy
     /// splits them (so a lockfile and the packages installed from it are
@@ -232,6 +267,8 @@ pub static ANALYZERS: &[&dyn PackageAnalyzer] = &[
     &javascript::yarn::YarnAnalyzer,
     &javascript::pnpm::PnpmAnalyzer,
     &javascript::bun::BunAnalyzer,
+    &golang::gomod::GoModAnalyzer,
+    &rust::cargo_lock::CargoLockAnalyzer,
 ];
 
 /// Files larger than this are skipped with a warning instead of being read
@@ -247,7 +284,13 @@ pub fn all_wants() -> &'static Wants {
         for a in ANALYZERS {
             wants.extend_from_slice(a.wants());
         }
-        Wants::new(wants)
+        wants.push(Want::Executable);
+        let companions = ANALYZERS
+            .iter()
+            .filter(|a| !a.companions().is_empty())
+            .flat_map(|a| a.wants().iter().map(|w| (*w, a.companions())))
+            .collect();
+        Wants::new(wants).with_companions(companions)
     });
     &ALL
 }

@@ -32,6 +32,19 @@ pub fn for_package(format: PackageFormat, os: Option<&Os>, pkg: &Package) -> Str
             };
             format!("pkg:npm/{name}@{}", encode(&pkg.version))
         }
+        // A module path's segments are the namespace and name.
+        PackageFormat::GoMod | PackageFormat::GoBinary => format!(
+            "pkg:golang/{}@{}",
+            pkg.name
+                .split('/')
+                .map(encode)
+                .collect::<Vec<_>>()
+                .join("/"),
+            encode(&pkg.version)
+        ),
+        PackageFormat::Cargo | PackageFormat::RustBinary => {
+            format!("pkg:cargo/{}@{}", encode(&pkg.name), encode(&pkg.version))
+        }
     }
 }
 
@@ -189,6 +202,20 @@ mod tests {
         };
         assert_eq!(purl("@babel/core"), "pkg:npm/%40babel/core@7.24.0");
         assert_eq!(purl("lodash"), "pkg:npm/lodash@7.24.0");
+    }
+
+    #[test]
+    fn golang_and_cargo_purls() {
+        let go = Package::language("github.com/gin-gonic/gin", "v1.9.1", None);
+        assert_eq!(
+            for_package(PackageFormat::GoBinary, None, &go),
+            "pkg:golang/github.com/gin-gonic/gin@v1.9.1"
+        );
+        let krate = Package::language("time", "0.3.36", None);
+        assert_eq!(
+            for_package(PackageFormat::Cargo, None, &krate),
+            "pkg:cargo/time@0.3.36"
+        );
     }
 
     #[test]

@@ -22,17 +22,22 @@ pub enum Want {
     /// tree: `*` stays inside one path component, `**/` spans any number of
     /// directories (`**/*.dist-info/METADATA`, `**/poetry.lock`).
     Glob(&'static str),
+    /// Every regular file with an execute bit, in image layers: read as a
+    /// stream while the layer goes past and reduced to the packages it was
+    /// built from (see `inventory::binary`), never kept.
+    Executable,
 }
 
 impl Want {
     /// The glob this selector stands for.
-    fn glob(&self) -> Result<Glob, globset::Error> {
+    fn glob(&self) -> Option<Result<Glob, globset::Error>> {
         let pattern = match self {
             Want::File(p) => globset::escape(p),
             Want::DirEntries(dir) => format!("{}/*", globset::escape(dir)),
             Want::Glob(g) => g.to_string(),
+            Want::Executable => return None,
         };
-        GlobBuilder::new(&pattern).literal_separator(true).build()
+        Some(GlobBuilder::new(&pattern).literal_separator(true).build())
     }
 
     /// Whether a (normalised, relative) path is wanted by this one
@@ -49,6 +54,7 @@ impl Want {
                 .globs
                 .get(g)
                 .is_some_and(|m| m.is_match(path)),
+            Want::Executable => false,
         }
     }
 }
@@ -60,6 +66,9 @@ pub struct Wants {
     set: GlobSet,
     /// Each glob selector on its own, for [`Want::matches`].
     globs: HashMap<&'static str, GlobMatcher>,
+    /// Files read beside the files of some selectors (see
+    /// `PackageAnalyzer::companions`).
+    companions: Vec<(Want, &'static [&'static str])>,
 }
 
 impl Wants {
@@ -69,7 +78,8 @@ impl Wants {
         let mut builder = GlobSetBuilder::new();
         let mut globs = HashMap::new();
         for want in &list {
-            match want.glob() {
+            let Some(glob) = want.glob() else { continue };
+            match glob {
                 Ok(glob) => {
                     if let Want::Glob(pattern) = want {
                         globs.insert(*pattern, glob.compile_matcher());
@@ -83,12 +93,42 @@ impl Wants {
             tracing::error!("file selectors do not compile: {e}");
             GlobSet::empty()
         });
-        Wants { list, set, globs }
+        Wants {
+            list,
+            set,
+            globs,
+            companions: Vec::new(),
+        }
     }
 
     /// Whether some analyzer wants the file at this normalised relative path.
     pub fn matches(&self, path: &str) -> bool {
         self.set.is_match(path)
+    }
+
+    /// Adds the companion files of `selectors`' files.
+    pub fn with_companions(mut self, selectors: Vec<(Want, &'static [&'static str])>) -> Wants {
+        self.companions = selectors;
+        self
+    }
+
+    /// The paths of the companions of the file at `path`, in its directory.
+    pub fn companions_of(&self, path: &str) -> Vec<String> {
+        let dir = path.rsplit_once('/').map(|(d, _)| d);
+        self.companions
+            .iter()
+            .filter(|(want, _)| want.matches(path))
+            .flat_map(|(_, names)| names.iter())
+            .map(|name| match dir {
+                Some(d) => format!("{d}/{name}"),
+                None => name.to_string(),
+            })
+            .collect()
+    }
+
+    /// Whether executables are analysed as the layer streams past.
+    pub fn executables(&self) -> bool {
+        self.list.contains(&Want::Executable)
     }
 
     /// The selectors, in the order given (part of the layer-cache key).
@@ -142,7 +182,7 @@ mod tests {
     #[test]
     fn every_registered_selector_compiles() {
         for want in super::super::all_wants().list() {
-            assert!(want.glob().is_ok(), "{want:?}");
+            assert!(want.glob().is_none_or(|g| g.is_ok()), "{want:?}");
         }
     }
 }

@@ -204,7 +204,7 @@ fn format_of_path(path: &str) -> Option<PackageFormat> {
                 Want::File(p) => *p == path,
                 Want::DirEntries(dir) => *dir == path,
                 // Reports that name their format: only old OS reports lack it.
-                Want::Glob(_) => false,
+                Want::Glob(_) | Want::Executable => false,
             })
         })
         .map(|a| a.format())

@@ -103,6 +103,15 @@ impl RootFs {
             if scan.files.contains_key(&rel) || !wants.matches(&rel) {
                 continue;
             }
+            for companion in wants.companions_of(&rel) {
+                let full = self.root.join(&companion);
+                match fs::symlink_metadata(&full) {
+                    Ok(meta) if meta.is_file() && !scan.files.contains_key(&companion) => {
+                        self.read_file(companion, &meta, scan)
+                    }
+                    _ => {}
+                }
+            }
             if let Ok(meta) = entry.metadata() {
                 self.read_file(rel, &meta, scan);
             }
@@ -136,7 +145,10 @@ impl Source for RootFs {
                         self.read_file(format!("{rel}/{name}"), &meta, &mut scan);
                     }
                 }
-                Want::Glob(_) => {}
+                // Globs are found by one walk below; binaries are read in
+                // images only (as Trivy reads them in images and root
+                // filesystems, not in source trees).
+                Want::Glob(_) | Want::Executable => {}
             }
         }
         if wants.list().iter().any(|w| matches!(w, Want::Glob(_))) {

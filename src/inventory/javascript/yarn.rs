@@ -7,11 +7,16 @@
 //! patched copies (`patch:`, listed again unpatched) and links. A finding
 //! is placed on the block's header line.
 //!
-//! yarn.lock does not say which packages only development needs (that
-//! takes the projects' `package.json`): every package is reported.
+//! yarn.lock does not say which packages only development needs: that
+//! takes the project's `package.json` beside it. When it is there, a
+//! package is development-only when its `dependencies` and
+//! `optionalDependencies` do not reach it through the blocks' own
+//! `dependencies`, as Trivy works it out; without it every package counts.
 
 use super::split_spec;
 use crate::inventory::{Package, PackageAnalyzer, PackageFormat, ParseError, Scope, Want};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
 
 pub struct YarnAnalyzer;
 
@@ -35,63 +40,156 @@ impl PackageAnalyzer for YarnAnalyzer {
     }
 
     fn parse(&self, path: &str, content: &[u8]) -> Result<Vec<Package>, ParseError> {
-        let text =
-            std::str::from_utf8(content).map_err(|_| ParseError::new(path, "not UTF-8 text"))?;
-        let mut found = Vec::new();
-        let mut block: Option<Block<'_>> = None;
-        for (i, line) in text.lines().enumerate() {
-            let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
-            if line.starts_with('#') || line.trim().is_empty() {
-                continue;
-            }
-            if !line.starts_with(' ') {
-                if let Some(b) = block.take() {
-                    found.extend(b.package(path));
-                }
-                let Some(header) = line.strip_suffix(':') else {
-                    return Err(ParseError::new(
-                        path,
-                        format!("line {line_no}: expected a package header ending in ':'"),
-                    ));
-                };
-                if header != "__metadata" {
-                    block = Some(Block {
-                        header,
-                        line: line_no,
-                        version: None,
-                        resolution: None,
-                    });
-                }
-                continue;
-            }
-            let Some(b) = block.as_mut() else { continue };
-            let field = line.trim_start();
-            // Only the block's own fields, not nested `dependencies` entries.
-            if line.len() - field.len() != 2 {
-                continue;
-            }
-            if let Some(v) = field
-                .strip_prefix("version ")
-                .or_else(|| field.strip_prefix("version: "))
-            {
-                b.version = Some(unquote(v));
-            } else if let Some(r) = field.strip_prefix("resolution: ") {
-                b.resolution = Some(unquote(r));
-            }
-        }
-        if let Some(b) = block {
-            found.extend(b.package(path));
-        }
-        Ok(found)
+        let blocks = blocks(path, content)?;
+        Ok(blocks.iter().filter_map(|b| b.package(path)).collect())
+    }
+
+    fn companions(&self) -> &'static [&'static str] {
+        &["package.json"]
+    }
+
+    fn parse_beside(
+        &self,
+        path: &str,
+        content: &[u8],
+        companion: &dyn Fn(&str) -> Option<Vec<u8>>,
+    ) -> Result<Vec<Package>, ParseError> {
+        let blocks = blocks(path, content)?;
+        let manifest: Option<Manifest> = companion("package.json").and_then(|bytes| {
+            serde_json::from_slice(&bytes)
+                .inspect_err(|e| {
+                    tracing::warn!(
+                        "{path}: the package.json beside it is unreadable ({e}): dev dependencies are not told apart"
+                    )
+                })
+                .ok()
+        });
+        let prod = manifest.map(|m| production(&blocks, &m));
+        Ok(blocks
+            .iter()
+            .enumerate()
+            .filter_map(|(i, b)| {
+                let mut p = b.package(path)?;
+                p.dev = prod.as_ref().is_some_and(|prod| !prod[i]);
+                Some(p)
+            })
+            .collect())
     }
 }
 
-/// One package block while it is read.
+/// The project's `package.json`: its direct dependencies.
+#[derive(Deserialize)]
+struct Manifest {
+    #[serde(default)]
+    dependencies: BTreeMap<String, String>,
+    #[serde(default, rename = "optionalDependencies")]
+    optional: BTreeMap<String, String>,
+}
+
+/// For each block, whether the project's production dependencies reach it.
+fn production(blocks: &[Block<'_>], manifest: &Manifest) -> Vec<bool> {
+    let mut by_descriptor: HashMap<&str, usize> = HashMap::new();
+    for (i, b) in blocks.iter().enumerate() {
+        for d in &b.descriptors {
+            by_descriptor.insert(d, i);
+        }
+    }
+    let find = |name: &str, range: &str| {
+        by_descriptor
+            .get(format!("{name}@{range}").as_str())
+            .or_else(|| by_descriptor.get(format!("{name}@npm:{range}").as_str()))
+            .copied()
+    };
+    let mut reached = vec![false; blocks.len()];
+    let mut todo: Vec<usize> = manifest
+        .dependencies
+        .iter()
+        .chain(&manifest.optional)
+        .filter_map(|(n, r)| find(n, r))
+        .collect();
+    while let Some(i) = todo.pop() {
+        if std::mem::replace(&mut reached[i], true) {
+            continue;
+        }
+        todo.extend(
+            blocks[i]
+                .dependencies
+                .iter()
+                .filter_map(|(n, r)| find(n, r)),
+        );
+    }
+    reached
+}
+
+/// The package blocks of a yarn.lock, in file order.
+fn blocks<'a>(path: &str, content: &'a [u8]) -> Result<Vec<Block<'a>>, ParseError> {
+    let text = std::str::from_utf8(content).map_err(|_| ParseError::new(path, "not UTF-8 text"))?;
+    let mut blocks = Vec::new();
+    let mut section = "";
+    for (i, line) in text.lines().enumerate() {
+        let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        if !line.starts_with(' ') {
+            let Some(header) = line.strip_suffix(':') else {
+                return Err(ParseError::new(
+                    path,
+                    format!("line {line_no}: expected a package header ending in ':'"),
+                ));
+            };
+            if header != "__metadata" {
+                blocks.push(Block {
+                    descriptors: header
+                        .split(", ")
+                        .map(|d| d.trim().trim_matches('"'))
+                        .collect(),
+                    line: line_no,
+                    version: None,
+                    resolution: None,
+                    dependencies: Vec::new(),
+                });
+            }
+            section = "";
+            continue;
+        }
+        let Some(b) = blocks.last_mut() else { continue };
+        let field = line.trim_start();
+        match line.len() - field.len() {
+            2 => {
+                if let Some(v) = field
+                    .strip_prefix("version ")
+                    .or_else(|| field.strip_prefix("version: "))
+                {
+                    b.version = Some(unquote(v));
+                } else if let Some(r) = field.strip_prefix("resolution: ") {
+                    b.resolution = Some(unquote(r));
+                }
+                section = field.strip_suffix(':').unwrap_or("");
+            }
+            4 if section == "dependencies" || section == "optionalDependencies" => {
+                // classic `name "range"`, berry `name: range`.
+                let (name, range) = match field.split_once(": ") {
+                    Some((n, r)) => (n, r),
+                    None => field.split_once(' ').unwrap_or((field, "")),
+                };
+                b.dependencies.push((unquote(name), unquote(range)));
+            }
+            _ => {}
+        }
+    }
+    Ok(blocks)
+}
+
+/// One package block.
 struct Block<'a> {
-    header: &'a str,
+    /// The descriptors it resolves (`lodash@^4.17.0`, `lodash@npm:^4.17.0`).
+    descriptors: Vec<&'a str>,
     line: u32,
     version: Option<&'a str>,
     resolution: Option<&'a str>,
+    /// `(name, range)` of its dependencies and optional dependencies.
+    dependencies: Vec<(&'a str, &'a str)>,
 }
 
 impl Block<'_> {
@@ -107,8 +205,7 @@ impl Block<'_> {
                 name
             }
             None => {
-                let first = unquote(self.header.split(", ").next()?);
-                let (name, range) = split_spec(first)?;
+                let (name, range) = split_spec(self.descriptors.first()?)?;
                 // An alias `foo@npm:bar@^1` installs `bar`.
                 match range.strip_prefix("npm:").and_then(split_spec) {
                     Some((real, _)) => real,
@@ -205,6 +302,56 @@ __metadata:
   resolution: "resolve@patch:resolve@npm%3A1.22.8#optional!builtin<compat/resolve>::version=1.22.8&hash=c3c19d"
 "#;
         assert_eq!(got(text), vec![row("@babel/code-frame", "7.12.13", 7)]);
+    }
+
+    #[test]
+    fn the_package_json_beside_tells_dev_dependencies_apart() {
+        let lock = r#"# yarn lockfile v1
+
+express@4.17.1:
+  version "4.17.1"
+  dependencies:
+    qs "6.7.0"
+
+jest@^29.0.0:
+  version "29.7.0"
+  dependencies:
+    yargs "^17.0.0"
+
+qs@6.7.0:
+  version "6.7.0"
+
+yargs@^17.0.0:
+  version "17.7.2"
+"#;
+        let manifest =
+            br#"{"dependencies":{"express":"4.17.1"},"devDependencies":{"jest":"^29.0.0"}}"#;
+        let beside = |name: &str| (name == "package.json").then(|| manifest.to_vec());
+        let found = YarnAnalyzer
+            .parse_beside("yarn.lock", lock.as_bytes(), &beside)
+            .unwrap();
+        let dev: Vec<_> = found.iter().map(|p| (p.name.as_str(), p.dev)).collect();
+        assert_eq!(
+            dev,
+            vec![
+                ("express", false),
+                ("jest", true),
+                ("qs", false),
+                ("yargs", true)
+            ]
+        );
+        // Without it, nothing is called dev.
+        let alone = YarnAnalyzer
+            .parse_beside("yarn.lock", lock.as_bytes(), &|_| None)
+            .unwrap();
+        assert!(alone.iter().all(|p| !p.dev));
+        // Berry spells ranges with the npm: protocol.
+        let berry = "__metadata:\n  version: 8\n\n\"express@npm:4.17.1\":\n  version: 4.17.1\n  resolution: \"express@npm:4.17.1\"\n  dependencies:\n    qs: \"npm:6.7.0\"\n\n\"qs@npm:6.7.0\":\n  version: 6.7.0\n  resolution: \"qs@npm:6.7.0\"\n\n\"jest@npm:^29.0.0\":\n  version: 29.7.0\n  resolution: \"jest@npm:29.7.0\"\n";
+        let found = YarnAnalyzer
+            .parse_beside("yarn.lock", berry.as_bytes(), &beside)
+            .unwrap();
+        let dev: Vec<_> = found.iter().map(|p| (p.name.as_str(), p.dev)).collect();
+        assert_eq!(dev, vec![("express", false), ("qs", false), ("jest", true)]);
     }
 
     #[test]
