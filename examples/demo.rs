@@ -51,7 +51,7 @@ fn main() -> ExitCode {
         println!("$ scangate {}", args.join(" "));
         let argv = std::iter::once("scangate").chain(args.iter().copied());
         let cli = scangate::cli::Cli::parse_from(argv);
-        let code = scangate::run::run(cli.command, Some(cache.clone())).unwrap_or_else(|e| {
+        let code = scangate::cmd::run(cli.command, Some(cache.clone())).unwrap_or_else(|e| {
             eprintln!("error: {e}");
             3
         });

@@ -91,6 +91,6 @@ fn run(args: &[&str], cache: &std::path::Path) -> Result<(), Box<dyn std::error:
     ];
     argv.extend_from_slice(args);
     let cli = scangate::cli::Cli::parse_from(argv);
-    scangate::run::run(cli.command, cli.cache_dir)?;
+    scangate::cmd::run(cli.command, cli.cache_dir)?;
     Ok(())
 }

@@ -83,13 +83,29 @@ pub enum Command {
     Ci(CiArgs),
 }
 
-/// `scangate ci`: every flag of `scangate image`, plus publishing.
+/// `scangate ci`: every flag of `scangate image`, plus what to scan and
+/// publishing.
 #[derive(Debug, Args)]
 pub struct CiArgs {
+    /// What to scan: `image` (the image named by IMAGE or --input; with
+    /// `--scanners vuln,config` the repository's config files too), `fs`
+    /// (the directory IMAGE names, default the working directory: packages
+    /// and config files) or `config` (its config files only) [default:
+    /// `image` when an image is named, `config` with `--scanners config`].
+    #[arg(long, value_enum, value_name = "TYPE")]
+    pub scan_type: Option<ScanType>,
     #[command(flatten)]
     pub image: ImageArgs,
     #[command(flatten)]
     pub publish: PublishArgs,
+}
+
+/// What `scangate ci` scans (trivy-action's `scan-type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScanType {
+    Image,
+    Fs,
+    Config,
 }
 
 /// Where and how `scangate ci` publishes.
@@ -136,8 +152,9 @@ impl PublishArgs {
     }
 }
 
+/// The image to scan. Naming none is a usage error of `scangate image`;
+/// `scangate ci` also scans a directory (`--scan-type fs|config`).
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("image_source").required(true).args(["image", "input"])))]
 pub struct ImageArgs {
     /// The image to pull: `ghcr.io/org/app:1.4`, `host:5000/app@sha256:…`,
     /// `docker-daemon:app:dev` (the local Docker or podman daemon), or a
@@ -270,8 +287,8 @@ pub enum RulesFormat {
 pub enum Scanner {
     /// Vulnerable packages (needs the vulnerability database).
     Vuln,
-    /// Misconfigured config files in the tree (`fs` only; Trivy's
-    /// `misconfig`).
+    /// Misconfigured config files in the tree (`fs`, and `ci`, which
+    /// checks the repository; Trivy's `misconfig`).
     #[value(alias = "misconfig")]
     Config,
     /// Trivy's secret scanner: not in this build; accepted with a warning

@@ -6,12 +6,13 @@
 //! (what the user reads). [`cli`] and [`error`] frame them for the binary.
 
 pub mod cache;
+pub mod ci;
 pub mod cli;
+pub mod cmd;
 pub mod config;
+pub mod core;
 pub mod dockerfile;
-pub mod ecosystem;
 pub mod error;
-pub mod finding;
 pub mod image;
 pub mod inventory;
 pub mod matching;
@@ -25,3 +26,7 @@ pub mod settings;
 pub mod source;
 pub mod version;
 pub mod vulndb;
+
+/// Shared types live in [`core`]; these paths stay for the stages that
+/// name them.
+pub use crate::core::{ecosystem, finding};

@@ -4,7 +4,7 @@
 
 use clap::{CommandFactory, Parser};
 use scangate::cli::Cli;
-use scangate::publish::{ci_env::Env, inputs};
+use scangate::publish::{ci_env::Env, gitlab_vars, inputs};
 use scangate::settings;
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -18,12 +18,14 @@ fn main() -> ExitCode {
             .find_subcommand(subcommand)
             .is_some_and(|c| c.get_arguments().any(|a| a.get_long() == Some(flag)))
     };
-    // `scangate ci` also takes GitHub Action inputs (INPUT_*), as flags
-    // appended after the user's own (which win).
+    // `scangate ci` also takes GitHub Action inputs (INPUT_*) and GitLab
+    // CI variables, as flags appended after the user's own (which win).
     let env = Env::from_process();
     let (argv, mut warnings) = inputs::apply(std::env::args_os().collect(), &env, &|flag| {
         known("ci", flag)
     });
+    let (argv, gitlab_warnings) = gitlab_vars::apply(argv, &env);
+    warnings.extend(gitlab_warnings);
     // Then TRIVY_* variables and trivy.yaml, below everything else.
     let cwd = std::env::current_dir().unwrap_or_default();
     let var = |name: &str| std::env::var(name).ok();
@@ -63,7 +65,7 @@ fn main() -> ExitCode {
     if let Some(limit) = cli.timeout {
         watchdog(limit);
     }
-    match scangate::run::run(cli.command, cli.cache_dir) {
+    match scangate::cmd::run(cli.command, cli.cache_dir) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e}");

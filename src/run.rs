@@ -1,10 +1,10 @@
 //! What each command does, start to finish: the pipeline in order
 //! (source → inventory → vulnerability database → matching → report).
 
-use crate::cache::{self, LayerCache};
+use crate::cache::LayerCache;
 use crate::cli::{
-    CacheCommand, Command, ConfigArgs, DbArgs, DbCommand, ImageArgs, PkgType, PolicyArgs,
-    RegistryArgs, RulesFormat, ScanArgs, Scanner, WalkArgs,
+    ConfigArgs, DbArgs, DbCommand, ImageArgs, PkgType, PolicyArgs, RegistryArgs, ReportArgs,
+    ScanArgs, Scanner, WalkArgs,
 };
 use crate::config::{self, scan::ConfigScan};
 use crate::ecosystem::Ecosystem;
@@ -28,48 +28,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
-
-/// Runs one command; returns the process exit code (0, or the gate's
-/// `--exit-code` when it failed).
-pub fn run(command: Command, cache_dir: Option<PathBuf>) -> Result<u8> {
-    let cache = || cache_dir.clone().map_or_else(default_cache_dir, Ok);
-    match command {
-        Command::Image(args) => {
-            let scanners = scanners(&args.scan, None)?;
-            let cache_dir = cache()?;
-            let source = image_source(&args, &cache_dir)?;
-            scan(source.as_ref(), &args.scan, &cache_dir, &scanners, None)
-        }
-        Command::Fs(args) => {
-            let scanners = scanners(&args.scan, Some(&args.path))?;
-            let source = RootFs::new(&args.path)?;
-            scan(&source, &args.scan, &cache()?, &scanners, Some(&args.path))
-        }
-        Command::Config(args) => scan_config(&args),
-        Command::Version => print_version(&cache()?).map(|()| 0),
-        Command::Rules { format } => write_report(None, |out| match format {
-            RulesFormat::Markdown => config::rules_doc::write_markdown(config::CHECKERS, out),
-            RulesFormat::Json => config::rules_doc::write_json(config::CHECKERS, out),
-        })
-        .map(|()| 0),
-        Command::Db(db) => run_db(db, &cache()?).map(|()| 0),
-        Command::Cache(CacheCommand::Clean) => {
-            let dir = cache()?;
-            let what = if cache::clean(&dir)? {
-                "emptied"
-            } else {
-                "already empty"
-            };
-            println!("layer cache {}: {what}", cache::cache_file(&dir).display());
-            Ok(0)
-        }
-        Command::Ci(args) => crate::publish::ci::run(
-            args,
-            &cache()?,
-            &crate::publish::ci_env::Env::from_process(),
-        ),
-    }
-}
 
 /// The source `scangate image` reads: the `--input` file or directory, or
 /// the image reference (daemon or registry), with the layer cache unless
@@ -104,20 +62,33 @@ fn registry_options(args: &RegistryArgs) -> registry::Options {
 }
 
 /// `scangate config DIR`: config checks only, no package inventory.
-fn scan_config(args: &ConfigArgs) -> Result<u8> {
-    let started_at = crate::vulndb::time::now_unix();
+pub(crate) fn scan_config(args: &ConfigArgs) -> Result<u8> {
     let specs = args.reports.specs();
     check_outputs(&specs)?;
-    let policy = build_policy(&args.policy, Some(&args.path))?;
-    let config = check_config(&args.path, &skip(&args.walk)?)?;
+    let (result, options) = config_result(&args.path, &args.policy, &args.reports, &args.walk)?;
+    write_reports(&result, &specs, options)?;
+    Ok(result.outcome.gate.exit_code)
+}
+
+/// Checks the config files under `path` and applies the policy.
+fn config_result<'a>(
+    path: &Path,
+    policy: &PolicyArgs,
+    reports: &'a ReportArgs,
+    walk: &WalkArgs,
+) -> Result<(ScanResult, ReportOptions<'a>)> {
+    let started_at = crate::vulndb::time::now_unix();
+    let policy = build_policy(policy, Some(path))?;
+    let config = check_config(path, &skip(walk)?)?;
     if config.files.is_empty() {
         tracing::warn!(
             "{}: no supported config files (Kubernetes manifests, GitHub workflows)",
-            args.path.display()
+            path.display()
         );
     }
     let artifact = Artifact {
-        name: args.path.display().to_string(),
+        name: path.display().to_string(),
+        reference: None,
         kind: ArtifactKind::Filesystem,
         digest: None,
         layers: Vec::new(),
@@ -130,16 +101,68 @@ fn scan_config(args: &ConfigArgs) -> Result<u8> {
         artifact,
         inventory,
         config,
+        config_scanned: true,
         vulnerabilities: None,
         baseline: None,
         dockerfile: None,
     };
     let options = ReportOptions {
         started_at,
-        category: args.reports.category.as_deref(),
+        category: reports.category.as_deref(),
         ..ReportOptions::default()
     };
-    finish(scanned, policy, &specs, options)
+    Ok(assemble(scanned, policy, options))
+}
+
+/// What to scan.
+pub enum Target {
+    /// An image; with [`Scanner::Config`], the config files under
+    /// `config_root` (the repository) are checked too.
+    Image {
+        source: Box<dyn Source>,
+        config_root: PathBuf,
+    },
+    /// A directory: its packages and config files, as `scangate fs`.
+    Tree(PathBuf),
+    /// A directory's config files only, as `scangate config`.
+    Config(PathBuf),
+}
+
+/// One scan, decided: what to scan, and how (the scanners are
+/// `settings.scanners`, else the target's default). The commands that scan
+/// more than one way (`scangate ci`) build one and hand it to [`execute`]
+/// rather than re-entering command dispatch.
+pub struct ScanRequest<'a> {
+    pub target: Target,
+    pub settings: &'a ScanArgs,
+    pub cache_dir: &'a Path,
+}
+
+/// Runs `request`: the finished result, and the options to write its
+/// reports with.
+pub fn execute<'a>(request: &ScanRequest<'a>) -> Result<(ScanResult, ReportOptions<'a>)> {
+    let args = request.settings;
+    match &request.target {
+        Target::Image {
+            source,
+            config_root,
+        } => {
+            let scanners = match &args.scanners[..] {
+                [] => vec![Scanner::Vuln],
+                chosen => chosen.to_vec(),
+            };
+            let root = scanners
+                .contains(&Scanner::Config)
+                .then_some(config_root.as_path());
+            scan_result(source.as_ref(), args, request.cache_dir, &scanners, root)
+        }
+        Target::Tree(path) => {
+            let scanners = scanners(args, Some(path))?;
+            let source = RootFs::new(path)?;
+            scan_result(&source, args, request.cache_dir, &scanners, Some(path))
+        }
+        Target::Config(path) => config_result(path, &args.policy, &args.reports, &args.walk),
+    }
 }
 
 /// `--skip-dirs` and `--skip-files`, compiled.
@@ -167,25 +190,14 @@ struct Scanned {
     artifact: Artifact,
     inventory: Inventory,
     config: ConfigScan,
+    /// Whether the config checks ran.
+    config_scanned: bool,
     /// `None` when vulnerabilities were not looked for.
     vulnerabilities: Option<Vec<Finding>>,
     /// The baseline's findings against today's database, when one is given.
     baseline: Option<Vec<Finding>>,
     /// The image's layers placed on Dockerfile lines, when one is known.
     dockerfile: Option<ImageDockerfile>,
-}
-
-/// Applies the policy (with the config files' inline suppressions) and
-/// writes every report; returns the exit code.
-fn finish(
-    scanned: Scanned,
-    policy: Policy,
-    specs: &[ReportSpec],
-    options: ReportOptions<'_>,
-) -> Result<u8> {
-    let (result, options) = assemble(scanned, policy, options);
-    write_reports(&result, specs, options)?;
-    Ok(result.outcome.gate.exit_code)
 }
 
 /// Applies the policy to everything found: the finished result.
@@ -208,6 +220,7 @@ fn assemble<'a>(
         inventory: scanned.inventory,
         config_files: scanned.config.files,
         vulnerabilities_scanned,
+        config_scanned: scanned.config_scanned,
         outcome,
         dockerfile: scanned.dockerfile,
     };
@@ -244,7 +257,7 @@ pub fn db_path(cache_dir: &Path) -> PathBuf {
     cache_dir.join("db").join("osv.sqlite")
 }
 
-fn default_cache_dir() -> Result<PathBuf> {
+pub(crate) fn default_cache_dir() -> Result<PathBuf> {
     dirs::cache_dir()
         .map(|d| d.join("scangate"))
         .ok_or_else(|| {
@@ -297,7 +310,7 @@ pub fn scanners(args: &ScanArgs, tree: Option<&Path>) -> Result<Vec<Scanner>> {
 /// `image` and `fs`: the package inventory, then the chosen scanners.
 /// `config_root` is the tree whose config files are checked with
 /// `--scanners config`.
-fn scan(
+pub(crate) fn scan(
     source: &dyn Source,
     args: &ScanArgs,
     cache_dir: &Path,
@@ -363,6 +376,7 @@ pub fn scan_result<'a>(
         Some(root) => check_config(root, &skip)?,
         None => ConfigScan::default(),
     };
+    let config_scanned = config_root.is_some();
     let dockerfile = match collected.artifact.kind {
         ArtifactKind::Image => ImageDockerfile::locate(
             args.reports.dockerfile.as_deref(),
@@ -374,6 +388,7 @@ pub fn scan_result<'a>(
         artifact: collected.artifact,
         inventory,
         config,
+        config_scanned,
         vulnerabilities,
         baseline: baseline_findings,
         dockerfile,
@@ -503,7 +518,7 @@ fn update_options(db: &DbArgs, force: bool) -> UpdateOptions {
     }
 }
 
-fn run_db(command: DbCommand, cache_dir: &Path) -> Result<()> {
+pub(crate) fn run_db(command: DbCommand, cache_dir: &Path) -> Result<()> {
     let path = db_path(cache_dir);
     match command {
         DbCommand::Update {
@@ -606,7 +621,7 @@ fn run_db(command: DbCommand, cache_dir: &Path) -> Result<()> {
 
 /// `scangate version`: the version, and the database's state when there is
 /// one (as `trivy version` shows its DB).
-fn print_version(cache_dir: &Path) -> Result<()> {
+pub(crate) fn print_version(cache_dir: &Path) -> Result<()> {
     println!("Version: {}", env!("CARGO_PKG_VERSION"));
     let path = db_path(cache_dir);
     if !path.exists() {
@@ -646,7 +661,7 @@ fn known_ecosystems(path: &Path) -> Result<Vec<String>> {
         .collect())
 }
 
-fn write_report(
+pub(crate) fn write_report(
     output: Option<&Path>,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<()> {

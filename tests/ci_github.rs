@@ -528,9 +528,67 @@ async fn without_sarif_file_the_sarif_report_scangate_writes_is_uploaded() {
     );
     let sarif: Value = serde_json::from_slice(&on_disk).unwrap();
     assert_eq!(sarif["runs"][0]["tool"]["driver"]["name"], "scangate");
-    assert!(outputs(&sb).contains(&format!(
-        "sarif={}\n",
-        sb.path("ws/scangate.sarif").display()
-    )));
+    // Relative to the workspace: later steps run on the host, where the
+    // container's workspace path does not exist.
+    assert!(
+        outputs(&sb).contains("sarif=scangate.sarif\n"),
+        "{}",
+        outputs(&sb)
+    );
+    assert_no_token(&sb, &ran);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_repository_alone_with_scanners_config_in_its_own_category() {
+    let server = MockServer::start().await;
+    mount_upload_ok(&server).await;
+    let sb = sandbox();
+    std::fs::write(
+        sb.path("ws/pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: app:1\n      securityContext:\n        privileged: true\n",
+    )
+    .unwrap();
+    let mut c = ci(&sb);
+    github_env(&mut c, &sb, &server.uri(), "push");
+    c.env("INPUT_SCANNERS", "config")
+        .env("INPUT_FAIL-ON", "HIGH");
+    let ran = run(c);
+    assert_eq!(ran.code, Some(1), "{ran:?}");
+    let uploads = requests(&server, "POST", UPLOAD).await;
+    assert_eq!(uploads.len(), 1);
+    let sarif: Value =
+        serde_json::from_slice(&decode_sarif(body(&uploads[0])["sarif"].as_str().unwrap()))
+            .unwrap();
+    let runs = sarif["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0]["automationDetails"]["id"], "scangate/config/");
+    let uri = &runs[0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+    assert_eq!(uri, "pod.yaml");
+    // The step's outputs carry the code it ends with.
+    let out = outputs(&sb);
+    assert!(
+        out.contains("exit-code=1\n") && out.contains("gate=failed\n"),
+        "{out}"
+    );
+    assert_no_token(&sb, &ran);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scan_that_fails_still_writes_the_summary_and_the_real_exit_code() {
+    let server = MockServer::start().await;
+    let sb = sandbox();
+    let mut c = ci(&sb);
+    github_env(&mut c, &sb, &server.uri(), "push");
+    c.env("INPUT_INPUT", "missing.tar");
+    let ran = run(c);
+    assert_eq!(ran.code, Some(3), "{ran:?}");
+    let out = outputs(&sb);
+    assert!(
+        out.contains("exit-code=3\n") && out.contains("gate=error\n"),
+        "{out}"
+    );
+    let summary = std::fs::read_to_string(sb.path("summary.md")).unwrap();
+    assert!(summary.contains("missing.tar"), "{summary}");
+    assert!(server.received_requests().await.unwrap().is_empty());
     assert_no_token(&sb, &ran);
 }

@@ -183,3 +183,79 @@ async fn no_note_outside_merge_requests_and_problems_are_warnings() {
         assert_no_token(&sb, &ran);
     }
 }
+
+/// The GitLab template's variables, exported as GitLab exports them (the
+/// ones declared `""` arrive empty), with an archive from a build job: an
+/// empty variable is unset, so the job scans instead of stopping at a
+/// usage error.
+#[test]
+fn the_templates_empty_variables_are_unset() {
+    let sb = sandbox();
+    std::fs::copy(sb.path("vulnerable.tar"), sb.path("ws/image.tar")).unwrap();
+    let mut c = gitlab(&sb, "http://127.0.0.1:9", false);
+    for name in [
+        "SCANGATE_FAIL_ON",
+        "SCANGATE_SEVERITY",
+        "SCANGATE_EXTRA_ARGS",
+        "SCANGATE_IMAGE_REF",
+        "SCANGATE_DOCKERFILE",
+        "SCANGATE_SCANNERS",
+        "SCANGATE_PLATFORM",
+        "SCANGATE_USERNAME",
+        "SCANGATE_PASSWORD",
+        "CS_SEVERITY_THRESHOLD",
+    ] {
+        c.env(name, "");
+    }
+    c.env("SCANGATE_INPUT", "image.tar")
+        .env("SCANGATE_EXIT_CODE", "")
+        .env("SCANGATE_CATEGORY", "scangate/image");
+    let ran = run(c);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    let report: Value = serde_json::from_slice(
+        &std::fs::read(sb.path("ws/gl-container-scanning-report.json")).unwrap(),
+    )
+    .unwrap();
+    let vulns = report["vulnerabilities"].as_array().unwrap();
+    assert_eq!(vulns.len(), 2);
+    // The image by its tag in the archive, not the archive's file name.
+    assert_eq!(vulns[0]["location"]["image"], "app:1");
+}
+
+/// GitLab's container-scanning names work as aliases, and the default
+/// image is the one the pipeline pushed.
+#[test]
+fn container_scanning_variables_are_aliases() {
+    let sb = sandbox();
+    std::fs::copy(sb.path("vulnerable.tar"), sb.path("ws/image.tar")).unwrap();
+    let mut c = gitlab(&sb, "http://127.0.0.1:9", false);
+    c.env("SCANGATE_INPUT", "image.tar")
+        .env("CS_SEVERITY_THRESHOLD", "CRITICAL");
+    let ran = run(c);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    let report: Value = serde_json::from_slice(
+        &std::fs::read(sb.path("ws/gl-container-scanning-report.json")).unwrap(),
+    )
+    .unwrap();
+    let severities: Vec<&str> = report["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["severity"].as_str().unwrap())
+        .collect();
+    assert_eq!(severities, ["Critical"]);
+
+    // Nothing named: `$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA`, from a registry
+    // that is not there: one error line naming it, exit code 3.
+    let mut c = gitlab(&sb, "http://127.0.0.1:9", false);
+    c.env("CI_REGISTRY_IMAGE", "127.0.0.1:9/g/p");
+    let ran = run(c);
+    assert_eq!(ran.code, Some(3), "{}", ran.stderr);
+    let errors: Vec<&str> = ran
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error:"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{}", ran.stderr);
+    assert!(errors[0].contains("127.0.0.1:9/g/p"), "{}", ran.stderr);
+}

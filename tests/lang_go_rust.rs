@@ -200,3 +200,82 @@ fn go_and_rust_binaries_in_an_image() {
     assert_eq!(stdlib["installed_version"], "v1.21.4");
     assert_eq!(stdlib["layer_diff_id"], image.diff_ids()[1]);
 }
+
+#[test]
+fn a_json_report_of_lockfiles_is_a_baseline() {
+    let sb = Sandbox::new();
+    sb.import(&records());
+    let root = write_tree(&sb.path("repo"), &[("Cargo.lock", CARGO_LOCK.into())]);
+    let base = sb.path("base.json");
+    let out = sb
+        .cmd()
+        .arg("fs")
+        .arg(&root)
+        .args(["--offline", "-f", "json", "-o"])
+        .arg(&base)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    write_tree(&root, &[("svc/go.mod", GO_MOD.into())]);
+    let report = sb.scan_json(&root, &["--offline", "--baseline", base.to_str().unwrap()]);
+    let states: Vec<(String, String)> = vulns(&report)
+        .iter()
+        .map(|v| {
+            (
+                v["package_name"].as_str().unwrap().to_string(),
+                v["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        states.contains(&("time".into(), "existing".into())),
+        "{states:?}"
+    );
+    assert!(
+        states.contains(&("golang.org/x/net".into(), "new".into())),
+        "{states:?}"
+    );
+}
+
+#[test]
+fn ignore_files_and_vex_match_language_purls() {
+    let sb = Sandbox::new();
+    sb.import(&records());
+    let root = write_tree(
+        &sb.path("repo"),
+        &[
+            ("Cargo.lock", CARGO_LOCK.into()),
+            ("svc/go.mod", GO_MOD.into()),
+            (
+                ".trivyignore.yaml",
+                "vulnerabilities:\n  - id: RUSTSEC-2020-0071\n    purls: [\"pkg:cargo/time@0.3.20\"]\n".into(),
+            ),
+        ],
+    );
+    let vex = serde_json::json!({
+        "@context": "https://openvex.dev/ns/v0.2.0",
+        "@id": "https://example.test/vex/1",
+        "author": "test",
+        "timestamp": "2024-01-01T00:00:00Z",
+        "version": 1,
+        "statements": [{
+            "vulnerability": { "name": "GO-2023-1571" },
+            "products": [{ "@id": "pkg:golang/golang.org/x/net@v0.0.0-20220225172249-27dd8689420f" }],
+            "status": "not_affected",
+            "justification": "vulnerable_code_not_in_execute_path"
+        }]
+    });
+    let vex_path = sb.path("vex.json");
+    std::fs::write(&vex_path, vex.to_string()).unwrap();
+    let report = sb.scan_json(&root, &["--offline", "--vex", vex_path.to_str().unwrap()]);
+    let pair = |p: &str, id: &str| (p.to_string(), id.to_string());
+    assert_eq!(
+        pairs(&vulns(&report)),
+        vec![pair("github.com/docker/docker", "GO-2024-0001")],
+        "{report:#}"
+    );
+}

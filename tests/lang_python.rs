@@ -265,3 +265,24 @@ fn installed_distributions_in_an_image_carry_their_layer_and_metadata_file() {
         vec![("Jinja2".to_string(), "GHSA-h75v-3vvj-5mfj".to_string())]
     );
 }
+
+#[test]
+fn the_markdown_report_names_the_lockfile_line() {
+    let sb = Sandbox::new();
+    sb.import(&records());
+    let root = tree(&sb, &[("app/poetry.lock", POETRY_LOCK.to_string())]);
+    let out = sb
+        .cmd()
+        .arg("fs")
+        .arg(&root)
+        .args(["--offline", "-f", "markdown"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("`app/poetry.lock:4`"), "{text}");
+}

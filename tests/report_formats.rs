@@ -183,14 +183,10 @@ fn a_report_missing_what_gitlab_requires_is_rejected() {
 fn gitlab_codequality_report() {
     let sb = setup();
     let report = scan_json(&sb, "gitlab-codequality");
-    for issue in report.as_array().unwrap() {
-        for key in ["description", "check_name", "fingerprint", "severity"] {
-            assert!(issue[key].is_string(), "{key} in {issue}");
-        }
-        assert_eq!(issue["location"]["path"], "var/lib/dpkg/status");
-        assert_eq!(issue["location"]["lines"]["begin"], 1);
-    }
-    insta::assert_json_snapshot!(report);
+    // Code quality shows issues on repository files: an image's packages,
+    // with no Dockerfile to place them on, live only inside the image, so
+    // they are in the container-scanning report and not here.
+    assert_eq!(report, json!([]));
 }
 
 #[test]

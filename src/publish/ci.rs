@@ -1,28 +1,33 @@
-//! `scangate ci`: scan, write every report to disk, publish, and exit with
-//! the gate's code.
+//! Publishing a finished scan from `scangate ci`: which reports a CI
+//! needs on disk, the code-scanning upload, the living PR comment or MR
+//! note, and the job summary and step outputs. The command
+//! (`crate::ci`) scans and writes the reports; this module takes the
+//! finished [`ScanResult`] and plain [`Settings`], and knows nothing of the
+//! command line or of how the scan ran.
 //!
 //! Order matters: secrets are masked before anything is printed; reports
 //! are on disk before any API call, so a failing API loses nothing;
 //! publishing problems are warnings that say what was skipped and why, and
-//! change the exit code (to 3) only with `--strict-publish`.
+//! change the exit code (to 3) only with `strict`; the job summary and the
+//! step outputs come last, so they carry the exit code the step ends with,
+//! and are written on every exit code, a failed scan included.
 
 use super::ci_env::{Ci, Env, GitHub, GitLab, Secret, SECRET_VARIABLES};
 use super::github::{self, Annotation, CommentAction, Level, Processing};
 use super::gitlab::{self, NoteAction};
 use super::retry::Timing;
 use super::{comment_body, comment_marker, PublishError};
-use crate::cli::{CiArgs, PublishArgs};
-use crate::error::{Result, EXIT_SCAN_FAILED};
+use crate::error::EXIT_SCAN_FAILED;
 use crate::finding::Location;
 use crate::matching::severity::Severity;
 use crate::policy::counts;
 use crate::report::markdown::{self, MarkdownOptions};
 use crate::report::{Format, ReportSpec, ScanResult};
-use crate::run as pipeline;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// The category when none is given.
+/// The category of an image scan when none is given (`scangate/fs` and
+/// `scangate/config` for the repository).
 pub const DEFAULT_CATEGORY: &str = "scangate/image";
 /// The SARIF file `scangate ci` writes for upload in GitHub Actions.
 pub const DEFAULT_SARIF: &str = "scangate.sarif";
@@ -32,15 +37,33 @@ pub const GITLAB_REPORTS: &[(&str, &str)] = &[
     ("gitlab-codequality", "gl-code-quality-report.json"),
 ];
 
+/// How to publish: plain values the command fills from its flags.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// A publishing problem fails the step (exit 3).
+    pub strict: bool,
+    pub upload_sarif: bool,
+    pub pr_comment: bool,
+    /// The token given explicitly (`--github-token`); else the CI's.
+    pub github_token: Option<Secret>,
+    /// Upload this SARIF file instead of the one scangate writes.
+    pub sarif_file: Option<PathBuf>,
+    /// The analysis category; also names the living comment.
+    pub category: String,
+    /// An image was scanned: GitLab gets a container-scanning report. A
+    /// repository scan (`fs`, `config`) writes the code-quality report only.
+    pub image_scan: bool,
+}
+
 /// Publishing problems and what went well, in order.
 #[derive(Debug, Default)]
-struct Log {
+pub struct Log {
     problems: usize,
 }
 
 impl Log {
     /// Something requested could not be done: a warning (an error for
-    /// `--strict-publish`).
+    /// `strict`).
     fn problem(&mut self, message: impl std::fmt::Display) {
         self.problems += 1;
         tracing::warn!("{message}");
@@ -49,90 +72,153 @@ impl Log {
     fn done(&self, message: impl std::fmt::Display) {
         eprintln!("scangate: {message}");
     }
+
+    /// The exit code the step ends with: the gate's, or 3 when something
+    /// could not be published and `strict` is set.
+    pub fn exit_code(&self, settings: &Settings, gate_code: u8) -> u8 {
+        if self.problems > 0 && settings.strict {
+            eprintln!(
+                "error: {} publishing step(s) failed and --strict-publish is set",
+                self.problems
+            );
+            return u8::try_from(EXIT_SCAN_FAILED).unwrap_or(3);
+        }
+        gate_code
+    }
 }
 
-/// A report format by its `--format` name, when this build has it (the
-/// SARIF and GitLab formats are separate modules).
+/// A report format by its `--format` name, when this build has it.
 fn format_named(name: &str) -> Option<Format> {
     <Format as clap::ValueEnum>::from_str(name, true).ok()
 }
 
-/// Runs `scangate ci`; returns the exit code.
-pub fn run(args: CiArgs, cache_dir: &Path, env: &Env) -> Result<u8> {
-    let (ci, warnings) = Ci::detect(env);
+/// Masks every secret scangate may print near (GitHub's `::add-mask::`),
+/// before anything else is printed.
+pub fn mask_secrets(ci: &Ci, env: &Env, extra: &[&str]) {
     if let Ci::GitHub(_) = ci {
         let mut secrets: Vec<&str> = SECRET_VARIABLES.iter().filter_map(|v| env.get(v)).collect();
-        secrets.extend(args.publish.github_token.as_deref());
-        secrets.extend(args.image.registry.password.as_deref());
+        secrets.extend(extra.iter().copied().filter(|s| !s.trim().is_empty()));
         print_stdout(&github::mask_commands(secrets));
     }
-    for w in warnings {
-        tracing::warn!("{w}");
-    }
-    let publish = &args.publish;
-    let scan_args = &args.image.scan;
-    let mut specs = scan_args.reports.specs();
-    let sarif_path = match &ci {
-        Ci::GitHub(gh) if publish.upload_sarif() => sarif_to_upload(gh, publish, &mut specs),
-        _ => None,
-    };
-    if let Ci::GitLab(gl) = &ci {
-        add_gitlab_reports(gl, &mut specs);
-    }
-    pipeline::check_outputs(&specs)?;
-    let source = pipeline::image_source(&args.image, cache_dir)?;
-    let scanners = pipeline::scanners(scan_args, None)?;
-    let (result, options) =
-        pipeline::scan_result(source.as_ref(), scan_args, cache_dir, &scanners, None)?;
-    pipeline::write_reports(&result, &specs, options)?;
-    let gate_code = result.outcome.gate.exit_code;
-
-    // The SARIF category (`--category`) also names the living comment.
-    let category = scan_args
-        .reports
-        .category
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .unwrap_or(DEFAULT_CATEGORY);
-    let mut log = Log::default();
-    let timing = Timing::from_env(env);
-    match &ci {
-        Ci::GitHub(gh) => {
-            let written: Vec<&Path> = specs.iter().filter_map(|s| s.path.as_deref()).collect();
-            publish_github(
-                gh,
-                publish,
-                &result,
-                category,
-                sarif_path.as_deref(),
-                &written,
-                timing,
-                &mut log,
-            )
-        }
-        Ci::GitLab(gl) => publish_gitlab(gl, publish, &result, category, timing, &mut log),
-        Ci::Other => {}
-    }
-    if log.problems > 0 && publish.strict_publish {
-        eprintln!(
-            "error: {} publishing step(s) failed and --strict-publish is set",
-            log.problems
-        );
-        return Ok(u8::try_from(EXIT_SCAN_FAILED).unwrap_or(3));
-    }
-    Ok(gate_code)
 }
 
-/// The SARIF file to upload: `--sarif-file`, else the SARIF report the
-/// user asked for, else `scangate.sarif` in the workspace (added to
+/// Adds the reports the CI needs to `specs`: the SARIF file to upload
+/// (GitHub), the security and code-quality reports (GitLab). Returns the
+/// SARIF file to upload, if any.
+pub fn plan_reports(ci: &Ci, settings: &Settings, specs: &mut Vec<ReportSpec>) -> Option<PathBuf> {
+    match ci {
+        Ci::GitHub(gh) if settings.upload_sarif => sarif_to_upload(gh, settings, specs),
+        Ci::GitLab(gl) => {
+            add_gitlab_reports(gl, settings, specs);
+            None
+        }
+        _ => None,
+    }
+}
+
+/// Uploads and comments (GitHub) or keeps the MR note (GitLab); returns
+/// the log of what could not be done.
+pub fn publish(
+    ci: &Ci,
+    settings: &Settings,
+    result: &ScanResult,
+    sarif_path: Option<&Path>,
+    env: &Env,
+) -> Log {
+    let mut log = Log::default();
+    let timing = Timing::from_env(env);
+    match ci {
+        Ci::GitHub(gh) => publish_github(gh, settings, result, sarif_path, timing, &mut log),
+        Ci::GitLab(gl) => publish_gitlab(gl, settings, result, timing, &mut log),
+        Ci::Other => {}
+    }
+    log
+}
+
+/// The job summary, step outputs and annotations of a finished scan
+/// (GitHub Actions), carrying the step's real `exit_code`.
+pub fn record(
+    ci: &Ci,
+    result: &ScanResult,
+    exit_code: u8,
+    sarif_path: Option<&Path>,
+    written: &[&Path],
+) {
+    let Ci::GitHub(gh) = ci else {
+        return;
+    };
+    let mut outputs = step_outputs(result, exit_code);
+    if let Some(path) = sarif_path {
+        outputs.push(("sarif", shown_path(gh, path)));
+    }
+    let reports: Vec<String> = written.iter().map(|p| shown_path(gh, p)).collect();
+    outputs.push(("reports", reports.join("\n")));
+    write_summary_and_outputs(gh, &summary_markdown(result, true), &outputs);
+    print_stdout(&github::annotation_commands(&annotations(result)));
+}
+
+/// The job summary and step outputs of a scan that failed before it had
+/// a result (GitHub Actions): what failed, and the exit code.
+pub fn record_failure(ci: &Ci, exit_code: u8, message: &str) {
+    let Ci::GitHub(gh) = ci else {
+        return;
+    };
+    let summary = format!(
+        "## ⚠️ scangate: the scan did not run to the end\n\n{}\n\nExit code {exit_code}: see the step's log.\n",
+        markdown::escape(message)
+    );
+    let outputs = vec![
+        ("gate", "error".to_string()),
+        ("exit-code", exit_code.to_string()),
+    ];
+    write_summary_and_outputs(gh, &summary, &outputs);
+}
+
+fn write_summary_and_outputs(gh: &GitHub, summary: &str, outputs: &[(&str, String)]) {
+    if let Some(path) = &gh.step_summary {
+        if let Err(e) = github::append_step_summary(path, summary) {
+            tracing::warn!("job summary not written: {}: {e}", path.display());
+        }
+    }
+    if let Some(path) = &gh.output {
+        let text = github::output_lines(outputs);
+        let written = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(text.as_bytes()));
+        if let Err(e) = written {
+            tracing::warn!("step outputs not written: {}: {e}", path.display());
+        }
+    }
+}
+
+/// A path as later steps can open it: relative to the workspace when it
+/// lies inside it (steps run on the host, where the container's
+/// `/github/workspace` does not exist, with the workspace as their working
+/// directory), else as it is.
+fn shown_path(gh: &GitHub, path: &Path) -> String {
+    let absolute = std::env::current_dir()
+        .map(|cwd| cwd.join(path))
+        .unwrap_or_else(|_| path.to_path_buf());
+    gh.workspace
+        .as_deref()
+        .and_then(|ws| absolute.strip_prefix(ws).ok())
+        .filter(|rel| !rel.as_os_str().is_empty())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// The SARIF file to upload: the given `sarif_file`, else the SARIF report
+/// the user asked for, else `scangate.sarif` in the workspace (added to
 /// `specs`). `None` when this build writes no SARIF.
 fn sarif_to_upload(
     gh: &GitHub,
-    publish: &PublishArgs,
+    settings: &Settings,
     specs: &mut Vec<ReportSpec>,
 ) -> Option<PathBuf> {
-    if let Some(path) = &publish.sarif_file {
+    if let Some(path) = &settings.sarif_file {
         return Some(path.clone());
     }
     let format = format_named("sarif")?;
@@ -156,10 +242,14 @@ fn sarif_to_upload(
 }
 
 /// The GitLab report artifacts, in `CI_PROJECT_DIR`, unless the user
-/// already asked for that format.
-fn add_gitlab_reports(gl: &GitLab, specs: &mut Vec<ReportSpec>) {
+/// already asked for that format. A config-only scan has no
+/// container-scanning report.
+fn add_gitlab_reports(gl: &GitLab, settings: &Settings, specs: &mut Vec<ReportSpec>) {
     let dir = gl.project_dir.as_deref().unwrap_or(Path::new("."));
     for (name, file) in GITLAB_REPORTS {
+        if *name == "gitlab" && !settings.image_scan {
+            continue;
+        }
         let Some(format) = format_named(name) else {
             tracing::warn!("not writing {file}: this scangate build has no `{name}` report format");
             continue;
@@ -187,38 +277,17 @@ fn runtime() -> std::result::Result<tokio::runtime::Runtime, PublishError> {
         .map_err(|e| PublishError::Setup(format!("async runtime: {e}")))
 }
 
-#[allow(clippy::too_many_arguments)]
 fn publish_github(
     gh: &GitHub,
-    publish: &PublishArgs,
+    settings: &Settings,
     result: &ScanResult,
-    category: &str,
     sarif_path: Option<&Path>,
-    written: &[&Path],
     timing: Timing,
     log: &mut Log,
 ) {
-    if let Some(path) = &gh.step_summary {
-        if let Err(e) = github::append_step_summary(path, &summary_markdown(result, true)) {
-            log.problem(format!("job summary not written: {}: {e}", path.display()));
-        }
-    }
-    if let Some(path) = &gh.output {
-        let text = github::output_lines(&step_outputs(result, sarif_path, written));
-        let written = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .and_then(|mut f| f.write_all(text.as_bytes()));
-        if let Err(e) = written {
-            log.problem(format!("step outputs not written: {}: {e}", path.display()));
-        }
-    }
-    print_stdout(&github::annotation_commands(&annotations(result)));
-
-    let upload = publish.upload_sarif();
-    let comment = publish.pr_comment() && gh.pull_request.is_some();
-    if publish.pr_comment() && gh.pull_request.is_none() {
+    let upload = settings.upload_sarif;
+    let comment = settings.pr_comment && gh.pull_request.is_some();
+    if settings.pr_comment && gh.pull_request.is_none() {
         tracing::info!(
             "no PR comment: the {} event is not a pull request",
             gh.event_name.as_deref().unwrap_or("unknown")
@@ -227,11 +296,7 @@ fn publish_github(
     if !upload && !comment {
         return;
     }
-    let token = publish
-        .github_token
-        .as_deref()
-        .map(Secret::new)
-        .or_else(|| gh.token.clone());
+    let token = settings.github_token.clone().or_else(|| gh.token.clone());
     let wanted = match (upload, comment) {
         (true, true) => "SARIF upload and PR comment",
         (true, false) => "SARIF upload",
@@ -263,7 +328,7 @@ fn publish_github(
         rt.block_on(upload_sarif(gh, &publisher, sarif_path, log));
     }
     if let (true, Some(pr)) = (comment, &gh.pull_request) {
-        let marker = comment_marker(category);
+        let marker = comment_marker(&settings.category);
         let body = comment_body(&marker, &summary_markdown(result, false));
         match rt.block_on(publisher.upsert_comment(pr.number, &body, &marker)) {
             Ok(CommentAction::Created(id)) => {
@@ -331,13 +396,12 @@ async fn upload_sarif(
 
 fn publish_gitlab(
     gl: &GitLab,
-    publish: &PublishArgs,
+    settings: &Settings,
     result: &ScanResult,
-    category: &str,
     timing: Timing,
     log: &mut Log,
 ) {
-    if !publish.pr_comment() {
+    if !settings.pr_comment {
         return;
     }
     let Some(iid) = gl.merge_request_iid else {
@@ -352,7 +416,7 @@ fn publish_gitlab(
     let (Some(api), Some(project)) = (&gl.api_url, &gl.project_id) else {
         return log.problem("MR note skipped: CI_API_V4_URL or CI_PROJECT_ID is not set");
     };
-    let marker = comment_marker(category);
+    let marker = comment_marker(&settings.category);
     let body = comment_body(&marker, &summary_markdown(result, false));
     let outcome = gitlab::Publisher::new(api, project, token, timing)
         .and_then(|p| runtime()?.block_on(p.upsert_note(iid, &body, &marker)));
@@ -363,19 +427,16 @@ fn publish_gitlab(
     }
 }
 
-/// Step outputs: counts by severity, the total, the gate, report paths.
-fn step_outputs(
-    result: &ScanResult,
-    sarif: Option<&Path>,
-    written: &[&Path],
-) -> Vec<(&'static str, String)> {
+/// Step outputs: counts by severity, the total, the gate, and the exit
+/// code the step ends with.
+fn step_outputs(result: &ScanResult, exit_code: u8) -> Vec<(&'static str, String)> {
     let c = counts(result.outcome.findings.iter().map(|r| &r.finding));
     let gate = if result.outcome.gate.failed {
         "failed"
     } else {
         "passed"
     };
-    let mut out = vec![
+    vec![
         ("critical", c.critical.to_string()),
         ("high", c.high.to_string()),
         ("medium", c.medium.to_string()),
@@ -383,14 +444,8 @@ fn step_outputs(
         ("unknown", c.unknown.to_string()),
         ("total", c.total().to_string()),
         ("gate", gate.to_string()),
-        ("exit-code", result.outcome.gate.exit_code.to_string()),
-    ];
-    if let Some(path) = sarif {
-        out.push(("sarif", path.display().to_string()));
-    }
-    let reports: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
-    out.push(("reports", reports.join("\n")));
-    out
+        ("exit-code", exit_code.to_string()),
+    ]
 }
 
 /// Annotations for findings that point at lines of a file.

@@ -114,6 +114,19 @@ const MAPPINGS: &[Mapping] = &[
         Kind::Switch,
         &["--strict-publish"],
     ),
+    m(
+        "registry-username",
+        "username",
+        Kind::Value,
+        &["--username"],
+    ),
+    m(
+        "registry-password",
+        "password",
+        Kind::Value,
+        &["--password"],
+    ),
+    m("scan-type", "scan-type", Kind::Value, &["--scan-type"]),
 ];
 
 const fn m(
@@ -249,12 +262,18 @@ pub fn apply(
         }
     }
     // `image-ref` is the positional image (registry or daemon); a local
-    // `input` wins over it, as in trivy-action.
-    let positional = match env.input("image-ref") {
-        Some(reference) if env.input("input").is_none() && !given(&argv[1..], &["--input"]) => {
-            Some(reference.to_string())
+    // `input` wins over it, as in trivy-action. For `scan-type: fs` or
+    // `config`, `scan-ref` is the positional directory instead.
+    let scans_tree = matches!(env.input("scan-type"), Some("fs" | "config"));
+    let positional = if scans_tree {
+        env.input("scan-ref").map(str::to_string)
+    } else {
+        match env.input("image-ref") {
+            Some(reference) if env.input("input").is_none() && !given(&argv[1..], &["--input"]) => {
+                Some(reference.to_string())
+            }
+            _ => None,
         }
-        _ => None,
     };
     let mut argv = argv;
     argv.extend(extra.into_iter().map(OsString::from));
@@ -334,6 +353,28 @@ mod tests {
         );
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(warnings[0].starts_with("action input `template` is ignored"));
+    }
+
+    #[test]
+    fn scan_ref_names_the_directory_of_a_tree_scan() {
+        let (args, _) = run(
+            &["scangate", "ci"],
+            &[
+                ("SCAN-TYPE", "fs"),
+                ("SCAN-REF", "sub"),
+                ("IMAGE-REF", "app:1"),
+            ],
+        );
+        assert_eq!(args, ["scangate", "ci", "--scan-type=fs", "sub"]);
+        let (args, _) = run(
+            &["scangate", "ci"],
+            &[
+                ("SCAN-TYPE", "image"),
+                ("SCAN-REF", "sub"),
+                ("IMAGE-REF", "app:1"),
+            ],
+        );
+        assert_eq!(args, ["scangate", "ci", "--scan-type=image", "app:1"]);
     }
 
     #[test]

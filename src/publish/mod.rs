@@ -1,8 +1,8 @@
 //! Publishing a finished scan where a CI shows it: GitHub code scanning, a
 //! living PR comment, the job summary, step outputs and annotations
 //! ([`github`]); a living GitLab merge-request note ([`gitlab`]). [`ci_env`]
-//! says which CI we are in, [`inputs`] maps GitHub Action inputs onto
-//! flags, [`ci`] runs `scangate ci` start to finish.
+//! says which CI we are in, [`inputs`] maps GitHub Action inputs and
+//! [`gitlab_vars`] GitLab CI variables onto flags, [`ci`] runs `scangate ci` start to finish.
 //!
 //! Publishers take content that is already rendered (SARIF bytes, Markdown
 //! bodies, counts), so they know nothing of how reports are made.
@@ -11,6 +11,7 @@ pub mod ci;
 pub mod ci_env;
 pub mod github;
 pub mod gitlab;
+pub mod gitlab_vars;
 #[cfg(test)]
 mod hostile_tests;
 pub mod inputs;

@@ -4,11 +4,14 @@
 //! 2. Docker's `config.json` (`$DOCKER_CONFIG/config.json`, else
 //!    `~/.docker/config.json`): a `credHelpers` entry for the registry, an
 //!    `auths` entry (base64 `user:password`), or the `credsStore` helper;
-//! 3. CI conventions: `GITHUB_TOKEN` for `ghcr.io`, and GitLab's
+//! 3. CI conventions: for `ghcr.io` the GitHub token (`GITHUB_TOKEN`, or
+//!    the action's `github-token` input, which a container action receives
+//!    as `INPUT_GITHUB-TOKEN`), and GitLab's
 //!    `CI_REGISTRY_USER`/`CI_REGISTRY_PASSWORD` for `$CI_REGISTRY`;
 //! 4. anonymous.
 //!
-//! Secrets never reach a log line; only where they came from does.
+//! An empty variable counts as unset. Secrets never reach a log line; only
+//! where they came from does.
 
 use super::Options;
 use base64::Engine;
@@ -21,7 +24,9 @@ use std::process::{Command, Stdio};
 
 /// The credentials for `registry` (a host, with port if any).
 pub fn resolve(registry: &str, options: &Options) -> RegistryAuth {
-    resolve_with(registry, options, &|name: &str| std::env::var(name).ok())
+    resolve_with(registry, options, &|name: &str| {
+        std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+    })
 }
 
 fn resolve_with(
@@ -37,8 +42,9 @@ fn resolve_with(
         return auth;
     }
     if registry == "ghcr.io" {
-        if let Some(token) = env("GITHUB_TOKEN").filter(|t| !t.is_empty()) {
-            tracing::debug!(registry, "using GITHUB_TOKEN");
+        let token = env("GITHUB_TOKEN").or_else(|| env("INPUT_GITHUB-TOKEN"));
+        if let Some(token) = token {
+            tracing::debug!(registry, "using the GitHub token");
             let user = env("GITHUB_ACTOR").unwrap_or_else(|| "github-actions".into());
             return RegistryAuth::Basic(user, token);
         }
@@ -264,5 +270,19 @@ mod tests {
             resolve_with("quay.io", &none, &env),
             RegistryAuth::Anonymous
         ));
+    }
+
+    #[test]
+    fn ghcr_takes_the_actions_github_token_input() {
+        let env = |name: &str| match name {
+            "DOCKER_CONFIG" => Some("/nonexistent".to_string()),
+            "INPUT_GITHUB-TOKEN" => Some("ghs_input".to_string()),
+            "GITHUB_ACTOR" => Some("octocat".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            basic(resolve_with("ghcr.io", &Options::default(), &env)),
+            Some(("octocat".into(), "ghs_input".into()))
+        );
     }
 }

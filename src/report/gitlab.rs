@@ -169,7 +169,11 @@ fn vulnerability<'a>(
                 version: &p.installed_version,
             },
             operating_system: operating_system.to_string(),
-            image: &result.artifact.name,
+            image: result
+                .artifact
+                .reference
+                .as_deref()
+                .unwrap_or(&result.artifact.name),
         },
         identifiers: f
             .ids()
@@ -225,6 +229,11 @@ mod tests {
         assert_eq!(report["scan"]["end_time"], "2024-03-01T12:00:10");
         // Three vulnerabilities; the misconfiguration is not one of them.
         assert_eq!(report["vulnerabilities"].as_array().map(Vec::len), Some(3));
+        // The image by its reference, not by the archive's file name.
+        assert_eq!(
+            report["vulnerabilities"][0]["location"]["image"],
+            "registry.example.com/app:1.0"
+        );
         insta::assert_json_snapshot!(report);
     }
 

@@ -1,12 +1,16 @@
 //! GitLab's code-quality report (`artifacts:reports:codequality`), a subset
 //! of Code Climate's issue format: the merge-request widget and diff show
-//! each issue on its file and line. Every finding kind goes here:
-//! misconfigurations on their lines, vulnerabilities on the package
-//! database that records the package (line 1).
+//! each issue on its file and line, so only files of the repository
+//! belong here: misconfigurations on their lines; an image's
+//! vulnerabilities on the Dockerfile line that brought the package in, when
+//! the Dockerfile is known (else they are in the container-scanning report
+//! only: a path inside the image is no file of the repository); a scanned
+//! tree's vulnerabilities on the package database that records them.
 
 use super::ScanResult;
 use crate::finding::{Detail, Finding, Location};
 use crate::matching::severity::Severity;
+use crate::source::ArtifactKind;
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -25,6 +29,24 @@ struct IssueLocation<'a> {
     lines: Lines,
 }
 
+/// The repository file and line a finding belongs on, if any.
+fn place<'a>(result: &'a ScanResult, f: &'a Finding) -> Option<(&'a str, u32)> {
+    match &f.location {
+        Location::Lines {
+            path, start_line, ..
+        } => Some((path, (*start_line).max(1))),
+        Location::Package {
+            db_path,
+            layer,
+            line,
+        } => match (&result.dockerfile, result.artifact.kind) {
+            (Some(d), _) => Some((&d.path, d.lines.for_layer(*layer).start.max(1))),
+            (None, ArtifactKind::Filesystem) => Some((db_path, line.unwrap_or(1).max(1))),
+            (None, ArtifactKind::Image) => None,
+        },
+    }
+}
+
 #[derive(Serialize)]
 struct Lines {
     begin: u32,
@@ -41,7 +63,7 @@ fn severity(s: Severity) -> &'static str {
     }
 }
 
-fn issue(f: &Finding) -> Issue<'_> {
+fn issue<'a>(result: &'a ScanResult, f: &'a Finding) -> Option<Issue<'a>> {
     let description = match &f.detail {
         Detail::Vulnerability(p) => {
             let fix = p
@@ -55,20 +77,17 @@ fn issue(f: &Finding) -> Issue<'_> {
         }
         Detail::Misconfiguration(m) => format!("{}: {}", f.id, m.message),
     };
-    let begin = match f.location {
-        Location::Lines { start_line, .. } => start_line.max(1),
-        Location::Package { line, .. } => line.unwrap_or(1).max(1),
-    };
-    Issue {
+    let (path, begin) = place(result, f)?;
+    Some(Issue {
         description,
         check_name: &f.id,
         fingerprint: &f.fingerprint,
         severity: severity(f.severity),
         location: IssueLocation {
-            path: f.location.path(),
+            path,
             lines: Lines { begin },
         },
-    }
+    })
 }
 
 pub fn write(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
@@ -76,7 +95,7 @@ pub fn write(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
         .outcome
         .findings
         .iter()
-        .map(|r| issue(&r.finding))
+        .filter_map(|r| issue(result, &r.finding))
         .collect();
     serde_json::to_writer_pretty(&mut *out, &issues)?;
     writeln!(out)
@@ -87,15 +106,27 @@ mod tests {
     use super::super::testdata;
     use super::*;
 
-    #[test]
-    fn every_finding_kind_on_its_file_and_line() {
+    fn issues(result: &ScanResult) -> serde_json::Value {
         let mut out = Vec::new();
-        write(&testdata::sample(), &mut out).unwrap();
-        let issues: serde_json::Value = serde_json::from_slice(&out).unwrap();
-        let misconfig = &issues[2];
-        assert_eq!(misconfig["location"]["path"], "Dockerfile");
-        assert_eq!(misconfig["location"]["lines"]["begin"], 3);
-        assert_eq!(issues[0]["location"]["path"], "var/lib/dpkg/status");
+        write(result, &mut out).unwrap();
+        serde_json::from_slice(&out).unwrap()
+    }
+
+    #[test]
+    fn only_repository_files_an_images_packages_without_a_dockerfile_are_left_out() {
+        let issues = issues(&testdata::sample());
+        assert_eq!(issues.as_array().map(Vec::len), Some(1), "{issues}");
+        assert_eq!(issues[0]["location"]["path"], "Dockerfile");
+        assert_eq!(issues[0]["location"]["lines"]["begin"], 3);
         insta::assert_json_snapshot!(issues);
+    }
+
+    #[test]
+    fn a_scanned_trees_package_database_is_a_repository_file() {
+        let mut result = testdata::sample();
+        result.artifact.kind = ArtifactKind::Filesystem;
+        let issues = issues(&result);
+        assert_eq!(issues.as_array().map(Vec::len), Some(4), "{issues}");
+        assert_eq!(issues[0]["location"]["path"], "var/lib/dpkg/status");
     }
 }

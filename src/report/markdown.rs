@@ -64,28 +64,16 @@ pub fn render(result: &ScanResult, options: &MarkdownOptions) -> String {
     shown.sort_by_key(|(f, state)| (*state != Some(State::New), Reverse(f.severity)));
 
     let mut not_shown = 0;
-    if !shown.is_empty() {
-        let (top, rest) = shown.split_at(shown.len().min(options.table_rows));
-        let header =
-            "| Severity | ID | Package | Installed → fixed | Where |\n|---|---|---|---|---|\n";
-        if out.push("\n### Findings\n\n") && out.push(header) {
-            not_shown += push_rows(&mut out, result, top);
-        } else {
-            not_shown += top.len();
-        }
-        if !rest.is_empty() {
-            let open = format!(
-                "\n<details><summary>{} more finding{}</summary>\n\n{header}",
-                rest.len(),
-                plural(rest.len())
-            );
-            if out.push(&open) {
-                not_shown += push_rows(&mut out, result, rest);
-                out.push_closing("\n</details>\n");
-            } else {
-                not_shown += rest.len();
-            }
-        }
+    // When both ran, the repository's config findings are a section of
+    // their own, after the image's.
+    if result.config_scanned && result.vulnerabilities_scanned {
+        let (config, other): (Vec<_>, Vec<_>) = shown
+            .into_iter()
+            .partition(|(f, _)| matches!(f.detail, Detail::Misconfiguration(_)));
+        not_shown += push_section(&mut out, result, "Findings", &other, options);
+        not_shown += push_section(&mut out, result, "Repository config", &config, options);
+    } else {
+        not_shown += push_section(&mut out, result, "Findings", &shown, options);
     }
     if let Some(fixed) = outcome.fixed.as_ref().filter(|f| !f.is_empty()) {
         let open = format!(
@@ -117,6 +105,42 @@ pub fn render(result: &ScanResult, options: &MarkdownOptions) -> String {
         ));
     }
     out.text
+}
+
+/// A `### title` table of `shown` (the first `table_rows` open, the rest
+/// folded); returns how many rows did not fit.
+fn push_section(
+    out: &mut Budget,
+    result: &ScanResult,
+    title: &str,
+    shown: &[(&Finding, Option<State>)],
+    options: &MarkdownOptions,
+) -> usize {
+    let mut not_shown = 0;
+    if shown.is_empty() {
+        return 0;
+    }
+    let (top, rest) = shown.split_at(shown.len().min(options.table_rows));
+    let header = "| Severity | ID | Package | Installed → fixed | Where |\n|---|---|---|---|---|\n";
+    if out.push(&format!("\n### {title}\n\n")) && out.push(header) {
+        not_shown += push_rows(out, result, top);
+    } else {
+        not_shown += top.len();
+    }
+    if !rest.is_empty() {
+        let open = format!(
+            "\n<details><summary>{} more finding{}</summary>\n\n{header}",
+            rest.len(),
+            plural(rest.len())
+        );
+        if out.push(&open) {
+            not_shown += push_rows(out, result, rest);
+            out.push_closing("\n</details>\n");
+        } else {
+            not_shown += rest.len();
+        }
+    }
+    not_shown
 }
 
 /// Text that never grows past its limit: what does not fit is refused, and
@@ -279,10 +303,19 @@ fn row(result: &ScanResult, f: &Finding, state: Option<State>) -> String {
         ),
         Detail::Misconfiguration(_) => (escape(&short(&f.title)), "—".to_string()),
     };
+    // A language package names its lockfile, binary or manifest: in an
+    // image many of them share a layer.
+    let lang = result.package_db(f).is_some_and(|set| !set.format.is_os());
     let place = match &f.location {
-        Location::Package { layer, .. } => match result.short_layer_id(*layer) {
-            Some(id) => format!("layer `{id}`"),
-            None => format!("`{}`", code(f.location.path())),
+        Location::Package {
+            layer,
+            line,
+            db_path,
+        } => match (result.short_layer_id(*layer), line) {
+            (Some(id), _) if lang => format!("`{}` (layer `{id}`)", code(db_path)),
+            (Some(id), _) => format!("layer `{id}`"),
+            (None, Some(line)) => format!("`{}:{line}`", code(db_path)),
+            (None, None) => format!("`{}`", code(db_path)),
         },
         Location::Lines {
             path, start_line, ..
@@ -377,6 +410,18 @@ mod tests {
     #[test]
     fn baseline_snapshot_lists_new_findings_first() {
         insta::assert_snapshot!(render_default(&testdata::with_baseline()));
+    }
+
+    #[test]
+    fn repository_config_is_a_section_of_its_own() {
+        let mut result = testdata::sample();
+        result.config_scanned = true;
+        let text = render_default(&result);
+        let findings = text.find("### Findings").expect("findings section");
+        let config = text.find("### Repository config").expect("config section");
+        assert!(findings < config, "{text}");
+        assert!(!text[..config].contains("DS002"), "{text}");
+        assert!(text[config..].contains("DS002"), "{text}");
     }
 
     #[test]

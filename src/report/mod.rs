@@ -32,6 +32,10 @@ pub struct ScanResult {
     /// Whether vulnerabilities were looked for (`--scanners vuln`): a report
     /// must not say "no vulnerabilities" when none were searched.
     pub vulnerabilities_scanned: bool,
+    /// Whether the config checks ran: their findings then form a SARIF
+    /// run (category) of their own, so an image scan and a repository
+    /// scan never close each other's alerts.
+    pub config_scanned: bool,
     /// Findings after policy, the ignored ones, the baseline comparison and
     /// the gate.
     pub outcome: Outcome,

@@ -5,6 +5,11 @@
 //! only `partialFingerprints.primaryLocationLineHash` and computes none for
 //! API uploads. Only what the policy reported is written, so `--severity`
 //! and ignore files apply here as everywhere.
+//!
+//! Config findings form a run of their own, with a category of their own
+//! (`scangate/config/` by default), whenever the config checks ran: an
+//! image scan and a repository check of the same commit then never replace
+//! or close each other's alerts, whichever command produced them.
 
 use super::{ReportOptions, ScanResult};
 use crate::dockerfile::LineRange;
@@ -100,6 +105,49 @@ fn sarif_log(
     total: usize,
     truncated: Option<&str>,
 ) -> sarif::Sarif {
+    let cut = Cut {
+        total,
+        kept: findings.len(),
+    };
+    let is_config = |r: &&&Reported| matches!(r.finding.detail, Detail::Misconfiguration(_));
+    let runs = if result.config_scanned {
+        let (config, other): (Vec<&Reported>, Vec<&Reported>) =
+            findings.iter().partition(|r| is_config(r));
+        let mut runs = Vec::new();
+        if result.vulnerabilities_scanned || !other.is_empty() {
+            let id = automation_id(options.category, result.artifact.kind);
+            runs.push(sarif_run(result, &other, cut, truncated, id));
+        }
+        let only_config = runs.is_empty();
+        let id = config_automation_id(options.category, only_config);
+        runs.push(sarif_run(result, &config, cut, truncated, id));
+        runs
+    } else {
+        let id = automation_id(options.category, result.artifact.kind);
+        vec![sarif_run(result, findings, cut, truncated, id)]
+    };
+    sarif::Sarif::builder()
+        .schema(SCHEMA_URI)
+        .version(sarif::Version::V2_1_0.to_string())
+        .runs(runs)
+        .build()
+}
+
+/// How many findings the scan reported, and how many fit in the file.
+#[derive(Clone, Copy)]
+struct Cut {
+    total: usize,
+    kept: usize,
+}
+
+/// One run: the findings of one category.
+fn sarif_run(
+    result: &ScanResult,
+    findings: &[&Reported],
+    cut: Cut,
+    truncated: Option<&str>,
+    automation_id: String,
+) -> sarif::Run {
     // One rule per id, in the order results first use them.
     let mut rule_index: BTreeMap<&str, usize> = BTreeMap::new();
     let mut by_rule: Vec<Vec<&Finding>> = Vec::new();
@@ -116,19 +164,16 @@ fn sarif_log(
         .map(|r| sarif_result(result, r, rule_index[r.finding.id.as_str()]))
         .collect();
 
-    let mut driver = sarif::ToolComponent::builder()
+    let driver = sarif::ToolComponent::builder()
         .name(env!("CARGO_PKG_NAME"))
         .version(env!("CARGO_PKG_VERSION"))
         .semantic_version(env!("CARGO_PKG_VERSION"))
+        .information_uri(env!("CARGO_PKG_REPOSITORY"))
         .rules(rules)
         .build();
-    let repository = env!("CARGO_PKG_REPOSITORY");
-    if !repository.is_empty() {
-        driver.information_uri = Some(repository.to_string());
-    }
 
     let mut properties = BTreeMap::new();
-    properties.insert("findings".to_string(), json!(total));
+    properties.insert("findings".to_string(), json!(cut.total));
     properties.insert("results".to_string(), json!(findings.len()));
     properties.insert("ignored".to_string(), json!(result.outcome.ignored.len()));
     properties.insert("truncated".to_string(), json!(truncated.is_some()));
@@ -136,8 +181,8 @@ fn sarif_log(
         properties.insert(
             "truncation".to_string(),
             json!(format!(
-                "{} of {total} findings written, the most severe: {why}",
-                findings.len()
+                "{} of {} findings written, the most severe: {why}",
+                cut.kept, cut.total
             )),
         );
     }
@@ -146,12 +191,12 @@ fn sarif_log(
         properties.insert("dockerfile".to_string(), json!(d.path));
     }
 
-    let run = sarif::Run::builder()
+    sarif::Run::builder()
         .tool(sarif::Tool::from(driver))
         .results(results)
         .automation_details(
             sarif::RunAutomationDetails::builder()
-                .id(automation_id(options.category, result.artifact.kind))
+                .id(automation_id)
                 .build(),
         )
         .properties(
@@ -159,12 +204,18 @@ fn sarif_log(
                 .additional_properties(properties)
                 .build(),
         )
-        .build();
-    sarif::Sarif::builder()
-        .schema(SCHEMA_URI)
-        .version(sarif::Version::V2_1_0.to_string())
-        .runs(vec![run])
         .build()
+}
+
+/// The config run's `runAutomationDetails.id`: `scangate/config/`, or
+/// under the given category (`NAME/config/`, or `NAME/` when the config
+/// checks are the whole scan).
+fn config_automation_id(category: Option<&str>, only_config: bool) -> String {
+    match category.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(c) if only_config => format!("{}/", c.trim_end_matches('/')),
+        Some(c) => format!("{}/config/", c.trim_end_matches('/')),
+        None => "scangate/config/".to_string(),
+    }
 }
 
 /// `runAutomationDetails.id`: GitHub takes the part before the last `/` as
@@ -468,6 +519,7 @@ mod tests {
         ScanResult {
             artifact: Artifact {
                 name: "app".to_string(),
+                reference: None,
                 kind: ArtifactKind::Filesystem,
                 digest: None,
                 layers: Vec::new(),
@@ -478,6 +530,7 @@ mod tests {
             },
             config_files: Vec::new(),
             vulnerabilities_scanned: true,
+            config_scanned: false,
             outcome: Outcome {
                 findings: findings
                     .into_iter()
@@ -554,6 +607,59 @@ mod tests {
             .unwrap()
             .contains("AVD-DS-0002"));
         assert_eq!(run["automationDetails"]["id"], "scangate/fs/");
+        assert_eq!(
+            run["tool"]["driver"]["informationUri"],
+            env!("CARGO_PKG_REPOSITORY")
+        );
+    }
+
+    #[test]
+    fn config_findings_get_a_run_and_category_of_their_own() {
+        let misconfig = Finding {
+            id: "DS002".to_string(),
+            aliases: Vec::new(),
+            severity: Severity::High,
+            score: None,
+            title: "root".to_string(),
+            references: Vec::new(),
+            target: TargetRef::ConfigFile(0),
+            location: Location::Lines {
+                path: "Dockerfile".to_string(),
+                start_line: 3,
+                end_line: 3,
+            },
+            fingerprint: fingerprint(&["DS002", "Dockerfile"]),
+            detail: Detail::Misconfiguration(Misconfiguration {
+                message: "root".to_string(),
+                resolution: String::new(),
+                snippet: String::new(),
+            }),
+        };
+        let mut result = scan(vec![vuln("CVE-1", Severity::High, None), misconfig.clone()]);
+        result.artifact.kind = ArtifactKind::Image;
+        result.config_scanned = true;
+        let log = sarif_json(&result, Limits::GITHUB);
+        let runs = log["runs"].as_array().unwrap();
+        assert_eq!(runs.len(), 2);
+        assert_eq!(runs[0]["automationDetails"]["id"], "scangate/image/");
+        assert_eq!(runs[0]["results"][0]["ruleId"], "CVE-1");
+        assert_eq!(runs[0]["results"].as_array().unwrap().len(), 1);
+        assert_eq!(runs[1]["automationDetails"]["id"], "scangate/config/");
+        assert_eq!(runs[1]["results"][0]["ruleId"], "DS002");
+        assert_eq!(runs[1]["results"].as_array().unwrap().len(), 1);
+
+        // A config check alone is one run, in the config category.
+        let mut only = scan(vec![misconfig]);
+        only.vulnerabilities_scanned = false;
+        only.config_scanned = true;
+        let log = sarif_json(&only, Limits::GITHUB);
+        assert_eq!(log["runs"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            log["runs"][0]["automationDetails"]["id"],
+            "scangate/config/"
+        );
+        assert_eq!(config_automation_id(Some("web"), false), "web/config/");
+        assert_eq!(config_automation_id(Some("web/"), true), "web/");
     }
 
     #[test]

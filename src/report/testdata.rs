@@ -157,6 +157,7 @@ pub fn sample() -> ScanResult {
     ScanResult {
         artifact: Artifact {
             name: "app.tar".into(),
+            reference: Some("registry.example.com/app:1.0".into()),
             kind: ArtifactKind::Image,
             digest: Some(format!("sha256:{}", "ab".repeat(32))),
             layers: vec![
@@ -192,6 +193,7 @@ pub fn sample() -> ScanResult {
             file_type: FileType::Dockerfile,
         }],
         vulnerabilities_scanned: true,
+        config_scanned: false,
         dockerfile: None,
         outcome: Outcome {
             findings: findings()

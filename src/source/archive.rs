@@ -210,7 +210,12 @@ impl Archive {
             self.cache.as_deref(),
         )?;
         Ok(Collected {
-            artifact: image_artifact(self.name(), &image.config, image.config_digest),
+            artifact: image_artifact(
+                self.name(),
+                image.reference,
+                &image.config,
+                image.config_digest,
+            ),
             layers,
         })
     }
@@ -356,7 +361,7 @@ impl Stream<'_> {
             layers.push(scan);
         }
         Ok(Collected {
-            artifact: image_artifact(name, &image.config, image.config_digest),
+            artifact: image_artifact(name, image.reference, &image.config, image.config_digest),
             layers,
         })
     }

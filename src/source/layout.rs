@@ -104,7 +104,7 @@ impl Source for LayoutDir {
             self.cache.as_deref(),
         )?;
         Ok(Collected {
-            artifact: image_artifact(input, &image.config, image.config_digest),
+            artifact: image_artifact(input, image.reference, &image.config, image.config_digest),
             layers,
         })
     }
@@ -121,6 +121,7 @@ pub(super) fn read_bounded(reader: impl Read, max: u64) -> std::io::Result<Optio
 /// The artifact description shared by every image source.
 pub(super) fn image_artifact(
     name: String,
+    reference: Option<String>,
     config: &crate::image::config::ImageConfig,
     digest: String,
 ) -> Artifact {
@@ -136,6 +137,7 @@ pub(super) fn image_artifact(
         .collect();
     Artifact {
         name,
+        reference,
         kind: ArtifactKind::Image,
         digest: Some(digest),
         layers,

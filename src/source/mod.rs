@@ -32,6 +32,11 @@ use std::sync::{Arc, Mutex};
 pub struct Artifact {
     /// The input as the user gave it.
     pub name: String,
+    /// The image's reference: the one pulled (registry, daemon), or the
+    /// tag of the image chosen in an archive or layout (`--ref`, else its
+    /// first tag). GitLab's report names the image by it, not by the
+    /// archive's file name. `None` for a filesystem or an untagged image.
+    pub reference: Option<String>,
     pub kind: ArtifactKind,
     /// The image ID: `sha256:` of the image config, the same whichever way
     /// the image was exported. `None` for a filesystem.

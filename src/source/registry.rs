@@ -99,6 +99,7 @@ impl Source for Registry {
         Ok(Collected {
             artifact: image_artifact(
                 self.reference.clone(),
+                Some(self.reference.clone()),
                 &config,
                 manifest.config.digest.clone(),
             ),

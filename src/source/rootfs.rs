@@ -157,6 +157,7 @@ impl Source for RootFs {
         Ok(Collected {
             artifact: Artifact {
                 name: self.root.display().to_string(),
+                reference: None,
                 kind: ArtifactKind::Filesystem,
                 digest: None,
                 layers: Vec::new(),

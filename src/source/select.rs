@@ -21,6 +21,8 @@ pub(super) struct SelectedImage {
     pub config_digest: String,
     /// Paths of the layer blobs inside the bundle, bottom layer first.
     pub layer_paths: Vec<String>,
+    /// The tag it was chosen by, else its first tag.
+    pub reference: Option<String>,
 }
 
 /// The platform picked from a multi-platform index when there is a choice.
@@ -58,6 +60,7 @@ fn from_docker_manifest(
         config: parse_json(input, &chosen.config, &config_raw)?,
         config_digest: sha256(&config_raw),
         layer_paths: chosen.layers.clone(),
+        reference: tag_of(reference, names(chosen)),
     })
 }
 
@@ -69,6 +72,7 @@ fn from_oci_index(
 ) -> Result<SelectedImage> {
     let index: ImageIndex = parse_json(input, "index.json", raw)?;
     let chosen = choose(input, reference, &index.manifests, Descriptor::ref_names)?;
+    let tag = tag_of(reference, chosen.ref_names());
     let manifest = resolve_manifest(files, input, chosen)?;
     let config_path = descriptor_path(input, &manifest.config)?;
     let config_raw = read_required(files, input, &config_path)?;
@@ -81,7 +85,15 @@ fn from_oci_index(
         config: parse_json(input, &config_path, &config_raw)?,
         config_digest: sha256(&config_raw),
         layer_paths,
+        reference: tag,
     })
+}
+
+/// The reference an image was chosen by, else its first name.
+fn tag_of(reference: Option<&str>, names: Vec<String>) -> Option<String> {
+    reference
+        .map(str::to_string)
+        .or_else(|| names.into_iter().next())
 }
 
 /// Follows a descriptor to an image manifest, stepping through a

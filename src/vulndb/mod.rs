@@ -15,7 +15,8 @@ pub mod oci;
 pub mod osv;
 pub mod schema;
 pub(crate) mod store;
-pub mod time;
+/// Kept at its old path: the time helpers moved to the bottom layer.
+pub use crate::core::time;
 pub mod update;
 
 pub use import::{ImportStats, Importer};

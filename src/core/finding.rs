@@ -3,7 +3,7 @@
 //! files, VEX, baseline, gate) and every report handle all kinds through
 //! this one type, so a new scanner needs no special case downstream.
 
-use crate::matching::severity::Severity;
+use super::severity::Severity;
 use serde::Serialize;
 
 /// What sort of problem a finding is.
