@@ -34,6 +34,7 @@ fn main() -> ExitCode {
         cwd: &cwd,
         known: &known,
     };
+    let runs_ci = inputs::is_ci(&argv[1.min(argv.len())..]);
     let argv = match settings::apply(argv, &cx) {
         Ok((argv, more)) => {
             warnings.extend(more);
@@ -41,6 +42,7 @@ fn main() -> ExitCode {
         }
         Err(message) => {
             eprintln!("error: {message}");
+            record_usage_error(&env, runs_ci, &message);
             return ExitCode::from(2);
         }
     };
@@ -51,6 +53,10 @@ fn main() -> ExitCode {
             // explain.
             for warning in &warnings {
                 eprintln!("warning: {warning}");
+            }
+            if e.exit_code() == 2 {
+                let text = e.to_string();
+                record_usage_error(&env, runs_ci, text.lines().next().unwrap_or_default());
             }
             return usage_error(e, &argv);
         }
@@ -100,6 +106,16 @@ fn watchdog(limit: std::time::Duration) {
         );
         std::process::exit(3);
     });
+}
+
+/// `scangate ci` in GitHub Actions leaves its job summary and step outputs
+/// (exit code 2, gate `error`) even when its settings are unusable, such as
+/// a mistyped action input.
+fn record_usage_error(env: &Env, runs_ci: bool, message: &str) {
+    if runs_ci {
+        let (ci, _) = scangate::publish::ci_env::Ci::detect(env);
+        scangate::publish::ci::record_failure(&ci, 2, message);
+    }
 }
 
 /// Help and version go out as clap writes them; a usage error is one line

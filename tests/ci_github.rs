@@ -574,6 +574,26 @@ async fn the_repository_alone_with_scanners_config_in_its_own_category() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_mistyped_input_is_a_usage_error_that_still_writes_the_outputs() {
+    let server = MockServer::start().await;
+    let sb = sandbox();
+    let mut c = ci(&sb);
+    github_env(&mut c, &sb, &server.uri(), "push");
+    c.env("INPUT_INPUT", sb.path("vulnerable.tar"))
+        .env("INPUT_FAIL-ON", "HUGE");
+    let ran = run(c);
+    assert_eq!(ran.code, Some(2), "{ran:?}");
+    let out = outputs(&sb);
+    assert!(
+        out.contains("exit-code=2\n") && out.contains("gate=error\n"),
+        "{out}"
+    );
+    let summary = std::fs::read_to_string(sb.path("summary.md")).unwrap();
+    assert!(summary.contains("HUGE"), "{summary}");
+    assert_no_token(&sb, &ran);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_scan_that_fails_still_writes_the_summary_and_the_real_exit_code() {
     let server = MockServer::start().await;
     let sb = sandbox();

@@ -165,7 +165,7 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 
 /// Whether `args` (the command line after the program name) runs `ci`:
 /// its first argument that is not a global flag is `ci`.
-fn is_ci(args: &[OsString]) -> bool {
+pub fn is_ci(args: &[OsString]) -> bool {
     let mut i = 0;
     while let Some(arg) = args.get(i).and_then(|a| a.to_str()) {
         match arg {
