@@ -243,7 +243,9 @@ fn read_entry<R: Read>(
             );
         } else {
             held.take(size)?;
-            let mut content = Vec::with_capacity(size.min(1 << 20) as usize);
+            // Exactly the size counted against the budget: growing by
+            // doubling would hold up to twice as much at the peak.
+            let mut content = Vec::with_capacity(size as usize);
             entry.read_to_end(&mut content)?;
             scan.add_file(path, content);
             return Ok(());
