@@ -109,6 +109,33 @@ fn run_env(sb: &Sandbox, args: &[&str], vars: &[(&str, &str)]) -> Run {
     }
 }
 
+/// `scangate image --input IMAGE --exit-code 1`, letting the database
+/// update (its URL points at nothing unless the sandbox has a stub).
+fn online_gate(sb: &Sandbox, input: &Path, vars: &[(&str, &str)]) -> Run {
+    let args = [
+        "image",
+        "--input",
+        input.to_str().unwrap(),
+        "--exit-code",
+        "1",
+    ];
+    run_env(sb, &args, vars)
+}
+
+/// An Alpine image whose os-release says `version_id`, with musl installed.
+fn alpine_image(path: &Path, version_id: &str) {
+    ImageBuilder::new()
+        .layer(
+            Layer::new()
+                .file(
+                    "etc/os-release",
+                    format!("ID=alpine\nVERSION_ID={version_id}\n"),
+                )
+                .file("lib/apk/db/installed", apk("musl", "1.2.4-r2", "musl")),
+        )
+        .docker_archive(path);
+}
+
 /// `scangate image --input IMAGE --offline ARGS`.
 fn image(sb: &Sandbox, input: &Path, args: &[&str], vars: &[(&str, &str)]) -> Run {
     let mut all = vec!["image", "--input", input.to_str().unwrap(), "--offline"];
@@ -271,13 +298,7 @@ fn misconfig_with_exit_code_fails_on_a_root_dockerfile() {
 fn a_database_without_the_images_distribution_fails_closed() {
     let (sb, _) = setup(&fixable());
     let alpine = sb.path("alpine.tar");
-    ImageBuilder::new()
-        .layer(
-            Layer::new()
-                .file("etc/os-release", "ID=alpine\nVERSION_ID=3.19.1\n")
-                .file("lib/apk/db/installed", apk("musl", "1.2.4-r2", "musl")),
-        )
-        .docker_archive(&alpine);
+    alpine_image(&alpine, "3.19.1");
     let r = image(&sb, &alpine, &["--exit-code", "1"], &[]);
     assert_eq!(r.code, 3, "{}", r.stderr);
     let line = r.stderr.trim();
@@ -441,17 +462,7 @@ fn an_imported_database_is_used_without_the_network_while_fresh() {
     // No --offline; the DB URL points at nothing. A fresh import needs no
     // update, so no retries and no warning.
     let started = std::time::Instant::now();
-    let r = run_env(
-        &sb,
-        &[
-            "image",
-            "--input",
-            img.to_str().unwrap(),
-            "--exit-code",
-            "1",
-        ],
-        &[],
-    );
+    let r = online_gate(&sb, &img, &[]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(!r.stderr.contains("could not update"), "{}", r.stderr);
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
@@ -464,17 +475,7 @@ fn a_failed_update_warns_with_the_age_and_max_age_fails_closed() {
     let (sb, img) = setup(&fixable());
     // A stale import (TTL 0) makes the scan try the (absent) server.
     let vars = [("SCANGATE_DB_TTL", "0")];
-    let r = run_env(
-        &sb,
-        &[
-            "image",
-            "--input",
-            img.to_str().unwrap(),
-            "--exit-code",
-            "1",
-        ],
-        &vars,
-    );
+    let r = online_gate(&sb, &img, &vars);
     assert_eq!(r.code, 1, "the scan goes on: {}", r.stderr);
     assert!(
         r.stderr
@@ -520,24 +521,8 @@ fn an_ecosystem_osv_publishes_nothing_for_is_a_warning() {
     );
     let sb = Sandbox::with_url(&stub.url);
     let alpine = sb.path("alpine.tar");
-    ImageBuilder::new()
-        .layer(
-            Layer::new()
-                .file("etc/os-release", "ID=alpine\nVERSION_ID=3.99.0\n")
-                .file("lib/apk/db/installed", apk("musl", "1.2.4-r2", "musl")),
-        )
-        .docker_archive(&alpine);
-    let r = run_env(
-        &sb,
-        &[
-            "image",
-            "--input",
-            alpine.to_str().unwrap(),
-            "--exit-code",
-            "1",
-        ],
-        &[],
-    );
+    alpine_image(&alpine, "3.99.0");
+    let r = online_gate(&sb, &alpine, &[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stderr
