@@ -6,7 +6,7 @@ use crate::image::{LayerScan, Link};
 use std::io::{self, Read};
 
 /// Bumped whenever the layout below changes; part of the cache key.
-pub(super) const FORMAT_VERSION: u32 = 2;
+pub(super) const FORMAT_VERSION: u32 = 3;
 
 /// zstd level: package databases compress ~10× at level 3, quickly.
 const ZSTD_LEVEL: i32 = 3;
@@ -50,6 +50,11 @@ pub(super) fn encode(scan: &LayerScan) -> io::Result<Vec<u8>> {
             &serde_json::to_vec(found).map_err(io::Error::other)?,
         );
     }
+    // The secret scanner's findings (never the files), as JSON too.
+    put_bytes(
+        &mut out,
+        &serde_json::to_vec(&scan.secrets).map_err(io::Error::other)?,
+    );
     zstd::encode_all(out.as_slice(), ZSTD_LEVEL)
 }
 
@@ -89,6 +94,7 @@ pub(super) fn decode(diff_id: &str, compressed: &[u8]) -> io::Result<LayerScan> 
         let found = serde_json::from_slice(&get_bytes(&mut r)?).map_err(io::Error::other)?;
         scan.binaries.insert(path, found);
     }
+    scan.secrets = serde_json::from_slice(&get_bytes(&mut r)?).map_err(io::Error::other)?;
     if !r.is_empty() {
         return Err(invalid("trailing bytes".into()));
     }

@@ -206,8 +206,8 @@ pub fn clean(cache_dir: &Path) -> Result<bool> {
 
 /// What a cached row depends on besides the layer's content: the row
 /// format, scangate's version (the `others` path hashes come from std's
-/// hasher, stable only within one build), the wanted paths and the
-/// analyzers' versions.
+/// hasher, stable only within one build), the wanted paths, the
+/// analyzers' versions and the secret rules in force.
 fn wants_key(wants: &Wants) -> String {
     let mut text = format!(
         "format {}; scangate {}; wants {:?}; analyzers",
@@ -219,6 +219,9 @@ fn wants_key(wants: &Wants) -> String {
         text.push_str(&format!(" {:?}={}", a.format(), a.version()));
     }
     text.push_str(&format!(" binaries={}", crate::inventory::binary::VERSION));
+    if let Some(engine) = wants.secrets() {
+        text.push_str(&format!(" secrets={}", engine.cache_key()));
+    }
     format!("{:x}", Sha256::digest(text.as_bytes()))
 }
 

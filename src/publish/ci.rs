@@ -35,6 +35,7 @@ pub const DEFAULT_SARIF: &str = "scangate.sarif";
 pub const GITLAB_REPORTS: &[(&str, &str)] = &[
     ("gitlab", "gl-container-scanning-report.json"),
     ("gitlab-codequality", "gl-code-quality-report.json"),
+    ("gitlab-secret-detection", "gl-secret-detection-report.json"),
 ];
 
 /// How to publish: plain values the command fills from its flags.
@@ -53,6 +54,8 @@ pub struct Settings {
     /// An image was scanned: GitLab gets a container-scanning report. A
     /// repository scan (`fs`, `config`) writes the code-quality report only.
     pub image_scan: bool,
+    /// Secrets were looked for: GitLab gets a secret-detection report.
+    pub secret_scan: bool,
 }
 
 /// Publishing problems and what went well, in order.
@@ -242,12 +245,15 @@ fn sarif_to_upload(
 }
 
 /// The GitLab report artifacts, in `CI_PROJECT_DIR`, unless the user
-/// already asked for that format. A config-only scan has no
-/// container-scanning report.
+/// already asked for that format. Only an image scan has a
+/// container-scanning report, only a scan for secrets a secret-detection
+/// report.
 fn add_gitlab_reports(gl: &GitLab, settings: &Settings, specs: &mut Vec<ReportSpec>) {
     let dir = gl.project_dir.as_deref().unwrap_or(Path::new("."));
     for (name, file) in GITLAB_REPORTS {
-        if *name == "gitlab" && !settings.image_scan {
+        if (*name == "gitlab" && !settings.image_scan)
+            || (*name == "gitlab-secret-detection" && !settings.secret_scan)
+        {
             continue;
         }
         let Some(format) = format_named(name) else {
