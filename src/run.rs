@@ -344,12 +344,14 @@ pub fn scan_result<'a>(
     let mut collected = source.collect(inventory::all_wants())?;
     if !skip.is_empty() {
         for layer in &mut collected.layers {
-            layer.files.retain(|path, _| !skip.skips_file(path));
+            layer.forget(|path| skip.skips_file(path));
         }
     }
     let mut inventory = inventory::inventory(
         &collected.layers,
-        inventory::Options::for_artifact(collected.artifact.kind, args.include_dev_deps),
+        inventory::Options {
+            include_dev_deps: args.include_dev_deps,
+        },
     );
     inventory.package_dbs.retain(|set| {
         args.matches_pkg_type(if set.format.is_os() {

@@ -9,6 +9,7 @@
 //! at a time. What it finds becomes [`PackageSet`]s, each carrying its own
 //! OSV ecosystem, so matching and reports never assume the OS's.
 
+mod analyze;
 pub mod apk;
 pub mod binary;
 mod collect;
@@ -24,6 +25,7 @@ pub mod rust;
 mod skips;
 mod wants;
 
+pub use analyze::{analyze_files, fingerprint, FileAnalysis};
 pub use collect::{inventory, FoundPackage, Inventory, Options, PackageSet};
 pub use wants::{Want, Wants};
 

@@ -32,7 +32,7 @@ pub struct Baseline {
 impl Baseline {
     /// The baseline from a second image scanned in this run.
     pub fn from_scan(collected: &Collected, include_dev_deps: bool) -> Baseline {
-        let options = Options::for_artifact(collected.artifact.kind, include_dev_deps);
+        let options = Options { include_dev_deps };
         Baseline {
             inventory: crate::inventory::inventory(&collected.layers, options),
             layers: diff_ids(&collected.artifact.layers),
