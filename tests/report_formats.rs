@@ -197,19 +197,7 @@ fn gitlab_dependency_scanning_report_validates_against_gitlabs_schema() {
             ("web/package-lock.json", npm.into()),
         ],
     );
-    let out = sb
-        .cmd()
-        .arg("fs")
-        .arg(&root)
-        .args(["--offline", "-f", "gitlab-dependency-scanning"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = sb.fs_report(&root, "gitlab-dependency-scanning", &["--offline"]);
     let validator =
         jsonschema::validator_for(&schema("gitlab/dependency-scanning-report-format.json"))
             .unwrap();

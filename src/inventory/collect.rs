@@ -27,6 +27,9 @@ pub struct Inventory {
 pub struct Options {
     /// Keep lockfiles' development-only dependencies (`--include-dev-deps`).
     pub include_dev_deps: bool,
+    /// Keep what analyzers can only guess (`--detection-priority
+    /// comprehensive`; see `PackageAnalyzer::guessed`).
+    pub comprehensive: bool,
 }
 
 /// The packages of one package database, lockfile or install directory
@@ -82,6 +85,7 @@ pub fn inventory(layers: &[LayerScan], options: Options) -> Inventory {
                 let found: Vec<&Package> = found
                     .iter()
                     .filter(|p| options.include_dev_deps || !p.dev)
+                    .filter(|p| options.comprehensive || !analyzer.guessed(p))
                     .collect();
                 let origins = origin_layers(format, layers, &file, &found);
                 packages.extend(found.into_iter().zip(origins).map(|(package, layer)| {
