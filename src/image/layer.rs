@@ -155,6 +155,10 @@ impl LayerScan {
 pub struct LayerFiles {
     pub scan: LayerScan,
     files: BTreeMap<String, Vec<u8>>,
+    /// For a file read through links (a root filesystem's `etc/os-release
+    /// -> /etc/os-release-real`), the wanted paths that led to it: the
+    /// analyzers that wanted those read it.
+    aliases: BTreeMap<String, Vec<String>>,
 }
 
 impl LayerFiles {
@@ -166,6 +170,17 @@ impl LayerFiles {
     pub(crate) fn add_file(&mut self, path: String, content: Vec<u8>) {
         self.scan.links.remove(&path);
         self.files.insert(path, content);
+    }
+
+    /// Records that the file at `real` was reached through the wanted
+    /// path `wanted`.
+    pub(crate) fn add_alias(&mut self, real: &str, wanted: String) {
+        if real != wanted {
+            self.aliases
+                .entry(real.to_string())
+                .or_default()
+                .push(wanted);
+        }
     }
 
     pub(crate) fn add_link(&mut self, path: String, link: Link) {
@@ -184,9 +199,13 @@ impl LayerFiles {
     /// Runs the analyzers of `scope` over the wanted files and drops their
     /// bytes: the scan keeps only what was found.
     pub fn analyze(self, scope: Scope) -> LayerScan {
-        let LayerFiles { mut scan, files } = self;
+        let LayerFiles {
+            mut scan,
+            files,
+            aliases,
+        } = self;
         scan.read_bytes = files.values().map(|c| c.len() as u64).sum();
-        analyze_files(files, scope, &mut scan);
+        analyze_files(files, &aliases, scope, &mut scan);
         scan
     }
 }

@@ -24,15 +24,30 @@ pub struct FileAnalysis {
 }
 
 /// Parses `files` (the wanted files of one layer, by path) with every
-/// analyzer of `scope` that wants them, into `scan`. A file's companions
-/// (a `package.json` beside a `yarn.lock`) are looked up among `files`.
-pub fn analyze_files(files: BTreeMap<String, Vec<u8>>, scope: Scope, scan: &mut LayerScan) {
+/// analyzer of `scope` that wants them, into `scan`: wants them by their
+/// path or by a wanted path that led to them through links (`aliases`). A
+/// file's companions (a `package.json` beside a `yarn.lock`) are looked up
+/// among `files`.
+pub fn analyze_files(
+    files: BTreeMap<String, Vec<u8>>,
+    aliases: &BTreeMap<String, Vec<String>>,
+    scope: Scope,
+    scan: &mut LayerScan,
+) {
     let analyzers: Vec<_> = ANALYZERS
         .iter()
         .filter(|a| runs_in(a.scope(), scope))
         .collect();
     for (path, content) in &files {
-        if os::WANTS.iter().any(|w| w.matches(path)) {
+        let names: Vec<&str> = std::iter::once(path.as_str())
+            .chain(aliases.get(path).into_iter().flatten().map(String::as_str))
+            .collect();
+        let wanted = |wants: &[super::Want]| {
+            wants
+                .iter()
+                .any(|w| names.iter().any(|name| w.matches(name)))
+        };
+        if wanted(os::WANTS) {
             if content.len() <= MAX_OS_FILE {
                 scan.os_files.insert(path.clone(), content.clone());
             } else {
@@ -51,7 +66,7 @@ pub fn analyze_files(files: BTreeMap<String, Vec<u8>>, scope: Scope, scan: &mut 
         };
         let found: Vec<FileAnalysis> = analyzers
             .iter()
-            .filter(|a| a.wants().iter().any(|w| w.matches(path)))
+            .filter(|a| wanted(a.wants()))
             .map(|a| FileAnalysis {
                 format: a.format(),
                 outcome: a
@@ -108,7 +123,7 @@ mod tests {
             .iter()
             .map(|(p, c)| (p.to_string(), c.as_bytes().to_vec()))
             .collect();
-        analyze_files(files, scope, &mut scan);
+        analyze_files(files, &BTreeMap::new(), scope, &mut scan);
         scan
     }
 

@@ -126,6 +126,7 @@ impl Source for RootFs {
             match want {
                 Want::File(path) => {
                     if let Some((rel, meta)) = self.walk(path, &mut scan) {
+                        scan.add_alias(&rel, path.to_string());
                         self.read_file(rel, &meta, &mut scan);
                     }
                 }
@@ -142,6 +143,7 @@ impl Source for RootFs {
                     for entry in entries.flatten() {
                         let Ok(meta) = entry.metadata() else { continue };
                         let name = entry.file_name().to_string_lossy().into_owned();
+                        scan.add_alias(&format!("{rel}/{name}"), format!("{dir}/{name}"));
                         self.read_file(format!("{rel}/{name}"), &meta, &mut scan);
                     }
                 }
