@@ -99,7 +99,15 @@ fn settings(args: &CiArgs, scan_type: ScanType) -> Settings {
         secret_scan: scan_type != ScanType::Config
             && (args.image.scan.scanners.is_empty()
                 || args.image.scan.scanners.contains(&Scanner::Secret)),
+        dependency_scan: scan_type == ScanType::Fs
+            && checks_dependencies(&args.image.scan.scanners),
     }
+}
+
+/// Whether an `fs` scan looks for vulnerabilities: by default, as
+/// `scangate fs` does, or when `--scanners` names `vuln`.
+fn checks_dependencies(scanners: &[Scanner]) -> bool {
+    scanners.is_empty() || scanners.contains(&Scanner::Vuln)
 }
 
 /// The repository's root: the CI's workspace, else the working directory.

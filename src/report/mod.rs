@@ -189,6 +189,9 @@ pub enum Format {
     GitlabCodequality,
     /// GitLab's secret-detection report (`gl-secret-detection-report.json`).
     GitlabSecretDetection,
+    /// GitLab's dependency-scanning security report: a repository's
+    /// lockfile findings, each on its file.
+    GitlabDependencyScanning,
     /// A CycloneDX 1.6 JSON SBOM, with vulnerabilities when scanned.
     Cyclonedx,
     /// SARIF 2.1.0 for GitHub code scanning (see README: "SARIF report").
@@ -240,7 +243,10 @@ pub fn write(
         Format::Json => json::write(result, out),
         Format::Markdown => out
             .write_all(markdown::render(result, &markdown::MarkdownOptions::default()).as_bytes()),
-        Format::Gitlab => gitlab::write(result, options, out),
+        Format::Gitlab => gitlab::write(gitlab::Kind::Container, result, options, out),
+        Format::GitlabDependencyScanning => {
+            gitlab::write(gitlab::Kind::Dependency, result, options, out)
+        }
         Format::GitlabCodequality => gitlab_codequality::write(result, out),
         Format::GitlabSecretDetection => gitlab_secrets::write(result, options, out),
         Format::Cyclonedx => cyclonedx::write(result, options, out),

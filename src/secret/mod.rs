@@ -155,7 +155,7 @@ fn removes(upper: &LayerScan, path: &str) -> bool {
         .iter()
         .any(|w| w == path || parents().any(|p| p == w))
         || upper.opaque_dirs.iter().any(|o| parents().any(|p| p == o))
-        || upper.files.contains_key(path)
+        || upper.wanted_paths().any(|p| p == path)
         || upper.links.contains_key(path)
         || upper.replaces(path)
 }
