@@ -35,6 +35,7 @@ pub const DEFAULT_SARIF: &str = "scangate.sarif";
 pub const GITLAB_REPORTS: &[(&str, &str)] = &[
     ("gitlab", "gl-container-scanning-report.json"),
     ("gitlab-codequality", "gl-code-quality-report.json"),
+    ("gitlab-sast", "gl-sast-report.json"),
 ];
 
 /// How to publish: plain values the command fills from its flags.
@@ -50,9 +51,11 @@ pub struct Settings {
     pub sarif_file: Option<PathBuf>,
     /// The analysis category; also names the living comment.
     pub category: String,
-    /// An image was scanned: GitLab gets a container-scanning report. A
-    /// repository scan (`fs`, `config`) writes the code-quality report only.
+    /// An image was scanned: GitLab gets a container-scanning report.
     pub image_scan: bool,
+    /// The repository's config files are checked: GitLab gets a SAST
+    /// report. The code-quality report is written either way.
+    pub config_scan: bool,
 }
 
 /// Publishing problems and what went well, in order.
@@ -242,12 +245,19 @@ fn sarif_to_upload(
 }
 
 /// The GitLab report artifacts, in `CI_PROJECT_DIR`, unless the user
-/// already asked for that format. A config-only scan has no
-/// container-scanning report.
+/// already asked for that format. A security report is written only for
+/// what was scanned: a config-only scan has no container-scanning report,
+/// an image-only scan no SAST report (an empty one would tell GitLab the
+/// repository was checked and is clean).
 fn add_gitlab_reports(gl: &GitLab, settings: &Settings, specs: &mut Vec<ReportSpec>) {
     let dir = gl.project_dir.as_deref().unwrap_or(Path::new("."));
     for (name, file) in GITLAB_REPORTS {
-        if *name == "gitlab" && !settings.image_scan {
+        let scanned = match *name {
+            "gitlab" => settings.image_scan,
+            "gitlab-sast" => settings.config_scan,
+            _ => true,
+        };
+        if !scanned {
             continue;
         }
         let Some(format) = format_named(name) else {

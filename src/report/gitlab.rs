@@ -4,8 +4,9 @@
 //! that does not validate against the schema version it declares; ours is
 //! checked against that schema in the tests (`tests/data/gitlab/`).
 //!
-//! Only vulnerabilities belong here: misconfigurations go to the
-//! code-quality report ([`super::gitlab_codequality`]).
+//! Only vulnerabilities belong here: misconfigurations go to the SAST
+//! report ([`super::gitlab_sast`]) and the code-quality report
+//! ([`super::gitlab_codequality`]).
 
 use super::{advisory_url, uuid_from, ReportOptions, ScanResult};
 use crate::finding::Finding;
@@ -23,8 +24,9 @@ struct Report<'a> {
     vulnerabilities: Vec<Vulnerability<'a>>,
 }
 
+/// The `scan` header every GitLab security report carries.
 #[derive(Serialize)]
-struct Scan {
+pub(super) struct Scan {
     analyzer: Tool,
     scanner: Tool,
     #[serde(rename = "type")]
@@ -35,7 +37,7 @@ struct Scan {
 }
 
 #[derive(Serialize)]
-struct Tool {
+pub(super) struct Tool {
     id: &'static str,
     name: &'static str,
     version: &'static str,
@@ -43,7 +45,7 @@ struct Tool {
 }
 
 #[derive(Serialize)]
-struct Vendor {
+pub(super) struct Vendor {
     name: &'static str,
 }
 
@@ -108,6 +110,32 @@ fn tool() -> Tool {
     }
 }
 
+impl Scan {
+    /// The header of a report of `kind` (`container_scanning`, `sast`),
+    /// with the run's times from `options`.
+    pub(super) fn new(kind: &'static str, options: &ReportOptions) -> Scan {
+        Scan {
+            analyzer: tool(),
+            scanner: tool(),
+            kind,
+            start_time: timestamp(options.started_at),
+            end_time: timestamp(options.finished_at),
+            status: "success",
+        }
+    }
+}
+
+/// The severity names GitLab's security reports use.
+pub(super) fn severity_name(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "Critical",
+        Severity::High => "High",
+        Severity::Medium => "Medium",
+        Severity::Low => "Low",
+        Severity::Unknown => "Unknown",
+    }
+}
+
 pub fn write(result: &ScanResult, options: ReportOptions, out: &mut dyn Write) -> io::Result<()> {
     let operating_system = result
         .inventory
@@ -116,14 +144,7 @@ pub fn write(result: &ScanResult, options: ReportOptions, out: &mut dyn Write) -
         .map_or_else(|| "Unknown".to_string(), |os| os.to_string());
     let report = Report {
         version: SCHEMA_VERSION,
-        scan: Scan {
-            analyzer: tool(),
-            scanner: tool(),
-            kind: "container_scanning",
-            start_time: timestamp(options.started_at),
-            end_time: timestamp(options.finished_at),
-            status: "success",
-        },
+        scan: Scan::new("container_scanning", &options),
         vulnerabilities: result
             .outcome
             .findings
@@ -150,13 +171,7 @@ fn vulnerability<'a>(
         id: uuid_from(&["gitlab", &f.fingerprint]),
         name,
         description: &f.title,
-        severity: match f.severity {
-            Severity::Critical => "Critical",
-            Severity::High => "High",
-            Severity::Medium => "Medium",
-            Severity::Low => "Low",
-            Severity::Unknown => "Unknown",
-        },
+        severity: severity_name(f.severity),
         solution: p
             .fixed_version
             .as_ref()

@@ -6,6 +6,7 @@ pub mod cyclonedx;
 pub mod db_info;
 pub mod gitlab;
 pub mod gitlab_codequality;
+pub mod gitlab_sast;
 pub mod json;
 pub mod markdown;
 pub mod sarif;
@@ -159,6 +160,8 @@ pub enum Format {
     Gitlab,
     /// GitLab's code-quality report (a Code Climate subset).
     GitlabCodequality,
+    /// GitLab's SAST security report, for misconfigurations.
+    GitlabSast,
     /// A CycloneDX 1.6 JSON SBOM, with vulnerabilities when scanned.
     Cyclonedx,
     /// SARIF 2.1.0 for GitHub code scanning (see README: "SARIF report").
@@ -212,6 +215,7 @@ pub fn write(
             .write_all(markdown::render(result, &markdown::MarkdownOptions::default()).as_bytes()),
         Format::Gitlab => gitlab::write(result, options, out),
         Format::GitlabCodequality => gitlab_codequality::write(result, out),
+        Format::GitlabSast => gitlab_sast::write(result, options, out),
         Format::Cyclonedx => cyclonedx::write(result, options, out),
         Format::Sarif => sarif::write(result, options, out),
     }
