@@ -604,8 +604,9 @@ def test_gitlab_registry(dockerd, ws_root):
                                   {"TRIVY_INSECURE": "true"}, refused)
         errors = [l for l in log.splitlines() if l.startswith("error:")]
         check(code == 3, f"exit code 3 (got {code})\n{log[-2000:]}")
-        check(len(errors) == 1 and registry.host in errors[0],
-              f"one error line naming the registry ({errors})")
+        check(len(errors) == 1 and registry.host in errors[0]
+              and "refused the credentials from CI_REGISTRY_USER/CI_REGISTRY_PASSWORD" in errors[0],
+              f"one error line naming the registry and the credentials it refused ({errors})")
         check(REGISTRY_PASSWORD not in log, "the refused password appears in no output")
     finally:
         registry.stop()
