@@ -275,8 +275,7 @@ fn config_findings_go_to_the_sast_report() {
     )
     .unwrap();
     let sast = || -> Value {
-        serde_json::from_slice(&std::fs::read(sb.path("ws/gl-sast-report.json")).unwrap())
-            .unwrap()
+        serde_json::from_slice(&std::fs::read(sb.path("ws/gl-sast-report.json")).unwrap()).unwrap()
     };
     let mut c = gitlab(&sb, "http://127.0.0.1:9", false);
     c.args(["--scan-type", "config"]);
