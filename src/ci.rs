@@ -96,6 +96,8 @@ fn settings(args: &CiArgs, scan_type: ScanType) -> Settings {
         sarif_file: p.sarif_file.clone(),
         category,
         image_scan: scan_type == ScanType::Image,
+        dependency_scan: scan_type == ScanType::Fs
+            && checks_dependencies(&args.image.scan.scanners),
         config_scan: checks_config(&args.image.scan.scanners, scan_type),
     }
 }
@@ -109,6 +111,12 @@ fn checks_config(scanners: &[Scanner], scan_type: ScanType) -> bool {
         ScanType::Fs => scanners.is_empty() || scanners.contains(&Scanner::Config),
         ScanType::Image => scanners.contains(&Scanner::Config),
     }
+}
+
+/// Whether an `fs` scan looks for vulnerabilities: by default, as
+/// `scangate fs` does, or when `--scanners` names `vuln`.
+fn checks_dependencies(scanners: &[Scanner]) -> bool {
+    scanners.is_empty() || scanners.contains(&Scanner::Vuln)
 }
 
 /// The repository's root: the CI's workspace, else the working directory.

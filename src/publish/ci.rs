@@ -35,6 +35,10 @@ pub const DEFAULT_SARIF: &str = "scangate.sarif";
 pub const GITLAB_REPORTS: &[(&str, &str)] = &[
     ("gitlab", "gl-container-scanning-report.json"),
     ("gitlab-codequality", "gl-code-quality-report.json"),
+    (
+        "gitlab-dependency-scanning",
+        "gl-dependency-scanning-report.json",
+    ),
     ("gitlab-sast", "gl-sast-report.json"),
 ];
 
@@ -51,10 +55,14 @@ pub struct Settings {
     pub sarif_file: Option<PathBuf>,
     /// The analysis category; also names the living comment.
     pub category: String,
-    /// An image was scanned: GitLab gets a container-scanning report.
+    /// An image was scanned: GitLab gets a container-scanning report. The
+    /// code-quality report is written whatever was scanned.
     pub image_scan: bool,
+    /// A repository's lockfiles were checked for vulnerabilities (`fs`):
+    /// GitLab gets a dependency-scanning report.
+    pub dependency_scan: bool,
     /// The repository's config files are checked: GitLab gets a SAST
-    /// report. The code-quality report is written either way.
+    /// report.
     pub config_scan: bool,
 }
 
@@ -247,13 +255,15 @@ fn sarif_to_upload(
 /// The GitLab report artifacts, in `CI_PROJECT_DIR`, unless the user
 /// already asked for that format. A security report is written only for
 /// what was scanned: a config-only scan has no container-scanning report,
-/// an image-only scan no SAST report (an empty one would tell GitLab the
+/// an image scan no dependency-scanning report, and a scan without the
+/// config checks no SAST report (an empty one would tell GitLab the
 /// repository was checked and is clean).
 fn add_gitlab_reports(gl: &GitLab, settings: &Settings, specs: &mut Vec<ReportSpec>) {
     let dir = gl.project_dir.as_deref().unwrap_or(Path::new("."));
     for (name, file) in GITLAB_REPORTS {
         let scanned = match *name {
             "gitlab" => settings.image_scan,
+            "gitlab-dependency-scanning" => settings.dependency_scan,
             "gitlab-sast" => settings.config_scan,
             _ => true,
         };

@@ -160,6 +160,9 @@ pub enum Format {
     Gitlab,
     /// GitLab's code-quality report (a Code Climate subset).
     GitlabCodequality,
+    /// GitLab's dependency-scanning security report: a repository's
+    /// lockfile findings, each on its file.
+    GitlabDependencyScanning,
     /// GitLab's SAST security report, for misconfigurations.
     GitlabSast,
     /// A CycloneDX 1.6 JSON SBOM, with vulnerabilities when scanned.
@@ -213,7 +216,10 @@ pub fn write(
         Format::Json => json::write(result, out),
         Format::Markdown => out
             .write_all(markdown::render(result, &markdown::MarkdownOptions::default()).as_bytes()),
-        Format::Gitlab => gitlab::write(result, options, out),
+        Format::Gitlab => gitlab::write(gitlab::Kind::Container, result, options, out),
+        Format::GitlabDependencyScanning => {
+            gitlab::write(gitlab::Kind::Dependency, result, options, out)
+        }
         Format::GitlabCodequality => gitlab_codequality::write(result, out),
         Format::GitlabSast => gitlab_sast::write(result, options, out),
         Format::Cyclonedx => cyclonedx::write(result, options, out),
