@@ -35,6 +35,7 @@ pub const DEFAULT_SARIF: &str = "scangate.sarif";
 pub const GITLAB_REPORTS: &[(&str, &str)] = &[
     ("gitlab", "gl-container-scanning-report.json"),
     ("gitlab-codequality", "gl-code-quality-report.json"),
+    ("gitlab-secret-detection", "gl-secret-detection-report.json"),
     (
         "gitlab-dependency-scanning",
         "gl-dependency-scanning-report.json",
@@ -58,6 +59,8 @@ pub struct Settings {
     /// An image was scanned: GitLab gets a container-scanning report. The
     /// code-quality report is written whatever was scanned.
     pub image_scan: bool,
+    /// Secrets were looked for: GitLab gets a secret-detection report.
+    pub secret_scan: bool,
     /// A repository's lockfiles were checked for vulnerabilities (`fs`):
     /// GitLab gets a dependency-scanning report.
     pub dependency_scan: bool,
@@ -255,9 +258,10 @@ fn sarif_to_upload(
 /// The GitLab report artifacts, in `CI_PROJECT_DIR`, unless the user
 /// already asked for that format. A security report is written only for
 /// what was scanned: a config-only scan has no container-scanning report,
-/// an image scan no dependency-scanning report, and a scan without the
-/// config checks no SAST report (an empty one would tell GitLab the
-/// repository was checked and is clean).
+/// an image scan no dependency-scanning report, a scan without the config
+/// checks no SAST report, a scan without the secret scanner no
+/// secret-detection report (an empty one would tell GitLab the repository
+/// was checked and is clean).
 fn add_gitlab_reports(gl: &GitLab, settings: &Settings, specs: &mut Vec<ReportSpec>) {
     let dir = gl.project_dir.as_deref().unwrap_or(Path::new("."));
     for (name, file) in GITLAB_REPORTS {
@@ -265,6 +269,7 @@ fn add_gitlab_reports(gl: &GitLab, settings: &Settings, specs: &mut Vec<ReportSp
             "gitlab" => settings.image_scan,
             "gitlab-dependency-scanning" => settings.dependency_scan,
             "gitlab-sast" => settings.config_scan,
+            "gitlab-secret-detection" => settings.secret_scan,
             _ => true,
         };
         if !scanned {

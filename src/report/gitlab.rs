@@ -9,7 +9,8 @@
 //!
 //! Only vulnerabilities belong here: misconfigurations go to the SAST
 //! report ([`super::gitlab_sast`]) and the code-quality report
-//! ([`super::gitlab_codequality`]).
+//! ([`super::gitlab_codequality`]), secrets to the secret-detection report
+//! ([`super::gitlab_secrets`]).
 
 use super::{advisory_url, uuid_from, ReportOptions, ScanResult};
 use crate::finding::Finding;
@@ -124,6 +125,32 @@ struct Link {
     url: String,
 }
 
+impl Scan {
+    /// The `scan` object of a report of `kind` (`container_scanning`,
+    /// `dependency_scanning`, `sast`, `secret_detection`).
+    pub(super) fn new(kind: &'static str, options: &ReportOptions) -> Scan {
+        Scan {
+            analyzer: tool(),
+            scanner: tool(),
+            kind,
+            start_time: timestamp(options.started_at),
+            end_time: timestamp(options.finished_at),
+            status: "success",
+        }
+    }
+}
+
+/// GitLab's word for a severity.
+pub(super) fn severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "Critical",
+        Severity::High => "High",
+        Severity::Medium => "Medium",
+        Severity::Low => "Low",
+        Severity::Unknown => "Unknown",
+    }
+}
+
 /// `YYYY-MM-DDTHH:MM:SS` in UTC, the only form the schema accepts.
 fn timestamp(unix: i64) -> String {
     crate::vulndb::time::format_unix(unix)
@@ -137,32 +164,6 @@ fn tool() -> Tool {
         name: "scangate",
         version: env!("CARGO_PKG_VERSION"),
         vendor: Vendor { name: "scangate" },
-    }
-}
-
-impl Scan {
-    /// The header of a report of `kind` (`container_scanning`, `dependency_scanning`, `sast`),
-    /// with the run's times from `options`.
-    pub(super) fn new(kind: &'static str, options: &ReportOptions) -> Scan {
-        Scan {
-            analyzer: tool(),
-            scanner: tool(),
-            kind,
-            start_time: timestamp(options.started_at),
-            end_time: timestamp(options.finished_at),
-            status: "success",
-        }
-    }
-}
-
-/// The severity names GitLab's security reports use.
-pub(super) fn severity_name(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Critical => "Critical",
-        Severity::High => "High",
-        Severity::Medium => "Medium",
-        Severity::Low => "Low",
-        Severity::Unknown => "Unknown",
     }
 }
 
@@ -229,7 +230,7 @@ fn vulnerability<'a>(
         id: uuid_from(&["gitlab", &f.fingerprint]),
         name,
         description: &f.title,
-        severity: severity_name(f.severity),
+        severity: severity(f.severity),
         solution: p
             .fixed_version
             .as_ref()

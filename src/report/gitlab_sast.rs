@@ -11,7 +11,7 @@
 //! Only misconfigurations belong here: an image's vulnerabilities go to the
 //! container-scanning report ([`super::gitlab`]).
 
-use super::gitlab::{severity_name, Scan, SCHEMA_VERSION};
+use super::gitlab::{severity, Scan, SCHEMA_VERSION};
 use super::{advisory_url, uuid_from, ReportOptions, ScanResult};
 use crate::finding::{Detail, Finding, Location};
 use serde::Serialize;
@@ -115,7 +115,7 @@ fn vulnerability(f: &Finding) -> Option<Vulnerability<'_>> {
         id: uuid_from(&["gitlab-sast", &f.fingerprint]),
         name: f.title.chars().take(NAME_MAX).collect(),
         description: &m.message,
-        severity: severity_name(f.severity),
+        severity: severity(f.severity),
         solution: m.resolution.chars().take(SOLUTION_MAX).collect(),
         location: FileLocation {
             file: path,
