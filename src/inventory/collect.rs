@@ -46,14 +46,23 @@ impl Options {
 #[derive(Debug)]
 pub struct PackageSet {
     pub format: PackageFormat,
-    /// `None` where OSV publishes no advisories (an OS it does not cover):
-    /// the packages are listed, not matched.
-    pub ecosystem: Option<Ecosystem>,
+    /// The OSV ecosystems the packages are matched in, the main one first
+    /// (Red Hat's product streams and Ubuntu Pro add more). Empty where OSV
+    /// publishes no advisories (an OS it does not cover): the packages are
+    /// listed, not matched.
+    pub ecosystems: Vec<Ecosystem>,
     /// Where the set is, relative to the root (`var/lib/dpkg/status`,
     /// `srv/app/poetry.lock`, `usr/lib/python3/dist-packages`).
     pub path: String,
     /// Sorted by name, then version.
     pub packages: Vec<FoundPackage>,
+}
+
+impl PackageSet {
+    /// The main ecosystem, which reports name.
+    pub fn ecosystem(&self) -> Option<&Ecosystem> {
+        self.ecosystems.first()
+    }
 }
 
 /// A package and where it came from.
@@ -73,7 +82,10 @@ pub struct FoundPackage {
 pub fn inventory(layers: &[LayerScan], options: Options) -> Inventory {
     let view = FileView::stack(layers);
     let content = |loc: &Located| layers.get(loc.layer).and_then(|l| l.files.get(&loc.path));
-    let os = os::detect(&|path: &str| view.resolve(path).and_then(|loc| content(&loc).cloned()));
+    let os = os::detect(&StackedFiles {
+        view: &view,
+        layers,
+    });
     let mut package_dbs = Vec::new();
     let wanted = |scope| match scope {
         Scope::Everywhere => true,
@@ -122,7 +134,7 @@ pub fn inventory(layers: &[LayerScan], options: Options) -> Inventory {
             });
             package_dbs.push(PackageSet {
                 format: analyzer.format(),
-                ecosystem: analyzer.format().ecosystem(os.as_ref()),
+                ecosystems: analyzer.format().ecosystems(os.as_ref()),
                 path: set_path,
                 packages,
             });
@@ -133,6 +145,30 @@ pub fn inventory(layers: &[LayerScan], options: Options) -> Inventory {
     }
     package_dbs.sort_by(|a, b| a.path.cmp(&b.path).then(a.format.cmp(&b.format)));
     Inventory { os, package_dbs }
+}
+
+/// The final file view, as OS detection reads it.
+struct StackedFiles<'a> {
+    view: &'a FileView,
+    layers: &'a [LayerScan],
+}
+
+impl os::OsFiles for StackedFiles<'_> {
+    fn read(&self, path: &str) -> Option<Vec<u8>> {
+        let loc = self.view.resolve(path)?;
+        self.layers.get(loc.layer)?.files.get(&loc.path).cloned()
+    }
+    fn dir(&self, dir: &'static str) -> Vec<(String, Vec<u8>)> {
+        let entries = Want::DirEntries(dir);
+        self.view
+            .files_matching(|p| entries.matches(p))
+            .into_iter()
+            .filter_map(|loc| {
+                let content = self.layers.get(loc.layer)?.files.get(&loc.path)?.clone();
+                Some((loc.path, content))
+            })
+            .collect()
+    }
 }
 
 /// One set per executable of the final file view whose build the layer
@@ -164,7 +200,7 @@ fn binary_sets(layers: &[LayerScan], view: &FileView, os: Option<&Os>) -> Vec<Pa
             });
             sets.push(PackageSet {
                 format: found.format,
-                ecosystem: found.format.ecosystem(os),
+                ecosystems: found.format.ecosystems(os),
                 path: path.clone(),
                 packages,
             });
