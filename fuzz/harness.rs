@@ -46,7 +46,7 @@ pub fn layer(data: &[u8]) {
     if let Ok(scan) = scangate::image::scan_layer(data, wants, None, &held) {
         let options = scangate::inventory::Options {
             include_dev_deps: true,
-            tree: false,
+            comprehensive: true,
         };
         let _ = scangate::inventory::inventory(&[scan], options);
     }

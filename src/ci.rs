@@ -96,7 +96,15 @@ fn settings(args: &CiArgs, scan_type: ScanType) -> Settings {
         sarif_file: p.sarif_file.clone(),
         category,
         image_scan: scan_type == ScanType::Image,
+        dependency_scan: scan_type == ScanType::Fs
+            && checks_dependencies(&args.image.scan.scanners),
     }
+}
+
+/// Whether an `fs` scan looks for vulnerabilities: by default, as
+/// `scangate fs` does, or when `--scanners` names `vuln`.
+fn checks_dependencies(scanners: &[Scanner]) -> bool {
+    scanners.is_empty() || scanners.contains(&Scanner::Vuln)
 }
 
 /// The repository's root: the CI's workspace, else the working directory.

@@ -282,6 +282,15 @@ pub enum RulesFormat {
     Json,
 }
 
+/// How far package detection goes (Trivy's `--detection-priority`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DetectionPriority {
+    /// Only what the files state.
+    Precise,
+    /// Also what they imply (Go's `stdlib` from `go.mod`).
+    Comprehensive,
+}
+
 /// What to look for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Scanner {
@@ -323,6 +332,11 @@ pub struct ScanArgs {
     /// default, as Trivy does.
     #[arg(long)]
     pub include_dev_deps: bool,
+    /// `comprehensive` also reports what can only be guessed, as Trivy's
+    /// flag does: Go's `stdlib` at the minimum toolchain a `go.mod` asks
+    /// for (its `go`/`toolchain` lines, Go 1.21 on).
+    #[arg(long, value_enum, default_value_t = DetectionPriority::Precise)]
+    pub detection_priority: DetectionPriority,
     /// Which packages to match (comma-separated: `os`, `library`)
     /// [default: both].
     #[arg(

@@ -3,8 +3,8 @@
 
 use crate::cache::LayerCache;
 use crate::cli::{
-    ConfigArgs, DbArgs, DbCommand, FeedArgs, ImageArgs, PkgType, PolicyArgs, RegistryArgs,
-    ReportArgs, ScanArgs, Scanner, WalkArgs,
+    ConfigArgs, DbArgs, DbCommand, DetectionPriority, FeedArgs, ImageArgs, PkgType, PolicyArgs,
+    RegistryArgs, ReportArgs, ScanArgs, Scanner, WalkArgs,
 };
 use crate::config::{self, scan::ConfigScan};
 use crate::ecosystem::Ecosystem;
@@ -340,17 +340,18 @@ pub fn scan_result<'a>(
     let policy = build_policy(&args.policy, config_root)?;
     let config_root = config_root.filter(|_| scanners.contains(&Scanner::Config));
     let skip = skip(&args.walk)?;
-    let baseline = load_baseline(&args.policy, args.include_dev_deps)?;
+    let options = inventory::Options {
+        include_dev_deps: args.include_dev_deps,
+        comprehensive: args.detection_priority == DetectionPriority::Comprehensive,
+    };
+    let baseline = load_baseline(&args.policy, options)?;
     let mut collected = source.collect(inventory::all_wants())?;
     if !skip.is_empty() {
         for layer in &mut collected.layers {
-            layer.files.retain(|path, _| !skip.skips_file(path));
+            layer.forget(|path| skip.skips_file(path));
         }
     }
-    let mut inventory = inventory::inventory(
-        &collected.layers,
-        inventory::Options::for_artifact(collected.artifact.kind, args.include_dev_deps),
-    );
+    let mut inventory = inventory::inventory(&collected.layers, options);
     inventory.package_dbs.retain(|set| {
         args.matches_pkg_type(if set.format.is_os() {
             PkgType::Os
@@ -464,14 +465,14 @@ fn build_policy(args: &PolicyArgs, tree: Option<&Path>) -> Result<Policy> {
 
 /// The baseline of `--baseline` (a JSON report) or `--baseline-input` (an
 /// image scanned the way `image --input` scans), if one is given.
-fn load_baseline(args: &PolicyArgs, include_dev_deps: bool) -> Result<Option<Baseline>> {
+fn load_baseline(args: &PolicyArgs, options: inventory::Options) -> Result<Option<Baseline>> {
     if let Some(report) = &args.baseline {
         return Baseline::from_report(report).map(Some);
     }
     match &args.baseline_input {
         Some(input) => {
             let collected = source::for_input(input, None, None)?.collect(inventory::all_wants())?;
-            Ok(Some(Baseline::from_scan(&collected, include_dev_deps)))
+            Ok(Some(Baseline::from_scan(&collected, options)))
         }
         None => Ok(None),
     }

@@ -142,6 +142,8 @@ async fn no_note_outside_merge_requests_and_problems_are_warnings() {
         let text = std::fs::read_to_string(sb.path("ws").join(file)).unwrap();
         serde_json::from_str::<Value>(&text).unwrap();
     }
+    // An image scan checked no lockfile: no dependency-scanning report.
+    assert!(!sb.path("ws/gl-dependency-scanning-report.json").exists());
 
     // No token: a warning naming why CI_JOB_TOKEN is not enough.
     let mut c = gitlab(&sb, &server.uri(), true);
@@ -258,4 +260,42 @@ fn container_scanning_variables_are_aliases() {
         .collect();
     assert_eq!(errors.len(), 1, "{}", ran.stderr);
     assert!(errors[0].contains("127.0.0.1:9/g/p"), "{}", ran.stderr);
+}
+
+/// `ci --scan-type fs`: the repository's lockfile findings go to GitLab's
+/// dependency-scanning report, each on its file; no container-scanning
+/// report, as no image was scanned.
+#[test]
+fn a_repository_scan_writes_the_dependency_scanning_report() {
+    let sb = sandbox();
+    sb.import(&[json!({
+        "id": "RUSTSEC-2020-0071",
+        "modified": "2024-01-01T00:00:00Z",
+        "affected": [{
+            "package": { "ecosystem": "crates.io", "name": "time" },
+            "ranges": [{ "type": "ECOSYSTEM", "events": [{ "introduced": "0" }, { "fixed": "0.3.21" }] }]
+        }]
+    })]);
+    std::fs::create_dir_all(sb.path("ws/tool")).unwrap();
+    std::fs::write(
+        sb.path("ws/tool/Cargo.lock"),
+        "version = 4\n\n[[package]]\nname = \"time\"\nversion = \"0.3.20\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n",
+    )
+    .unwrap();
+    let mut c = gitlab(&sb, "http://127.0.0.1:9", false);
+    c.args(["--scan-type", "fs"]);
+    let ran = run(c);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    let report: Value = serde_json::from_slice(
+        &std::fs::read(sb.path("ws/gl-dependency-scanning-report.json")).unwrap(),
+    )
+    .unwrap();
+    let vulns = report["vulnerabilities"].as_array().unwrap();
+    assert_eq!(vulns.len(), 1, "{report:#}");
+    assert_eq!(vulns[0]["location"]["file"], "tool/Cargo.lock");
+    assert_eq!(
+        vulns[0]["location"]["dependency"]["package"]["name"],
+        "time"
+    );
+    assert!(!sb.path("ws/gl-container-scanning-report.json").exists());
 }

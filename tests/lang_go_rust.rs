@@ -98,6 +98,50 @@ fn go_mod_and_cargo_lock_findings_sit_on_their_lines() {
     }
 }
 
+/// An old `go.mod` (before Go 1.17) takes its indirect modules from the
+/// `go.sum` beside it; `--detection-priority comprehensive` adds the
+/// toolchain a `go.mod` asks for as `stdlib` (Go 1.21 on), as Trivy does.
+#[test]
+fn go_sum_for_old_go_mods_and_stdlib_when_comprehensive() {
+    let sb = Sandbox::new();
+    sb.import(&records());
+    let root = write_tree(
+        &sb.path("repo"),
+        &[
+            (
+                "old/go.mod",
+                "module example.com/old\n\ngo 1.16\n\nrequire github.com/docker/docker v24.0.0+incompatible\n".into(),
+            ),
+            (
+                "old/go.sum",
+                "github.com/docker/docker v24.0.0+incompatible h1:a=\ngolang.org/x/net v0.0.0-20210226172049-e18ecbb05110/go.mod h1:b=\ngolang.org/x/net v0.6.0 h1:c=\ngolang.org/x/net v0.6.0/go.mod h1:c=\n".into(),
+            ),
+            ("new/go.mod", GO_MOD.into()),
+        ],
+    );
+    let pair = |p: &str, id: &str| (p.to_string(), id.to_string());
+    let precise = sb.scan_json(&root, &["--offline"]);
+    assert_eq!(
+        pairs(&vulns(&precise)),
+        vec![
+            pair("github.com/docker/docker", "GO-2024-0001"),
+            pair("github.com/docker/docker", "GO-2024-0001"),
+            pair("golang.org/x/net", "GO-2023-1571"),
+            pair("golang.org/x/net", "GO-2023-1571"),
+        ]
+    );
+    let comprehensive = sb.scan_json(
+        &root,
+        &["--offline", "--detection-priority", "comprehensive"],
+    );
+    let stdlib = find(&vulns(&comprehensive), "stdlib", "GO-2023-2185")
+        .into_iter()
+        .cloned()
+        .collect::<Vec<_>>();
+    assert_eq!(stdlib.len(), 1, "only new/go.mod (go 1.21) implies one");
+    assert_eq!(stdlib[0]["installed_version"], "v1.21.0");
+}
+
 /// Go 1.18+ build info: magic, pointer size, flags, then two uvarint
 /// length-prefixed strings, the module info wrapped in 16-byte sentinels.
 fn go_binary(version: &str, modinfo: &str) -> Vec<u8> {

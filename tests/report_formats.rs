@@ -179,6 +179,63 @@ fn a_report_missing_what_gitlab_requires_is_rejected() {
     assert_eq!(violations(&validator, &report).len(), 1);
 }
 
+/// `fs` on a repository: each lockfile finding on its file, in GitLab's
+/// dependency-scanning report, valid against GitLab's schema.
+#[test]
+fn gitlab_dependency_scanning_report_validates_against_gitlabs_schema() {
+    let sb = Sandbox::new();
+    sb.import(&[
+        osv("RUSTSEC-2020-0071", "crates.io", "time", fixed_in("0.3.21")),
+        osv("GHSA-29mw-wpgm-hmr9", "npm", "lodash", fixed_in("4.17.21")),
+    ]);
+    let lock = "version = 4\n\n[[package]]\nname = \"time\"\nversion = \"0.3.20\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n";
+    let npm = r#"{"name":"web","lockfileVersion":3,"packages":{"":{"name":"web"},"node_modules/lodash":{"version":"4.17.20"}}}"#;
+    let root = write_tree(
+        &sb.path("repo"),
+        &[
+            ("Cargo.lock", lock.into()),
+            ("web/package-lock.json", npm.into()),
+        ],
+    );
+    let report = sb.fs_report(&root, "gitlab-dependency-scanning", &["--offline"]);
+    let validator =
+        jsonschema::validator_for(&schema("gitlab/dependency-scanning-report-format.json"))
+            .unwrap();
+    assert_eq!(violations(&validator, &report), Vec::<String>::new());
+    assert_eq!(report["scan"]["type"], "dependency_scanning");
+    let places: Vec<(String, String, String)> = report["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            let l = &v["location"];
+            (
+                l["file"].as_str().unwrap().to_string(),
+                l["dependency"]["package"]["name"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                l["dependency"]["version"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let place = |f: &str, p: &str, v: &str| (f.to_string(), p.to_string(), v.to_string());
+    assert_eq!(
+        places,
+        vec![
+            place("Cargo.lock", "time", "0.3.20"),
+            place("web/package-lock.json", "lodash", "4.17.20"),
+        ]
+    );
+    // The schema can fail: a container-scanning location is not a file.
+    let mut wrong = report.clone();
+    wrong["vulnerabilities"][0]["location"]
+        .as_object_mut()
+        .unwrap()
+        .remove("file");
+    assert_eq!(violations(&validator, &wrong).len(), 1);
+}
+
 #[test]
 fn gitlab_codequality_report() {
     let sb = setup();

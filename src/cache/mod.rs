@@ -1,13 +1,17 @@
-//! The layer cache: what each layer contributes to the file view (its
-//! [`LayerScan`]), kept in SQLite under the cache directory
-//! (`layers.sqlite`) so that a rescan of the same image reads no layer data
-//! and a rebuilt image on the same base reads only its new layers.
+//! The layer cache: what was found in each layer, kept in SQLite under
+//! the cache directory (`layers.sqlite`), so that a rescan of the same
+//! image reads no layer data and a rebuilt image on the same base reads
+//! only its new layers.
 //!
-//! Rows are keyed by the layer's diff ID (content-addressed: images sharing
-//! base layers share the work) and by a fingerprint of what was collected
-//! (the analyzers' wants and versions, scangate's version and the row
-//! format), so a new analyzer or wanted path never reads a stale row. The
-//! total size is bounded: the least recently used rows go first.
+//! A row is one layer's analysis results (never its files' bytes), keyed
+//! by the layer's diff ID (content-addressed: images sharing base layers
+//! share the work) and by the fingerprint of what produced them (for
+//! packages, the analyzers' wants and versions: see
+//! [`inventory::fingerprint`](crate::inventory::fingerprint)), mixed with
+//! scangate's version and the row format, so a changed analyzer never
+//! reads a stale row. Any scanner with per-layer results can keep them
+//! here under a fingerprint of its own. The total size is bounded: the
+//! least recently used rows go first.
 //!
 //! The cache is an optimisation: any failure to read or write it is a
 //! warning, and the scan goes on reading the layer.
@@ -15,9 +19,9 @@
 mod codec;
 
 use crate::error::{Error, Result};
-use crate::image::LayerScan;
-use crate::inventory::{Wants, ANALYZERS};
 use rusqlite::{params, Connection, OptionalExtension};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -39,7 +43,7 @@ pub struct LayerCache {
 
 impl LayerCache {
     /// Opens (creating if needed) the cache in `cache_dir`, holding at most
-    /// `max_bytes` of layer data.
+    /// `max_bytes` of encoded results.
     pub fn open(cache_dir: &Path, max_bytes: u64) -> Result<Self> {
         std::fs::create_dir_all(cache_dir).map_err(|e| Error::io(cache_dir.display(), e))?;
         let path = cache_file(cache_dir);
@@ -80,9 +84,10 @@ impl LayerCache {
         }
     }
 
-    /// The cached scan of layer `diff_id` collected for `wants`, if any.
-    pub fn get(&self, diff_id: &str, wants: &Wants) -> Option<LayerScan> {
-        let key = wants_key(wants);
+    /// The results stored for layer `diff_id` under `fingerprint`, if any
+    /// (a row that does not decode is a miss).
+    pub fn get<T: DeserializeOwned>(&self, diff_id: &str, fingerprint: &str) -> Option<T> {
+        let key = row_key(fingerprint);
         let found = self.with_conn(|conn| {
             let data: Option<Vec<u8>> = conn
                 .query_row(
@@ -99,10 +104,10 @@ impl LayerCache {
             }
             Ok(data)
         })??;
-        match codec::decode(diff_id, &found) {
-            Ok(scan) => {
+        match codec::decode(&found) {
+            Ok(results) => {
                 tracing::debug!(layer = diff_id, "layer read from the layer cache");
-                Some(scan)
+                Some(results)
             }
             Err(e) => {
                 tracing::warn!(
@@ -114,13 +119,10 @@ impl LayerCache {
         }
     }
 
-    /// Stores the scan of a layer (which must carry its diff ID), then
+    /// Stores the results of layer `diff_id` under `fingerprint`, then
     /// evicts the least recently used rows beyond the size bound.
-    pub fn put(&self, scan: &LayerScan, wants: &Wants) {
-        let Some(diff_id) = scan.diff_id.as_deref() else {
-            return;
-        };
-        let data = match codec::encode(scan) {
+    pub fn put<T: Serialize>(&self, diff_id: &str, fingerprint: &str, results: &T) {
+        let data = match codec::encode(results) {
             Ok(d) => d,
             Err(e) => {
                 tracing::warn!(layer = diff_id, "cannot encode a layer for the cache: {e}");
@@ -131,7 +133,7 @@ impl LayerCache {
         if size > self.max_bytes {
             return;
         }
-        let key = wants_key(wants);
+        let key = row_key(fingerprint);
         self.with_conn(|conn| {
             conn.execute(
                 "INSERT OR REPLACE INTO layers (diff_id, wants_key, data, size, used)
@@ -204,21 +206,15 @@ pub fn clean(cache_dir: &Path) -> Result<bool> {
     Ok(removed)
 }
 
-/// What a cached row depends on besides the layer's content: the row
-/// format, scangate's version (the `others` path hashes come from std's
-/// hasher, stable only within one build), the wanted paths and the
-/// analyzers' versions.
-fn wants_key(wants: &Wants) -> String {
-    let mut text = format!(
-        "format {}; scangate {}; wants {:?}; analyzers",
+/// A row's key: the caller's fingerprint, the row format and scangate's
+/// version (a layer's replaced-path hashes come from std's hasher, stable
+/// only within one build).
+fn row_key(fingerprint: &str) -> String {
+    let text = format!(
+        "format {}; scangate {}; {fingerprint}",
         codec::FORMAT_VERSION,
         env!("CARGO_PKG_VERSION"),
-        wants.list()
     );
-    for a in ANALYZERS {
-        text.push_str(&format!(" {:?}={}", a.format(), a.version()));
-    }
-    text.push_str(&format!(" binaries={}", crate::inventory::binary::VERSION));
     format!("{:x}", Sha256::digest(text.as_bytes()))
 }
 
@@ -233,58 +229,41 @@ fn now_millis() -> i64 {
 mod tests {
     use super::*;
 
-    fn scan(diff_id: &str, content: &[u8]) -> LayerScan {
-        let mut s = LayerScan::default();
-        s.diff_id = Some(diff_id.into());
-        s.add_file("etc/os-release".into(), content.to_vec());
-        s
+    fn results(n: u8) -> Vec<u8> {
+        vec![n; 64]
     }
 
-    use crate::inventory::Want;
-    use std::sync::LazyLock;
-
-    static WANTS: LazyLock<Wants> =
-        LazyLock::new(|| Wants::new(vec![Want::File("etc/os-release")]));
-
     #[test]
-    fn a_stored_layer_comes_back_only_for_the_same_wants() {
+    fn stored_results_come_back_only_for_the_same_fingerprint() {
         let dir = tempfile::tempdir().expect("tempdir");
         let cache = LayerCache::open(dir.path(), DEFAULT_MAX_SIZE).expect("open");
-        assert!(cache.get("sha256:a", &WANTS).is_none());
-        cache.put(&scan("sha256:a", b"ID=debian\n"), &WANTS);
-        let back = cache.get("sha256:a", &WANTS).expect("hit");
-        assert_eq!(back.files["etc/os-release"], b"ID=debian\n");
-        assert!(cache
-            .get(
-                "sha256:a",
-                &Wants::new(vec![Want::File("etc/alpine-release")])
-            )
-            .is_none());
+        assert!(cache.get::<Vec<u8>>("sha256:a", "packages").is_none());
+        cache.put("sha256:a", "packages", &results(1));
+        assert_eq!(
+            cache.get::<Vec<u8>>("sha256:a", "packages"),
+            Some(results(1))
+        );
+        assert!(cache.get::<Vec<u8>>("sha256:a", "secrets").is_none());
+        // A row of another shape is a miss, not an error.
+        assert!(cache.get::<String>("sha256:a", "packages").is_none());
     }
 
     #[test]
     fn the_least_recently_used_layer_is_evicted_first() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let one = codec::encode(&scan("sha256:a", &[1; 64]))
-            .expect("encode")
-            .len() as u64;
+        let one = codec::encode(&results(1)).expect("encode").len() as u64;
         let cache = LayerCache::open(dir.path(), one * 2 + one / 2).expect("open");
-        cache.put(&scan("sha256:a", &[1; 64]), &WANTS);
+        let get = |id| cache.get::<Vec<u8>>(id, "k");
+        cache.put("sha256:a", "k", &results(1));
         std::thread::sleep(Duration::from_millis(5));
-        cache.put(&scan("sha256:b", &[2; 64]), &WANTS);
+        cache.put("sha256:b", "k", &results(2));
         std::thread::sleep(Duration::from_millis(5));
-        assert!(
-            cache.get("sha256:a", &WANTS).is_some(),
-            "a is now the newest"
-        );
+        assert!(get("sha256:a").is_some(), "a is now the newest");
         std::thread::sleep(Duration::from_millis(5));
-        cache.put(&scan("sha256:c", &[3; 64]), &WANTS);
-        assert!(
-            cache.get("sha256:b", &WANTS).is_none(),
-            "b was least recent"
-        );
-        assert!(cache.get("sha256:a", &WANTS).is_some());
-        assert!(cache.get("sha256:c", &WANTS).is_some());
+        cache.put("sha256:c", "k", &results(3));
+        assert!(get("sha256:b").is_none(), "b was least recent");
+        assert!(get("sha256:a").is_some());
+        assert!(get("sha256:c").is_some());
     }
 
     #[test]
@@ -292,10 +271,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         {
             let cache = LayerCache::open(dir.path(), DEFAULT_MAX_SIZE).expect("open");
-            cache.put(&scan("sha256:a", b"x"), &WANTS);
+            cache.put("sha256:a", "k", &results(1));
         }
         assert!(clean(dir.path()).expect("clean"));
         let cache = LayerCache::open(dir.path(), DEFAULT_MAX_SIZE).expect("open");
-        assert!(cache.get("sha256:a", &WANTS).is_none());
+        assert!(cache.get::<Vec<u8>>("sha256:a", "k").is_none());
     }
 }

@@ -1,20 +1,25 @@
 //! Streaming one layer tar: decompress by magic bytes, verify its digest,
-//! and keep only wanted files, links and whiteouts.
+//! keep wanted files, links and whiteouts, then reduce the wanted files to
+//! what the analyzers found in them (as Trivy's per-layer analysis does):
+//! a [`LayerScan`] holds analysis results, never file bytes, so it is what
+//! the layer cache stores.
 
 use super::tar_guard::{tar_problem, ExtensionGuard};
 use crate::inventory::binary::{analyze as analyze_binary, is_executable_format, BinaryPackages};
-use crate::inventory::{Wants, MAX_FILE_SIZE};
+use crate::inventory::{analyze_files, FileAnalysis, Scope, Wants, MAX_FILE_SIZE};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::{self, BufRead, BufReader, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// The most bytes of wanted files (package databases, os-release) held in
-/// memory for one image, all layers together. Each layer that changes a
-/// package database carries a whole copy of it; without a total, an image
-/// of many layers each rewriting a large database multiplies the per-file
-/// limit ([`MAX_FILE_SIZE`]) by its layer count.
+/// The most bytes of wanted files (package databases, os-release) read
+/// for one image, all layers together. Each layer that changes a package
+/// database carries a whole copy of it, and what is parsed from each copy
+/// is kept for the layer; without a total, an image of many layers each
+/// rewriting a large database multiplies the per-file limit
+/// ([`MAX_FILE_SIZE`]) by its layer count.
 pub const MAX_HELD_BYTES: u64 = 1 << 30;
 
 /// The running total against [`MAX_HELD_BYTES`] for one image, shared by
@@ -52,7 +57,7 @@ impl HeldBytes {
 
 /// A link entry of a layer. Targets are kept as written in the tar; they are
 /// resolved against the image's own file view, never the host's.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Link {
     /// Target relative to the link's directory, or absolute from the image root.
     Symbolic(String),
@@ -60,14 +65,25 @@ pub enum Link {
     Hard(String),
 }
 
-/// What one layer contributes to the final file view.
-#[derive(Debug, Default, Clone)]
+/// What one layer contributes to the final file view: the analysis of its
+/// wanted files, and enough of its tree (links, whiteouts, replaced paths)
+/// to stack it on the layers below. This is what the layer cache stores
+/// per diff ID.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct LayerScan {
     /// `sha256:<hex>` of the uncompressed tar (the OCI diff ID); `None` for a
-    /// plain directory, which has no layers.
+    /// plain directory, which has no layers. The cache's key, not its data.
+    #[serde(skip)]
     pub diff_id: Option<String>,
-    /// Wanted regular files and their contents.
-    pub files: BTreeMap<String, Vec<u8>>,
+    /// What each analyzer that wants a file of this layer made of it, by
+    /// the file's path. A file with nothing in it is still listed: it
+    /// replaces lower layers' versions.
+    pub analyses: BTreeMap<String, Vec<FileAnalysis>>,
+    /// The files OS detection reads (`etc/os-release`, release files: the
+    /// OS analyzer's wants), as read: detection weighs several of them,
+    /// from whichever layers hold their final versions. Each is at most
+    /// [`MAX_OS_FILE`] bytes.
+    pub os_files: BTreeMap<String, Vec<u8>>,
     /// Every symlink and hardlink, so paths can be resolved through them.
     pub links: BTreeMap<String, Link>,
     /// Paths deleted from lower layers (`.wh.NAME`).
@@ -78,17 +94,19 @@ pub struct LayerScan {
     /// (Go build info, cargo-auditable crate lists): an analysis result,
     /// not the file, which is never held.
     pub binaries: BTreeMap<String, BinaryPackages>,
+    /// The bytes of wanted files this layer's analysis read: what a cached
+    /// scan counts against the image's [`HeldBytes`], as reading it would.
+    pub read_bytes: u64,
     /// Hashes of every other entry's path: an upper layer that puts a
     /// directory or file where a lower layer had a link replaces that link.
     others: HashSet<u64>,
 }
 
-impl LayerScan {
-    /// A scan for a source without layers (a root filesystem directory).
-    pub fn unlayered() -> Self {
-        LayerScan::default()
-    }
+/// The largest OS identification file kept: real ones are a few hundred
+/// bytes to a few KiB.
+pub const MAX_OS_FILE: usize = 1 << 20;
 
+impl LayerScan {
     /// Whether [`LayerScan::replaces`] is false for every path.
     pub fn replaces_nothing(&self) -> bool {
         self.others.is_empty()
@@ -100,29 +118,95 @@ impl LayerScan {
         self.others.contains(&path_hash(path))
     }
 
-    /// The bytes of wanted files this scan holds.
-    pub fn held_bytes(&self) -> u64 {
-        self.files.values().map(|c| c.len() as u64).sum()
+    /// Paths of the wanted files and binaries this layer holds.
+    pub fn wanted_paths(&self) -> impl Iterator<Item = &String> {
+        self.analyses
+            .keys()
+            .chain(self.os_files.keys())
+            .chain(self.binaries.keys())
+    }
+
+    /// What the analyzer of `format` found in this layer's version of
+    /// `path`, if it read it.
+    pub fn analysis(
+        &self,
+        path: &str,
+        format: crate::inventory::PackageFormat,
+    ) -> Option<&Result<Vec<crate::inventory::Package>, String>> {
+        self.analyses
+            .get(path)?
+            .iter()
+            .find(|a| a.format == format)
+            .map(|a| &a.outcome)
+    }
+
+    /// Forgets the wanted files (and binaries) for which `skip` holds, as
+    /// if the layer had not had them (`--skip-files`).
+    pub fn forget(&mut self, skip: impl Fn(&str) -> bool) {
+        self.analyses.retain(|path, _| !skip(path));
+        self.os_files.retain(|path, _| !skip(path));
+        self.binaries.retain(|path, _| !skip(path));
+    }
+}
+
+/// A layer (or tree) being read: its scan so far, and the bytes of its
+/// wanted files, which live only until [`LayerFiles::analyze`].
+#[derive(Debug, Default)]
+pub struct LayerFiles {
+    pub scan: LayerScan,
+    files: BTreeMap<String, Vec<u8>>,
+    /// For a file read through links (a root filesystem's `etc/os-release
+    /// -> /etc/os-release-real`), the wanted paths that led to it: the
+    /// analyzers that wanted those read it.
+    aliases: BTreeMap<String, Vec<String>>,
+}
+
+impl LayerFiles {
+    /// Whether a wanted file at `path` has been read.
+    pub fn has_file(&self, path: &str) -> bool {
+        self.files.contains_key(path)
     }
 
     pub(crate) fn add_file(&mut self, path: String, content: Vec<u8>) {
-        self.links.remove(&path);
+        self.scan.links.remove(&path);
         self.files.insert(path, content);
+    }
+
+    /// Records that the file at `real` was reached through the wanted
+    /// path `wanted`.
+    pub(crate) fn add_alias(&mut self, real: &str, wanted: String) {
+        if real != wanted {
+            self.aliases
+                .entry(real.to_string())
+                .or_default()
+                .push(wanted);
+        }
     }
 
     pub(crate) fn add_link(&mut self, path: String, link: Link) {
         self.files.remove(&path);
-        self.links.insert(path, link);
+        self.scan.links.insert(path, link);
     }
 
-    /// The path hashes behind [`LayerScan::replaces`], for the layer cache.
-    pub(crate) fn other_hashes(&self) -> impl Iterator<Item = u64> + '_ {
-        self.others.iter().copied()
+    /// An entry that is neither a link nor a wanted file: it replaces
+    /// whatever lower layers had at `path`.
+    fn add_other(&mut self, path: &str) {
+        self.files.remove(path);
+        self.scan.links.remove(path);
+        self.scan.others.insert(path_hash(path));
     }
 
-    /// Restores one hash saved by the layer cache.
-    pub(crate) fn add_other_hash(&mut self, hash: u64) {
-        self.others.insert(hash);
+    /// Runs the analyzers of `scope` over the wanted files and drops their
+    /// bytes: the scan keeps only what was found.
+    pub fn analyze(self, scope: Scope) -> LayerScan {
+        let LayerFiles {
+            mut scan,
+            files,
+            aliases,
+        } = self;
+        scan.read_bytes = files.values().map(|c| c.len() as u64).sum();
+        analyze_files(files, &aliases, scope, &mut scan);
+        scan
     }
 }
 
@@ -149,7 +233,7 @@ pub enum LayerError {
 }
 
 /// Reads one layer tar stream (gzip, zstd or uncompressed, detected by magic
-/// bytes) keeping only what `wants` asks for. When `expected_diff_id` is
+/// bytes) keeping only what `wants` asks for, analysed as image content. When `expected_diff_id` is
 /// given, the uncompressed stream's digest must match it: this is what
 /// catches a truncated layer even when the cut falls on an entry boundary.
 /// The wanted files kept count against `held`, the image's total.
@@ -160,12 +244,12 @@ pub fn scan_layer(
     held: &HeldBytes,
 ) -> Result<LayerScan, LayerError> {
     let mut hashing = HashingReader::new(decompress(reader)?);
-    let mut scan = LayerScan::default();
+    let mut layer = LayerFiles::default();
     let mut guarded = ExtensionGuard::new(&mut hashing);
     {
         let mut archive = tar::Archive::new(&mut guarded);
         for entry in archive.entries()? {
-            read_entry(&mut entry?, wants, &mut scan, held)?;
+            read_entry(&mut entry?, wants, &mut layer, held)?;
         }
     }
     // The diff ID covers the trailing zero blocks too.
@@ -179,6 +263,7 @@ pub fn scan_layer(
             });
         }
     }
+    let mut scan = layer.analyze(Scope::Images);
     scan.diff_id = Some(actual);
     Ok(scan)
 }
@@ -186,7 +271,7 @@ pub fn scan_layer(
 fn read_entry<R: Read>(
     entry: &mut tar::Entry<'_, R>,
     wants: &Wants,
-    scan: &mut LayerScan,
+    layer: &mut LayerFiles,
     held: &HeldBytes,
 ) -> Result<(), LayerError> {
     let raw = entry.path_bytes();
@@ -207,9 +292,9 @@ fn read_entry<R: Read>(
     };
     if let Some(hidden) = name.strip_prefix(".wh.") {
         if hidden == ".wh..opq" {
-            scan.opaque_dirs.push(dir.to_string());
+            layer.scan.opaque_dirs.push(dir.to_string());
         } else {
-            scan.whiteouts.push(join(dir, hidden));
+            layer.scan.whiteouts.push(join(dir, hidden));
         }
         return Ok(());
     }
@@ -228,7 +313,7 @@ fn read_entry<R: Read>(
                 None => return Ok(()),
             }
         };
-        scan.add_link(path, link);
+        layer.add_link(path, link);
         return Ok(());
     }
     let regular = kind.is_file() || kind == tar::EntryType::Continuous;
@@ -247,15 +332,13 @@ fn read_entry<R: Read>(
             // doubling would hold up to twice as much at the peak.
             let mut content = Vec::with_capacity(size as usize);
             entry.read_to_end(&mut content)?;
-            scan.add_file(path, content);
+            layer.add_file(path, content);
             return Ok(());
         }
     } else if regular && wants.executables() && header.mode().is_ok_and(|m| m & 0o111 != 0) {
-        analyze_executable(entry, &path, scan)?;
+        analyze_executable(entry, &path, &mut layer.scan)?;
     }
-    scan.files.remove(&path);
-    scan.links.remove(&path);
-    scan.others.insert(path_hash(&path));
+    layer.add_other(&path);
     Ok(())
 }
 

@@ -45,7 +45,7 @@ impl FileView {
             if !layer.replaces_nothing() {
                 nodes.retain(|path, _| !layer.replaces(path));
             }
-            for path in layer.files.keys().chain(layer.binaries.keys()) {
+            for path in layer.wanted_paths() {
                 nodes.insert(path.clone(), Node::File { layer: index });
             }
             for (path, link) in &layer.links {
@@ -106,10 +106,10 @@ mod tests {
     fn layer(files: &[&str], links: &[(&str, Link)]) -> LayerScan {
         let mut scan = LayerScan::default();
         for f in files {
-            scan.add_file(f.to_string(), Vec::new());
+            scan.os_files.insert(f.to_string(), Vec::new());
         }
         for (p, l) in links {
-            scan.add_link(p.to_string(), l.clone());
+            scan.links.insert(p.to_string(), l.clone());
         }
         scan
     }
@@ -200,10 +200,10 @@ mod tests {
         let mut lower = LayerScan::default();
         let mut upper = LayerScan::default();
         for i in 0..N {
-            lower.add_link(format!("d/l{i}"), sym("x"));
+            lower.links.insert(format!("d/l{i}"), sym("x"));
             upper.whiteouts.push(format!("d/l{i}"));
         }
-        lower.add_link("d0".into(), sym("kept"));
+        lower.links.insert("d0".into(), sym("kept"));
         let started = std::time::Instant::now();
         let view = FileView::stack(&[lower, upper]);
         assert!(started.elapsed() < std::time::Duration::from_secs(20));

@@ -7,7 +7,7 @@
 //! apk removes a package's record when it removes the package.
 
 use super::skips::Skips;
-use super::{Package, PackageAnalyzer, PackageFormat, ParseError, Want};
+use super::{AnalyzerInfo, Package, PackageAnalyzer, PackageFormat, ParseError, Want};
 
 pub struct ApkAnalyzer;
 
@@ -19,16 +19,8 @@ static WANTS: &[Want] = &[
 ];
 
 impl PackageAnalyzer for ApkAnalyzer {
-    fn format(&self) -> PackageFormat {
-        PackageFormat::Apk
-    }
-
-    fn wants(&self) -> &'static [Want] {
-        WANTS
-    }
-
-    fn version(&self) -> u32 {
-        1
+    fn info(&self) -> AnalyzerInfo {
+        AnalyzerInfo::new(PackageFormat::Apk, WANTS)
     }
 
     fn parse(&self, path: &str, content: &[u8]) -> Result<Vec<Package>, ParseError> {

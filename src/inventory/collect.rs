@@ -1,14 +1,15 @@
-//! Runs the analyzers over the stacked layers: finds each wanted file's
-//! final version, parses it, groups what it holds into package sets, and
-//! works out which layer introduced each package by looking at the file's
-//! earlier versions.
+//! Applies the layers' analyses (see [`analyze`](super::analyze)) to the
+//! final file view: takes what was found in each wanted file's final
+//! version, groups it into package sets, and works out which layer
+//! introduced each package from what was found in the file's earlier
+//! versions.
 
-use super::os::{self, Os};
-use super::{purl, Package, PackageAnalyzer, PackageFormat, Scope, Want, ANALYZERS};
+use super::analyze::detect_os;
+use super::os::Os;
+use super::{purl, Package, PackageAnalyzer, PackageFormat, Want, ANALYZERS};
 use crate::ecosystem::Ecosystem;
 use crate::image::view::Located;
 use crate::image::{FileView, LayerScan};
-use crate::source::ArtifactKind;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// Everything found in an image or tree.
@@ -20,24 +21,15 @@ pub struct Inventory {
     pub package_dbs: Vec<PackageSet>,
 }
 
-/// What the inventory keeps besides what is installed.
+/// What the inventory keeps besides what is installed. (Which analyzers
+/// ran, by [`Scope`](super::Scope), was decided when each layer was read.)
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
     /// Keep lockfiles' development-only dependencies (`--include-dev-deps`).
     pub include_dev_deps: bool,
-    /// A directory tree (`fs`) rather than an image: decides which
-    /// analyzers run (see [`Scope`]).
-    pub tree: bool,
-}
-
-impl Options {
-    /// The options for scanning an artifact of `kind`.
-    pub fn for_artifact(kind: ArtifactKind, include_dev_deps: bool) -> Options {
-        Options {
-            include_dev_deps,
-            tree: kind == ArtifactKind::Filesystem,
-        }
-    }
+    /// Keep what analyzers can only guess (`--detection-priority
+    /// comprehensive`; see `PackageAnalyzer::guessed`).
+    pub comprehensive: bool,
 }
 
 /// The packages of one package database, lockfile or install directory
@@ -81,46 +73,38 @@ pub struct FoundPackage {
 /// Inventories the stacked layers (lowest first).
 pub fn inventory(layers: &[LayerScan], options: Options) -> Inventory {
     let view = FileView::stack(layers);
-    let content = |loc: &Located| layers.get(loc.layer).and_then(|l| l.files.get(&loc.path));
-    let os = os::detect(&StackedFiles {
-        view: &view,
-        layers,
-    });
+    let os = detect_os(layers, &view);
     let mut package_dbs = Vec::new();
-    let wanted = |scope| match scope {
-        Scope::Everywhere => true,
-        Scope::Images => !options.tree,
-        Scope::Trees => options.tree,
-    };
-    for analyzer in ANALYZERS.iter().filter(|a| wanted(a.scope())) {
+    for analyzer in ANALYZERS {
+        let format = analyzer.format();
         for (set_path, files) in sets(&view, *analyzer) {
             let mut packages = Vec::new();
             for file in files {
-                let Some(bytes) = content(&file) else {
-                    continue;
-                };
-                let companion = |name: &str| {
-                    let path = match file.path.rsplit_once('/') {
-                        Some((dir, _)) => format!("{dir}/{name}"),
-                        None => name.to_string(),
-                    };
-                    view.resolve(&path).and_then(|l| content(&l).cloned())
-                };
-                match analyzer.parse_beside(&file.path, bytes, &companion) {
-                    Ok(mut found) => {
-                        found.retain(|p| options.include_dev_deps || !p.dev);
-                        let origins = origin_layers(*analyzer, layers, &file, &found);
-                        packages.extend(found.into_iter().zip(origins).map(|(package, layer)| {
-                            FoundPackage {
-                                purl: purl::for_package(analyzer.format(), os.as_ref(), &package),
-                                package,
-                                file: file.path.clone(),
-                                layer,
-                            }
-                        }));
+                let found = match layers
+                    .get(file.layer)
+                    .and_then(|l| l.analysis(&file.path, format))
+                {
+                    Some(Ok(found)) => found,
+                    Some(Err(e)) => {
+                        tracing::warn!("skipping {e}");
+                        continue;
                     }
-                    Err(e) => tracing::warn!("skipping {e}"),
-                }
+                    None => continue,
+                };
+                let found: Vec<&Package> = found
+                    .iter()
+                    .filter(|p| options.include_dev_deps || !p.dev)
+                    .filter(|p| options.comprehensive || !analyzer.guessed(p))
+                    .collect();
+                let origins = origin_layers(format, layers, &file, &found);
+                packages.extend(found.into_iter().zip(origins).map(|(package, layer)| {
+                    FoundPackage {
+                        purl: purl::for_package(format, os.as_ref(), package),
+                        package: package.clone(),
+                        file: file.path.clone(),
+                        layer,
+                    }
+                }));
             }
             if packages.is_empty() {
                 continue;
@@ -133,42 +117,16 @@ pub fn inventory(layers: &[LayerScan], options: Options) -> Inventory {
                 ))
             });
             package_dbs.push(PackageSet {
-                format: analyzer.format(),
-                ecosystems: analyzer.format().ecosystems(os.as_ref()),
+                format,
+                ecosystems: format.ecosystems(os.as_ref()),
                 path: set_path,
                 packages,
             });
         }
     }
-    if !options.tree {
-        package_dbs.extend(binary_sets(layers, &view, os.as_ref()));
-    }
+    package_dbs.extend(binary_sets(layers, &view, os.as_ref()));
     package_dbs.sort_by(|a, b| a.path.cmp(&b.path).then(a.format.cmp(&b.format)));
     Inventory { os, package_dbs }
-}
-
-/// The final file view, as OS detection reads it.
-struct StackedFiles<'a> {
-    view: &'a FileView,
-    layers: &'a [LayerScan],
-}
-
-impl os::OsFiles for StackedFiles<'_> {
-    fn read(&self, path: &str) -> Option<Vec<u8>> {
-        let loc = self.view.resolve(path)?;
-        self.layers.get(loc.layer)?.files.get(&loc.path).cloned()
-    }
-    fn dir(&self, dir: &'static str) -> Vec<(String, Vec<u8>)> {
-        let entries = Want::DirEntries(dir);
-        self.view
-            .files_matching(|p| entries.matches(p))
-            .into_iter()
-            .filter_map(|loc| {
-                let content = self.layers.get(loc.layer)?.files.get(&loc.path)?.clone();
-                Some((loc.path, content))
-            })
-            .collect()
-    }
 }
 
 /// One set per executable of the final file view whose build the layer
@@ -245,15 +203,16 @@ fn sets(view: &FileView, analyzer: &dyn PackageAnalyzer) -> BTreeMap<String, Vec
 }
 
 /// For each package of the final database version, the lowest layer from
-/// which that same install has been present without a break. Walks the
-/// database's earlier versions downwards, stopping where a layer deleted
-/// or replaced the file. Linear in the packages per layer: a hostile image
-/// with the same huge database in many layers must not cost their product.
+/// which that same install has been present without a break. Walks what
+/// was found in the database's earlier versions downwards, stopping where
+/// a layer deleted or replaced the file. Linear in the packages per layer
+/// (a hash set per version, never pairwise): a hostile image with the
+/// same huge database in many layers must not cost their product.
 fn origin_layers(
-    analyzer: &dyn PackageAnalyzer,
+    format: PackageFormat,
     layers: &[LayerScan],
     file: &Located,
-    packages: &[Package],
+    packages: &[&Package],
 ) -> Vec<usize> {
     let mut origin = vec![file.layer; packages.len()];
     let mut open: Vec<usize> = (0..packages.len()).collect();
@@ -261,11 +220,10 @@ fn origin_layers(
         if open.is_empty() || hides(&layers[lower + 1], &file.path) {
             break;
         }
-        let Some(bytes) = layers[lower].files.get(&file.path) else {
-            continue;
-        };
-        let Ok(older) = analyzer.parse(&file.path, bytes) else {
-            break;
+        let older = match layers[lower].analysis(&file.path, format) {
+            None => continue,
+            Some(Err(_)) => break,
+            Some(Ok(older)) => older,
         };
         let installed: HashSet<_> = older.iter().map(Package::install_key).collect();
         open.retain(|&i| {

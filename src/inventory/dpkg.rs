@@ -10,7 +10,7 @@
 //!   files there, which are not control data.
 
 use super::skips::Skips;
-use super::{Package, PackageAnalyzer, PackageFormat, ParseError, Want};
+use super::{AnalyzerInfo, Package, PackageAnalyzer, PackageFormat, ParseError, Want};
 use std::borrow::Cow;
 
 pub struct DpkgAnalyzer;
@@ -21,16 +21,8 @@ static WANTS: &[Want] = &[
 ];
 
 impl PackageAnalyzer for DpkgAnalyzer {
-    fn format(&self) -> PackageFormat {
-        PackageFormat::Deb
-    }
-
-    fn wants(&self) -> &'static [Want] {
-        WANTS
-    }
-
-    fn version(&self) -> u32 {
-        1
+    fn info(&self) -> AnalyzerInfo {
+        AnalyzerInfo::new(PackageFormat::Deb, WANTS)
     }
 
     fn parse(&self, path: &str, content: &[u8]) -> Result<Vec<Package>, ParseError> {

@@ -1,6 +1,6 @@
 //! What lockfile analyzers share: the line of a byte offset (findings are
-//! placed on the lockfile line that declares the package) and TOML parsing
-//! whose error names the file and line.
+//! placed on the lockfile line that declares the package), and UTF-8, JSON
+//! and TOML decoding whose error names the file (and the line).
 
 use super::{Package, ParseError};
 use serde::de::DeserializeOwned;
@@ -11,10 +11,22 @@ pub(crate) fn line_at(text: &str, offset: usize) -> u32 {
     u32::try_from(upto.bytes().filter(|&b| b == b'\n').count() + 1).unwrap_or(u32::MAX)
 }
 
+/// The file as text, or an error naming it.
+pub(crate) fn text<'a>(path: &str, content: &'a [u8]) -> Result<&'a str, ParseError> {
+    std::str::from_utf8(content).map_err(|_| ParseError::new(path, "not UTF-8 text"))
+}
+
+/// Parses JSON into `T`, as one error naming the file and line when it is
+/// not valid JSON of that shape.
+pub(crate) fn json<T: DeserializeOwned>(path: &str, json: &[u8]) -> Result<T, ParseError> {
+    serde_json::from_slice(json)
+        .map_err(|e| ParseError::new(path, format!("line {}: {e}", e.line())))
+}
+
 /// Parses a TOML lockfile into `T`, as one error naming the file (and the
 /// line, where the parser knows it) when it is not valid TOML.
 pub(crate) fn toml_file<T: DeserializeOwned>(path: &str, content: &[u8]) -> Result<T, ParseError> {
-    let text = std::str::from_utf8(content).map_err(|_| ParseError::new(path, "not UTF-8 text"))?;
+    let text = text(path, content)?;
     toml::from_str(text).map_err(|e| {
         let at = e
             .span()

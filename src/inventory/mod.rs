@@ -9,6 +9,7 @@
 //! at a time. What it finds becomes [`PackageSet`]s, each carrying its own
 //! OSV ecosystem, so matching and reports never assume the OS's.
 
+mod analyze;
 pub mod apk;
 pub mod binary;
 mod collect;
@@ -24,6 +25,7 @@ pub mod rust;
 mod skips;
 mod wants;
 
+pub use analyze::{analyze_files, fingerprint, FileAnalysis};
 pub use collect::{inventory, FoundPackage, Inventory, Options, PackageSet};
 pub use wants::{Want, Wants};
 
@@ -182,15 +184,57 @@ impl Package {
     }
 }
 
-/// Parses one package-database format.
-pub trait PackageAnalyzer: Sync {
-    /// Which format this analyzer reads.
-    fn format(&self) -> PackageFormat;
-    /// Paths this analyzer reads. Only these are collected from layers.
-    fn wants(&self) -> &'static [Want];
+/// What an analyzer is, declared in one expression: the format it reads,
+/// the files it wants, its version and where it runs. The rest of the
+/// [`PackageAnalyzer`] seam is derived from it, so an analyzer file holds
+/// its parsing and nothing else.
+#[derive(Debug, Clone, Copy)]
+pub struct AnalyzerInfo {
+    pub format: PackageFormat,
+    pub wants: &'static [Want],
+    pub version: u32,
+    pub scope: Scope,
+}
+
+impl AnalyzerInfo {
+    /// An analyzer of `format` reading `wants`, at version 1, everywhere.
+    pub const fn new(format: PackageFormat, wants: &'static [Want]) -> AnalyzerInfo {
+        AnalyzerInfo {
+            format,
+            wants,
+            version: 1,
+            scope: Scope::Everywhere,
+        }
+    }
+
     /// Bumped whenever parsing changes, so cached layer results are
     /// invalidated (the layer cache keys on analyzer versions).
-    fn version(&self) -> u32;
+    pub const fn version(self, version: u32) -> AnalyzerInfo {
+        AnalyzerInfo { version, ..self }
+    }
+
+    /// Where the analyzer runs (see [`Scope`]).
+    pub const fn scope(self, scope: Scope) -> AnalyzerInfo {
+        AnalyzerInfo { scope, ..self }
+    }
+}
+
+/// Parses one package-database format.
+pub trait PackageAnalyzer: Sync {
+    /// The format, files, version and scope of this analyzer.
+    fn info(&self) -> AnalyzerInfo;
+    /// Which format this analyzer reads.
+    fn format(&self) -> PackageFormat {
+        self.info().format
+    }
+    /// Paths this analyzer reads. Only these are collected from layers.
+    fn wants(&self) -> &'static [Want] {
+        self.info().wants
+    }
+    /// See [`AnalyzerInfo::version`].
+    fn version(&self) -> u32 {
+        self.info().version
+    }
     /// Parses one file's content. A malformed entry is skipped with a
     /// warning naming `path`; only an unreadable file as a whole is an error.
     fn parse(&self, path: &str, content: &[u8]) -> Result<Vec<Package>, ParseError>;
@@ -211,12 +255,19 @@ pub trait PackageAnalyzer: Sync {
         let _ = companion;
         self.parse(path, content)
     }
+    /// Whether `package` is a guess rather than a fact of the file (Go's
+    /// `stdlib` from a `go.mod`'s minimum toolchain): kept only with
+    /// `--detection-priority comprehensive`, as Trivy does.
+    fn guessed(&self, package: &Package) -> bool {
+        let _ = package;
+        false
+    }
     /// Where this analyzer runs: OS databases everywhere; installed
     /// language packages in images, lockfiles in source trees, as Trivy
     /// splits them (so a lockfile and the packages installed from it are
     /// not reported twice).
     fn scope(&self) -> Scope {
-        Scope::Everywhere
+        self.info().scope
     }
     /// The package set a file found through a [`Want::Glob`] belongs to,
     /// named by a path: by default the file itself (a lockfile is one

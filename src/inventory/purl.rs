@@ -97,7 +97,7 @@ fn for_os_package(format: PackageFormat, os: Option<&Os>, pkg: &Package) -> Stri
         };
         qualifiers.push(("distro", distro));
     }
-    if let Some(e) = epoch.filter(|e| e.trim_start_matches('0') != "") {
+    if let Some(e) = epoch.filter(|e| !e.trim_start_matches('0').is_empty()) {
         qualifiers.push(("epoch", e.to_string()));
     }
     if let Some(label) = pkg

@@ -31,8 +31,7 @@ pub struct Baseline {
 
 impl Baseline {
     /// The baseline from a second image scanned in this run.
-    pub fn from_scan(collected: &Collected, include_dev_deps: bool) -> Baseline {
-        let options = Options::for_artifact(collected.artifact.kind, include_dev_deps);
+    pub fn from_scan(collected: &Collected, options: Options) -> Baseline {
         Baseline {
             inventory: crate::inventory::inventory(&collected.layers, options),
             layers: diff_ids(&collected.artifact.layers),

@@ -35,6 +35,10 @@ pub const DEFAULT_SARIF: &str = "scangate.sarif";
 pub const GITLAB_REPORTS: &[(&str, &str)] = &[
     ("gitlab", "gl-container-scanning-report.json"),
     ("gitlab-codequality", "gl-code-quality-report.json"),
+    (
+        "gitlab-dependency-scanning",
+        "gl-dependency-scanning-report.json",
+    ),
 ];
 
 /// How to publish: plain values the command fills from its flags.
@@ -51,8 +55,11 @@ pub struct Settings {
     /// The analysis category; also names the living comment.
     pub category: String,
     /// An image was scanned: GitLab gets a container-scanning report. A
-    /// repository scan (`fs`, `config`) writes the code-quality report only.
+    /// repository scan (`fs`, `config`) writes the code-quality report.
     pub image_scan: bool,
+    /// A repository's lockfiles were checked for vulnerabilities (`fs`):
+    /// GitLab gets a dependency-scanning report.
+    pub dependency_scan: bool,
 }
 
 /// Publishing problems and what went well, in order.
@@ -242,12 +249,19 @@ fn sarif_to_upload(
 }
 
 /// The GitLab report artifacts, in `CI_PROJECT_DIR`, unless the user
-/// already asked for that format. A config-only scan has no
-/// container-scanning report.
+/// already asked for that format. A security report is written only for
+/// what was scanned: a config-only scan has no container-scanning report,
+/// an image scan no dependency-scanning report (an empty one would tell
+/// GitLab the repository's dependencies were checked and are clean).
 fn add_gitlab_reports(gl: &GitLab, settings: &Settings, specs: &mut Vec<ReportSpec>) {
     let dir = gl.project_dir.as_deref().unwrap_or(Path::new("."));
     for (name, file) in GITLAB_REPORTS {
-        if *name == "gitlab" && !settings.image_scan {
+        let scanned = match *name {
+            "gitlab" => settings.image_scan,
+            "gitlab-dependency-scanning" => settings.dependency_scan,
+            _ => true,
+        };
+        if !scanned {
             continue;
         }
         let Some(format) = format_named(name) else {

@@ -1,8 +1,11 @@
-//! GitLab's container-scanning security report
-//! (`artifacts:reports:container_scanning`), so findings show in merge
-//! requests, pipelines and the vulnerability report. GitLab rejects a report
-//! that does not validate against the schema version it declares; ours is
-//! checked against that schema in the tests (`tests/data/gitlab/`).
+//! GitLab's container-scanning and dependency-scanning security reports
+//! (`artifacts:reports:container_scanning`, `dependency_scanning`), so
+//! findings show in merge requests, pipelines and the vulnerability report.
+//! The two differ only in where a vulnerability is: in an image (its
+//! reference and OS), or in a repository file (the lockfile or manifest
+//! that pins the package). GitLab rejects a report that does not validate
+//! against the schema version it declares; ours are checked against those
+//! schemas in the tests (`tests/data/gitlab/`).
 //!
 //! Only vulnerabilities belong here: misconfigurations go to the
 //! code-quality report ([`super::gitlab_codequality`]).
@@ -60,11 +63,38 @@ struct Vulnerability<'a> {
     links: Vec<Link>,
 }
 
+/// Where a vulnerability is, as each report type's schema has it.
 #[derive(Serialize)]
-struct Location<'a> {
-    dependency: Dependency<'a>,
-    operating_system: String,
-    image: &'a str,
+#[serde(untagged)]
+enum Location<'a> {
+    Image {
+        dependency: Dependency<'a>,
+        operating_system: String,
+        image: &'a str,
+    },
+    File {
+        file: &'a str,
+        dependency: Dependency<'a>,
+    },
+}
+
+/// Which of GitLab's security reports is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `container_scanning`: an image's vulnerabilities.
+    Container,
+    /// `dependency_scanning`: the vulnerabilities of a repository's
+    /// lockfiles and manifests, each on its file.
+    Dependency,
+}
+
+impl Kind {
+    fn scan_type(self) -> &'static str {
+        match self {
+            Kind::Container => "container_scanning",
+            Kind::Dependency => "dependency_scanning",
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -108,7 +138,13 @@ fn tool() -> Tool {
     }
 }
 
-pub fn write(result: &ScanResult, options: ReportOptions, out: &mut dyn Write) -> io::Result<()> {
+/// Writes the security report of `kind`.
+pub fn write(
+    kind: Kind,
+    result: &ScanResult,
+    options: ReportOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let operating_system = result
         .inventory
         .os
@@ -119,7 +155,7 @@ pub fn write(result: &ScanResult, options: ReportOptions, out: &mut dyn Write) -
         scan: Scan {
             analyzer: tool(),
             scanner: tool(),
-            kind: "container_scanning",
+            kind: kind.scan_type(),
             start_time: timestamp(options.started_at),
             end_time: timestamp(options.finished_at),
             status: "success",
@@ -128,7 +164,7 @@ pub fn write(result: &ScanResult, options: ReportOptions, out: &mut dyn Write) -
             .outcome
             .findings
             .iter()
-            .filter_map(|r| vulnerability(result, &r.finding, &operating_system))
+            .filter_map(|r| vulnerability(kind, result, &r.finding, &operating_system))
             .collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;
@@ -136,11 +172,33 @@ pub fn write(result: &ScanResult, options: ReportOptions, out: &mut dyn Write) -
 }
 
 fn vulnerability<'a>(
+    kind: Kind,
     result: &'a ScanResult,
     f: &'a Finding,
     operating_system: &str,
 ) -> Option<Vulnerability<'a>> {
     let p = f.package()?;
+    let dependency = Dependency {
+        package: Package {
+            name: &p.package_name,
+        },
+        version: &p.installed_version,
+    };
+    let location = match kind {
+        Kind::Container => Location::Image {
+            dependency,
+            operating_system: operating_system.to_string(),
+            image: result
+                .artifact
+                .reference
+                .as_deref()
+                .unwrap_or(&result.artifact.name),
+        },
+        Kind::Dependency => Location::File {
+            file: f.location.path(),
+            dependency,
+        },
+    };
     // The schema caps `name` at 255 characters.
     let name: String = if f.title.is_empty() { &f.id } else { &f.title }
         .chars()
@@ -161,20 +219,7 @@ fn vulnerability<'a>(
             .fixed_version
             .as_ref()
             .map(|v| format!("Upgrade {} to {v}", p.package_name)),
-        location: Location {
-            dependency: Dependency {
-                package: Package {
-                    name: &p.package_name,
-                },
-                version: &p.installed_version,
-            },
-            operating_system: operating_system.to_string(),
-            image: result
-                .artifact
-                .reference
-                .as_deref()
-                .unwrap_or(&result.artifact.name),
-        },
+        location,
         identifiers: f
             .ids()
             .filter(|id| !id.is_empty())
@@ -218,7 +263,7 @@ mod tests {
 
     fn render(result: &ScanResult) -> serde_json::Value {
         let mut out = Vec::new();
-        write(result, OPTIONS, &mut out).unwrap();
+        write(Kind::Container, result, OPTIONS, &mut out).unwrap();
         serde_json::from_slice(&out).unwrap()
     }
 

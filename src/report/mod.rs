@@ -159,6 +159,9 @@ pub enum Format {
     Gitlab,
     /// GitLab's code-quality report (a Code Climate subset).
     GitlabCodequality,
+    /// GitLab's dependency-scanning security report: a repository's
+    /// lockfile findings, each on its file.
+    GitlabDependencyScanning,
     /// A CycloneDX 1.6 JSON SBOM, with vulnerabilities when scanned.
     Cyclonedx,
     /// SARIF 2.1.0 for GitHub code scanning (see README: "SARIF report").
@@ -210,7 +213,10 @@ pub fn write(
         Format::Json => json::write(result, out),
         Format::Markdown => out
             .write_all(markdown::render(result, &markdown::MarkdownOptions::default()).as_bytes()),
-        Format::Gitlab => gitlab::write(result, options, out),
+        Format::Gitlab => gitlab::write(gitlab::Kind::Container, result, options, out),
+        Format::GitlabDependencyScanning => {
+            gitlab::write(gitlab::Kind::Dependency, result, options, out)
+        }
         Format::GitlabCodequality => gitlab_codequality::write(result, out),
         Format::Cyclonedx => cyclonedx::write(result, options, out),
         Format::Sarif => sarif::write(result, options, out),

@@ -153,6 +153,14 @@ const SETTINGS: &[Setting] = &[
         kind: Kind::Switch,
     },
     Setting {
+        flag: "detection-priority",
+        spellings: &["--detection-priority"],
+        scangate_env: None,
+        trivy_env: &["TRIVY_DETECTION_PRIORITY"],
+        yaml: &["scan.detection-priority"],
+        kind: Kind::Value,
+    },
+    Setting {
         flag: "pkg-types",
         spellings: &["--pkg-types", "--vuln-type"],
         scangate_env: None,

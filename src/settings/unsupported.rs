@@ -58,7 +58,6 @@ const TRIVY_ONLY: &[(&str, &str)] = &[
     ),
     ("--max-image-size", ""),
     ("--distro", ""),
-    ("--detection-priority", ""),
     ("--pkg-relationships", ""),
     ("--sbom-sources", ""),
     ("--rekor-url", ""),

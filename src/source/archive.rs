@@ -259,6 +259,7 @@ impl Stream<'_> {
         let mut kept = 0u64;
         let held = HeldBytes::default();
         let (mut hits, mut scanned) = (0usize, 0usize);
+        let fingerprint = crate::inventory::fingerprint(wants);
         let broken =
             |e: io::Error| Error::input(&name, format!("unreadable archive: {}", tar_problem(&e)));
         for entry in archive.entries().map_err(broken)? {
@@ -284,8 +285,8 @@ impl Stream<'_> {
             if !kind.is_file() {
                 continue;
             }
-            if let Some(scan) = self.cached_blob(&member, wants) {
-                held.take(scan.held_bytes()).map_err(|e| Error::Layer {
+            if let Some(scan) = self.cached_blob(&member, &fingerprint) {
+                held.take(scan.read_bytes).map_err(|e| Error::Layer {
                     layer: member.clone(),
                     message: e.to_string(),
                 })?;
@@ -355,7 +356,7 @@ impl Stream<'_> {
                 });
             }
             if let Some(cache) = self.cache {
-                cache.put(&scan, wants);
+                cache.put(expected, &fingerprint, &scan);
             }
             placed.insert(member, layers.len());
             layers.push(scan);
@@ -367,12 +368,15 @@ impl Stream<'_> {
     }
 
     /// The cached scan of a member named by its digest, if the cache has it.
-    fn cached_blob(&self, member: &str, wants: &Wants) -> Option<LayerScan> {
+    fn cached_blob(&self, member: &str, fingerprint: &str) -> Option<LayerScan> {
         let hex = member.strip_prefix("blobs/sha256/")?;
         if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
-        self.cache?.get(&format!("sha256:{hex}"), wants)
+        let diff_id = format!("sha256:{hex}");
+        let mut scan: LayerScan = self.cache?.get(&diff_id, fingerprint)?;
+        scan.diff_id = Some(diff_id);
+        Some(scan)
     }
 }
 

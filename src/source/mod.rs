@@ -191,8 +191,8 @@ struct LayerJobs<'a> {
     diff_ids: &'a [String],
     wants: &'a Wants,
     cache: Option<&'a LayerCache>,
-    /// The image's total of held file bytes; layers from the cache count
-    /// too.
+    /// The image's total of wanted-file bytes read; layers from the cache
+    /// count what their analysis read.
     held: &'a HeldBytes,
 }
 
@@ -207,13 +207,15 @@ impl LayerJobs<'_> {
         scan_one: &(dyn Fn(usize) -> Result<LayerScan> + Sync),
     ) -> Result<Vec<LayerScan>> {
         let count = self.names.len();
+        let fingerprint = crate::inventory::fingerprint(self.wants);
         let mut slots: Vec<Option<Result<LayerScan>>> = (0..count)
             .map(|i| {
-                let cached = self.cache.zip(self.diff_ids.get(i))?;
-                let scan = cached.0.get(cached.1, self.wants)?;
+                let (cache, diff_id) = self.cache.zip(self.diff_ids.get(i))?;
+                let mut scan: LayerScan = cache.get(diff_id, &fingerprint)?;
+                scan.diff_id = Some(diff_id.clone());
                 Some(
                     self.held
-                        .take(scan.held_bytes())
+                        .take(scan.read_bytes)
                         .map(|()| scan)
                         .map_err(|e| Error::Layer {
                             layer: self.names[i].clone(),
@@ -235,7 +237,9 @@ impl LayerJobs<'_> {
                     while let Some(&i) = todo.get(next.fetch_add(1, Ordering::Relaxed)) {
                         let scanned = scan_one(i);
                         if let (Ok(scan), Some(cache)) = (&scanned, self.cache) {
-                            cache.put(scan, self.wants);
+                            if let Some(diff_id) = &scan.diff_id {
+                                cache.put(diff_id, &fingerprint, scan);
+                            }
                         }
                         if let Ok(mut done) = results.lock() {
                             done.push((i, scanned));

@@ -7,8 +7,8 @@
 use super::{Artifact, ArtifactKind, Collected, Source};
 use crate::error::{Error, Result};
 use crate::image::walk::{walk, Step};
-use crate::image::{LayerScan, Link};
-use crate::inventory::{Want, Wants, MAX_FILE_SIZE};
+use crate::image::{LayerFiles, Link};
+use crate::inventory::{Scope, Want, Wants, MAX_FILE_SIZE};
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -31,7 +31,7 @@ impl RootFs {
     /// Walks `path` inside the root, recording every link met on the way
     /// (so the file view resolves it the same way). Returns the real
     /// relative path reached, if it exists.
-    fn walk(&self, path: &str, scan: &mut LayerScan) -> Option<(String, fs::Metadata)> {
+    fn walk(&self, path: &str, scan: &mut LayerFiles) -> Option<(String, fs::Metadata)> {
         walk(path, |rel| {
             let full = self.root.join(rel);
             let Ok(meta) = fs::symlink_metadata(&full) else {
@@ -52,7 +52,7 @@ impl RootFs {
         })
     }
 
-    fn read_file(&self, rel: String, meta: &fs::Metadata, scan: &mut LayerScan) {
+    fn read_file(&self, rel: String, meta: &fs::Metadata, scan: &mut LayerFiles) {
         if !meta.is_file() {
             return;
         }
@@ -77,7 +77,7 @@ impl RootFs {
 impl RootFs {
     /// Reads every regular file under the root that `wants` matches and
     /// that an exact lookup has not read already.
-    fn walk_tree(&self, wants: &Wants, scan: &mut LayerScan) {
+    fn walk_tree(&self, wants: &Wants, scan: &mut LayerFiles) {
         let walker = ignore::WalkBuilder::new(&self.root)
             .standard_filters(false)
             .follow_links(false)
@@ -100,13 +100,13 @@ impl RootFs {
             let Some(rel) = rel.to_str().map(str::to_string) else {
                 continue;
             };
-            if scan.files.contains_key(&rel) || !wants.matches(&rel) {
+            if scan.has_file(&rel) || !wants.matches(&rel) {
                 continue;
             }
             for companion in wants.companions_of(&rel) {
                 let full = self.root.join(&companion);
                 match fs::symlink_metadata(&full) {
-                    Ok(meta) if meta.is_file() && !scan.files.contains_key(&companion) => {
+                    Ok(meta) if meta.is_file() && !scan.has_file(&companion) => {
                         self.read_file(companion, &meta, scan)
                     }
                     _ => {}
@@ -121,11 +121,12 @@ impl RootFs {
 
 impl Source for RootFs {
     fn collect(&self, wants: &Wants) -> Result<Collected> {
-        let mut scan = LayerScan::unlayered();
+        let mut scan = LayerFiles::default();
         for want in wants.list() {
             match want {
                 Want::File(path) => {
                     if let Some((rel, meta)) = self.walk(path, &mut scan) {
+                        scan.add_alias(&rel, path.to_string());
                         self.read_file(rel, &meta, &mut scan);
                     }
                 }
@@ -142,6 +143,7 @@ impl Source for RootFs {
                     for entry in entries.flatten() {
                         let Ok(meta) = entry.metadata() else { continue };
                         let name = entry.file_name().to_string_lossy().into_owned();
+                        scan.add_alias(&format!("{rel}/{name}"), format!("{dir}/{name}"));
                         self.read_file(format!("{rel}/{name}"), &meta, &mut scan);
                     }
                 }
@@ -162,7 +164,7 @@ impl Source for RootFs {
                 digest: None,
                 layers: Vec::new(),
             },
-            layers: vec![scan],
+            layers: vec![scan.analyze(Scope::Trees)],
         })
     }
 }

@@ -102,11 +102,16 @@ impl Sandbox {
 
     /// `fs ROOT -f json` plus `extra`; must succeed.
     pub fn scan_json(&self, root: &Path, extra: &[&str]) -> Value {
+        self.fs_report(root, "json", extra)
+    }
+
+    /// `fs ROOT -f FORMAT` plus `extra`, a JSON report; must succeed.
+    pub fn fs_report(&self, root: &Path, format: &str, extra: &[&str]) -> Value {
         let out = self
             .cmd()
             .arg("fs")
             .arg(root)
-            .args(["-f", "json"])
+            .args(["-f", format])
             .args(extra)
             .output()
             .unwrap();

@@ -8,8 +8,10 @@
 //! first). Workspace, link, file and git packages are left out.
 
 use super::split_spec;
-use crate::inventory::lockfile::line_at;
-use crate::inventory::{Package, PackageAnalyzer, PackageFormat, ParseError, Scope, Want};
+use crate::inventory::lockfile::{self, line_at};
+use crate::inventory::{
+    AnalyzerInfo, Package, PackageAnalyzer, PackageFormat, ParseError, Scope, Want,
+};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -34,28 +36,14 @@ struct Workspace {
 }
 
 impl PackageAnalyzer for BunAnalyzer {
-    fn format(&self) -> PackageFormat {
-        PackageFormat::Bun
-    }
-
-    fn wants(&self) -> &'static [Want] {
-        WANTS
-    }
-
-    fn version(&self) -> u32 {
-        1
-    }
-
-    fn scope(&self) -> Scope {
-        Scope::Trees
+    fn info(&self) -> AnalyzerInfo {
+        AnalyzerInfo::new(PackageFormat::Bun, WANTS).scope(Scope::Trees)
     }
 
     fn parse(&self, path: &str, content: &[u8]) -> Result<Vec<Package>, ParseError> {
-        let text =
-            std::str::from_utf8(content).map_err(|_| ParseError::new(path, "not UTF-8 text"))?;
+        let text = lockfile::text(path, content)?;
         let json = without_trailing_commas(text);
-        let lock: Lock = serde_json::from_str(&json)
-            .map_err(|e| ParseError::new(path, format!("line {}: {e}", e.line())))?;
+        let lock: Lock = lockfile::json(path, json.as_bytes())?;
         let prod = production(&lock);
         let section = text.find("\"packages\"").unwrap_or(0);
         let mut found = Vec::new();

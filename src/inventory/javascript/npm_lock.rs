@@ -6,8 +6,10 @@
 //! packages without a registry version (git, file) are left out;
 //! `dev: true` marks development-only packages, as npm writes it.
 
-use crate::inventory::lockfile::line_at;
-use crate::inventory::{Package, PackageAnalyzer, PackageFormat, ParseError, Scope, Want};
+use crate::inventory::lockfile::{self, line_at};
+use crate::inventory::{
+    AnalyzerInfo, Package, PackageAnalyzer, PackageFormat, ParseError, Scope, Want,
+};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -46,27 +48,13 @@ struct V1Dependency {
 }
 
 impl PackageAnalyzer for NpmLockAnalyzer {
-    fn format(&self) -> PackageFormat {
-        PackageFormat::Npm
-    }
-
-    fn wants(&self) -> &'static [Want] {
-        WANTS
-    }
-
-    fn version(&self) -> u32 {
-        1
-    }
-
-    fn scope(&self) -> Scope {
-        Scope::Trees
+    fn info(&self) -> AnalyzerInfo {
+        AnalyzerInfo::new(PackageFormat::Npm, WANTS).scope(Scope::Trees)
     }
 
     fn parse(&self, path: &str, content: &[u8]) -> Result<Vec<Package>, ParseError> {
-        let text =
-            std::str::from_utf8(content).map_err(|_| ParseError::new(path, "not UTF-8 text"))?;
-        let lock: Lock = serde_json::from_str(text)
-            .map_err(|e| ParseError::new(path, format!("line {}: {e}", e.line())))?;
+        let text = lockfile::text(path, content)?;
+        let lock: Lock = lockfile::json(path, content)?;
         let mut found = Vec::new();
         if !lock.packages.is_empty() {
             for (key, p) in &lock.packages {

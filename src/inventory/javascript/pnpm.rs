@@ -9,8 +9,10 @@
 //! are left out.
 
 use super::split_spec;
-use crate::inventory::lockfile::line_at;
-use crate::inventory::{Package, PackageAnalyzer, PackageFormat, ParseError, Scope, Want};
+use crate::inventory::lockfile::{self, line_at};
+use crate::inventory::{
+    AnalyzerInfo, Package, PackageAnalyzer, PackageFormat, ParseError, Scope, Want,
+};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -57,25 +59,12 @@ struct Snapshot {
 }
 
 impl PackageAnalyzer for PnpmAnalyzer {
-    fn format(&self) -> PackageFormat {
-        PackageFormat::Pnpm
-    }
-
-    fn wants(&self) -> &'static [Want] {
-        WANTS
-    }
-
-    fn version(&self) -> u32 {
-        1
-    }
-
-    fn scope(&self) -> Scope {
-        Scope::Trees
+    fn info(&self) -> AnalyzerInfo {
+        AnalyzerInfo::new(PackageFormat::Pnpm, WANTS).scope(Scope::Trees)
     }
 
     fn parse(&self, path: &str, content: &[u8]) -> Result<Vec<Package>, ParseError> {
-        let text =
-            std::str::from_utf8(content).map_err(|_| ParseError::new(path, "not UTF-8 text"))?;
+        let text = lockfile::text(path, content)?;
         let lock: Lock = serde_saphyr::from_str::<Option<Lock>>(text)
             .map_err(|e| {
                 let at = e

@@ -14,7 +14,9 @@
 //! `dependencies`, as Trivy works it out; without it every package counts.
 
 use super::split_spec;
-use crate::inventory::{Package, PackageAnalyzer, PackageFormat, ParseError, Scope, Want};
+use crate::inventory::{
+    AnalyzerInfo, Package, PackageAnalyzer, PackageFormat, ParseError, Scope, Want,
+};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -23,20 +25,8 @@ pub struct YarnAnalyzer;
 static WANTS: &[Want] = &[Want::Glob("**/yarn.lock")];
 
 impl PackageAnalyzer for YarnAnalyzer {
-    fn format(&self) -> PackageFormat {
-        PackageFormat::Yarn
-    }
-
-    fn wants(&self) -> &'static [Want] {
-        WANTS
-    }
-
-    fn version(&self) -> u32 {
-        1
-    }
-
-    fn scope(&self) -> Scope {
-        Scope::Trees
+    fn info(&self) -> AnalyzerInfo {
+        AnalyzerInfo::new(PackageFormat::Yarn, WANTS).scope(Scope::Trees)
     }
 
     fn parse(&self, path: &str, content: &[u8]) -> Result<Vec<Package>, ParseError> {

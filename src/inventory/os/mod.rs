@@ -323,7 +323,7 @@ mod tests {
     /// `trivy image --input`, on an image holding just these files).
     #[test]
     fn family_and_version_equal_trivys() {
-        let cases: &[(&[(&str, &str)], &str)] = &[
+        let cases: &[Case<&str>] = &[
             (
                 &[
                     ("usr/lib/os-release", "ID=debian\nVERSION_ID=\"12\"\n"),
@@ -546,9 +546,12 @@ mod tests {
         );
     }
 
+    /// Release files, and what is expected of them.
+    type Case<'a, T> = (&'a [(&'static str, &'static str)], T);
+
     #[test]
     fn osv_ecosystems_of_each_family() {
-        let cases: &[(&[(&str, &str)], &[&str])] = &[
+        let cases: &[Case<&[&str]>] = &[
             (
                 &[("etc/alpine-release", "3.21.0_alpha20240807\n")],
                 &["Alpine:v3.21"],

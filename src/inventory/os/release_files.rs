@@ -25,11 +25,14 @@ impl Found {
     }
 }
 
+/// Reads one file's content into what it says about the OS.
+pub(super) type Reader = fn(&str) -> Option<Found>;
+
 /// The reader for each file, in the order Trivy 0.76 lets their results
 /// win (measured: with `etc/os-release` and `etc/alpine-release`
 /// disagreeing the latter wins, with `etc/rocky-release` the former; the
 /// order is the paths' byte order).
-pub(super) const READERS: &[(&str, fn(&str) -> Option<Found>)] = &[
+pub(super) const READERS: &[(&str, Reader)] = &[
     ("etc/almalinux-release", alma),
     ("etc/alpine-release", alpine),
     ("etc/centos-release", centos),

@@ -8,7 +8,9 @@
 //! headers before the first blank line are read, so a long description in
 //! the body costs nothing.
 
-use crate::inventory::{Package, PackageAnalyzer, PackageFormat, ParseError, Scope, Want};
+use crate::inventory::{
+    AnalyzerInfo, Package, PackageAnalyzer, PackageFormat, ParseError, Scope, Want,
+};
 
 pub struct InstalledAnalyzer;
 
@@ -19,23 +21,11 @@ static WANTS: &[Want] = &[
 ];
 
 impl PackageAnalyzer for InstalledAnalyzer {
-    fn format(&self) -> PackageFormat {
-        PackageFormat::PythonPkg
-    }
-
-    fn wants(&self) -> &'static [Want] {
-        WANTS
-    }
-
-    fn version(&self) -> u32 {
-        1
-    }
-
     /// Installed packages are what an image runs; in a source tree a
     /// virtual environment is a build by-product and its lockfile is the
     /// truth (Trivy reads these in images and root filesystems only).
-    fn scope(&self) -> Scope {
-        Scope::Images
+    fn info(&self) -> AnalyzerInfo {
+        AnalyzerInfo::new(PackageFormat::PythonPkg, WANTS).scope(Scope::Images)
     }
 
     fn parse(&self, path: &str, content: &[u8]) -> Result<Vec<Package>, ParseError> {

@@ -2,8 +2,10 @@
 //! and the development ones under `develop`, each pinned as
 //! `"version": "==1.2.3"`.
 
-use crate::inventory::lockfile::line_at;
-use crate::inventory::{Package, PackageAnalyzer, PackageFormat, ParseError, Scope, Want};
+use crate::inventory::lockfile::{self, line_at};
+use crate::inventory::{
+    AnalyzerInfo, Package, PackageAnalyzer, PackageFormat, ParseError, Scope, Want,
+};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -25,27 +27,13 @@ struct Entry {
 }
 
 impl PackageAnalyzer for PipenvAnalyzer {
-    fn format(&self) -> PackageFormat {
-        PackageFormat::Pipenv
-    }
-
-    fn wants(&self) -> &'static [Want] {
-        WANTS
-    }
-
-    fn version(&self) -> u32 {
-        1
-    }
-
-    fn scope(&self) -> Scope {
-        Scope::Trees
+    fn info(&self) -> AnalyzerInfo {
+        AnalyzerInfo::new(PackageFormat::Pipenv, WANTS).scope(Scope::Trees)
     }
 
     fn parse(&self, path: &str, content: &[u8]) -> Result<Vec<Package>, ParseError> {
-        let text =
-            std::str::from_utf8(content).map_err(|_| ParseError::new(path, "not UTF-8 text"))?;
-        let lock: Lock = serde_json::from_str(text)
-            .map_err(|e| ParseError::new(path, format!("line {}: {e}", e.line())))?;
+        let text = lockfile::text(path, content)?;
+        let lock: Lock = lockfile::json(path, content)?;
         let mut found = Vec::new();
         for (section, entries, dev) in [
             ("default", &lock.default, false),

@@ -4,7 +4,9 @@
 //! `main`; either way they are left out unless `--include-dev-deps`.
 
 use crate::inventory::lockfile::{locked, toml_file};
-use crate::inventory::{Package, PackageAnalyzer, PackageFormat, ParseError, Scope, Want};
+use crate::inventory::{
+    AnalyzerInfo, Package, PackageAnalyzer, PackageFormat, ParseError, Scope, Want,
+};
 use serde::Deserialize;
 
 pub struct PoetryAnalyzer;
@@ -26,20 +28,8 @@ struct Locked {
 }
 
 impl PackageAnalyzer for PoetryAnalyzer {
-    fn format(&self) -> PackageFormat {
-        PackageFormat::Poetry
-    }
-
-    fn wants(&self) -> &'static [Want] {
-        WANTS
-    }
-
-    fn version(&self) -> u32 {
-        1
-    }
-
-    fn scope(&self) -> Scope {
-        Scope::Trees
+    fn info(&self) -> AnalyzerInfo {
+        AnalyzerInfo::new(PackageFormat::Poetry, WANTS).scope(Scope::Trees)
     }
 
     fn parse(&self, path: &str, content: &[u8]) -> Result<Vec<Package>, ParseError> {

@@ -4,7 +4,9 @@
 //! and is left out.
 
 use crate::inventory::lockfile::{locked, toml_file};
-use crate::inventory::{Package, PackageAnalyzer, PackageFormat, ParseError, Scope, Want};
+use crate::inventory::{
+    AnalyzerInfo, Package, PackageAnalyzer, PackageFormat, ParseError, Scope, Want,
+};
 use serde::Deserialize;
 
 pub struct PylockAnalyzer;
@@ -24,20 +26,8 @@ struct Locked {
 }
 
 impl PackageAnalyzer for PylockAnalyzer {
-    fn format(&self) -> PackageFormat {
-        PackageFormat::Pylock
-    }
-
-    fn wants(&self) -> &'static [Want] {
-        WANTS
-    }
-
-    fn version(&self) -> u32 {
-        1
-    }
-
-    fn scope(&self) -> Scope {
-        Scope::Trees
+    fn info(&self) -> AnalyzerInfo {
+        AnalyzerInfo::new(PackageFormat::Pylock, WANTS).scope(Scope::Trees)
     }
 
     fn parse(&self, path: &str, content: &[u8]) -> Result<Vec<Package>, ParseError> {

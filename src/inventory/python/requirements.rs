@@ -8,27 +8,17 @@
 //! extras (`name[security]==1.0`), environment markers (`; python_version <
 //! "3.9"`) and per-requirement options (`--hash=...`).
 
-use crate::inventory::{Package, PackageAnalyzer, PackageFormat, ParseError, Scope, Want};
+use crate::inventory::{
+    AnalyzerInfo, Package, PackageAnalyzer, PackageFormat, ParseError, Scope, Want,
+};
 
 pub struct RequirementsAnalyzer;
 
 static WANTS: &[Want] = &[Want::Glob("**/requirements*.txt")];
 
 impl PackageAnalyzer for RequirementsAnalyzer {
-    fn format(&self) -> PackageFormat {
-        PackageFormat::Pip
-    }
-
-    fn wants(&self) -> &'static [Want] {
-        WANTS
-    }
-
-    fn version(&self) -> u32 {
-        1
-    }
-
-    fn scope(&self) -> Scope {
-        Scope::Trees
+    fn info(&self) -> AnalyzerInfo {
+        AnalyzerInfo::new(PackageFormat::Pip, WANTS).scope(Scope::Trees)
     }
 
     fn parse(&self, path: &str, content: &[u8]) -> Result<Vec<Package>, ParseError> {

@@ -7,7 +7,9 @@
 //! it out.
 
 use crate::inventory::lockfile::{locked, toml_file};
-use crate::inventory::{Package, PackageAnalyzer, PackageFormat, ParseError, Scope, Want};
+use crate::inventory::{
+    AnalyzerInfo, Package, PackageAnalyzer, PackageFormat, ParseError, Scope, Want,
+};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -45,20 +47,8 @@ impl Locked {
 }
 
 impl PackageAnalyzer for UvAnalyzer {
-    fn format(&self) -> PackageFormat {
-        PackageFormat::Uv
-    }
-
-    fn wants(&self) -> &'static [Want] {
-        WANTS
-    }
-
-    fn version(&self) -> u32 {
-        1
-    }
-
-    fn scope(&self) -> Scope {
-        Scope::Trees
+    fn info(&self) -> AnalyzerInfo {
+        AnalyzerInfo::new(PackageFormat::Uv, WANTS).scope(Scope::Trees)
     }
 
     fn parse(&self, path: &str, content: &[u8]) -> Result<Vec<Package>, ParseError> {

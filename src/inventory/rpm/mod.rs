@@ -34,7 +34,7 @@ mod rpmdb;
 mod tests;
 
 use super::skips::Skips;
-use super::{Package, PackageAnalyzer, PackageFormat, ParseError, Want};
+use super::{AnalyzerInfo, Package, PackageAnalyzer, PackageFormat, ParseError, Want};
 use header::{Header, HeaderError};
 
 pub struct RpmAnalyzer;
@@ -49,15 +49,10 @@ static WANTS: &[Want] = &[
 ];
 
 impl PackageAnalyzer for RpmAnalyzer {
-    fn format(&self) -> PackageFormat {
-        PackageFormat::Rpm
+    fn info(&self) -> AnalyzerInfo {
+        AnalyzerInfo::new(PackageFormat::Rpm, WANTS).version(3) // 3: gpg-pubkey entries are listed
     }
-    fn wants(&self) -> &'static [Want] {
-        WANTS
-    }
-    fn version(&self) -> u32 {
-        2
-    }
+
     fn parse(&self, path: &str, content: &[u8]) -> Result<Vec<Package>, ParseError> {
         let mut collector = Collector {
             skips: Skips::new(path, "rpm database entry"),

@@ -5,7 +5,7 @@
 //! is placed on the crate's `name = "…"` line.
 
 use crate::inventory::lockfile::{locked, toml_file};
-use crate::inventory::{Package, PackageAnalyzer, PackageFormat, ParseError, Want};
+use crate::inventory::{AnalyzerInfo, Package, PackageAnalyzer, PackageFormat, ParseError, Want};
 use serde::Deserialize;
 
 pub struct CargoLockAnalyzer;
@@ -26,16 +26,8 @@ struct Locked {
 }
 
 impl PackageAnalyzer for CargoLockAnalyzer {
-    fn format(&self) -> PackageFormat {
-        PackageFormat::Cargo
-    }
-
-    fn wants(&self) -> &'static [Want] {
-        WANTS
-    }
-
-    fn version(&self) -> u32 {
-        1
+    fn info(&self) -> AnalyzerInfo {
+        AnalyzerInfo::new(PackageFormat::Cargo, WANTS)
     }
 
     fn parse(&self, path: &str, content: &[u8]) -> Result<Vec<Package>, ParseError> {
