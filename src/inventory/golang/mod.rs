@@ -2,4 +2,5 @@
 //! in images (see `inventory::binary`), matched in OSV's `Go` ecosystem.
 
 pub mod buildinfo;
+pub mod exe;
 pub mod gomod;

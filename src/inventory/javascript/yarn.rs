@@ -12,6 +12,10 @@
 //! package is development-only when its `dependencies` and
 //! `optionalDependencies` do not reach it through the blocks' own
 //! `dependencies`, as Trivy works it out; without it every package counts.
+//! So does every package of a workspace root (a `package.json` with
+//! `workspaces`): its members' own `package.json` files hold what they
+//! need, and they are not read here, so nothing is left out rather than
+//! their production dependencies.
 
 use super::split_spec;
 use crate::inventory::{
@@ -54,7 +58,9 @@ impl PackageAnalyzer for YarnAnalyzer {
                 })
                 .ok()
         });
-        let prod = manifest.map(|m| production(&blocks, &m));
+        let prod = manifest
+            .filter(|m| m.workspaces.is_none())
+            .map(|m| production(&blocks, &m));
         Ok(blocks
             .iter()
             .enumerate()
@@ -74,6 +80,8 @@ struct Manifest {
     dependencies: BTreeMap<String, String>,
     #[serde(default, rename = "optionalDependencies")]
     optional: BTreeMap<String, String>,
+    /// The workspace members' globs (a list, or `{"packages": [...]}`).
+    workspaces: Option<serde_json::Value>,
 }
 
 /// For each block, whether the project's production dependencies reach it.
@@ -342,6 +350,18 @@ yargs@^17.0.0:
             .unwrap();
         let dev: Vec<_> = found.iter().map(|p| (p.name.as_str(), p.dev)).collect();
         assert_eq!(dev, vec![("express", false), ("qs", false), ("jest", true)]);
+        // A workspace root: its members' dependencies are not in this
+        // package.json, so none is called dev (rather than hiding theirs).
+        for workspaces in [r#"["packages/*"]"#, r#"{"packages":["apps/*"]}"#] {
+            let root = format!(
+                r#"{{"private":true,"workspaces":{workspaces},"devDependencies":{{"jest":"^29.0.0"}}}}"#
+            );
+            let beside = |name: &str| (name == "package.json").then(|| root.as_bytes().to_vec());
+            let found = YarnAnalyzer
+                .parse_beside("yarn.lock", lock.as_bytes(), &beside)
+                .unwrap();
+            assert!(found.iter().all(|p| !p.dev), "{workspaces}: {found:?}");
+        }
     }
 
     #[test]
