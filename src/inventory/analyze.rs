@@ -135,8 +135,9 @@ fn runs_in(analyzer: Scope, artifact: Scope) -> bool {
 }
 
 /// What a layer's analysis depends on besides the layer's content: the
-/// wanted paths, the analyzers (their formats, versions and scopes) and
-/// the binary readers' version. The layer cache keys image layers on it,
+/// wanted paths, the analyzers (their formats, versions and scopes), the
+/// binary readers' version and the secret rules in force (when secrets
+/// are looked for). The layer cache keys image layers on it,
 /// so a changed analyzer never reads a stale result. The OS's own
 /// detection is not part of it: release files are kept as read.
 pub fn fingerprint(wants: &Wants) -> String {
@@ -150,6 +151,10 @@ pub fn fingerprint(wants: &Wants) -> String {
         ));
     }
     text.push_str(&format!(" binaries={}", super::binary::VERSION));
+    // A layer's secrets depend on the rules in force.
+    if let Some(engine) = wants.secrets() {
+        text.push_str(&format!(" secrets={}", engine.cache_key()));
+    }
     format!("{:x}", Sha256::digest(text.as_bytes()))
 }
 
