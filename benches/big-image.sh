@@ -22,7 +22,11 @@
 # Measured with /usr/bin/time -v (wall time, user+sys CPU time, peak RSS),
 # page cache warm (the input is read once before each tool's runs). Wall
 # times are only meaningful on an otherwise idle machine: the load average
-# is printed with the table; CPU time is the steadier number. scangate: release build of
+# is printed with the table; CPU time is the steadier number. Cold against
+# cold: every `scangate` row runs with `--no-cache` (no layer read from its
+# layer cache), as Trivy's with `--cache-backend memory`; scangate's warm
+# rescans (every layer from a layer cache filled by one unmeasured run) are
+# rows of their own, `scangate-warm`. scangate: release build of
 # this checkout, `image --input X --list-packages --format json`. Trivy: its
 # cheapest mode that still inventories packages, an SBOM:
 # `--format cyclonedx --pkg-types os` (no scanner runs: no vulnerability DB,
@@ -79,6 +83,11 @@ fi
 # needs its database (and the network to fetch it).
 SG_ARGS=()
 if "$SCANGATE" image --help 2>/dev/null | grep -q -- '--scanners'; then SG_ARGS=(--scanners none); fi
+# Cold runs read every layer: without --no-cache the second and third runs
+# would come from the layer cache the first one filled.
+SG_COLD=()
+if "$SCANGATE" image --help 2>/dev/null | grep -q -- '--no-cache'; then SG_COLD=(--no-cache); fi
+SG_CACHE="$WORK/out/sg-cache"
 
 # ------------------------------------------------------------- layers
 if [[ ! -e layers/1-base.tar ]]; then
@@ -277,8 +286,15 @@ for fmt in docker-archive docker-archive.gz oci-layout; do
     esac
     warm "$input"
     measure scangate "$fmt" "$input" "$SG_RUNS" \
-        "$SCANGATE" -q image "${SG_ARGS[@]}" --input "$input" --list-packages --format json -o "out/scangate-$fmt.json"
+        "$SCANGATE" -q image "${SG_ARGS[@]}" "${SG_COLD[@]}" --input "$input" --list-packages --format json -o "out/scangate-$fmt.json"
     COUNTS[scangate-$fmt]=$(pkgcount_sg "out/scangate-$fmt.json")
+    if ((${#SG_COLD[@]})); then
+        rm -rf "$SG_CACHE"
+        "$SCANGATE" -q --cache-dir "$SG_CACHE" image "${SG_ARGS[@]}" --input "$input" --list-packages --format json -o /dev/null
+        measure scangate-warm "$fmt" "$input" "$SG_RUNS" \
+            "$SCANGATE" -q --cache-dir "$SG_CACHE" image "${SG_ARGS[@]}" --input "$input" --list-packages --format json -o "out/scangate-warm-$fmt.json"
+        COUNTS[scangate-warm-$fmt]=$(pkgcount_sg "out/scangate-warm-$fmt.json")
+    fi
     warm "$input"
     measure trivy "$fmt" "$input" "$TRIVY_RUNS" \
         "$TRIVY" image --quiet --cache-backend memory --input "$input" \
@@ -293,8 +309,8 @@ echo "Image: ${#L[@]} layers, $(human "$uncompressed") uncompressed, $files_in_l
      "$(nproc) CPUs, $(free -g | awk '/Mem:/ {print $2}') GiB RAM, page cache warm"
 echo "scangate $("$SCANGATE" --version | awk '{print $2}') (release), $("$TRIVY" --version 2>/dev/null | head -1) in SBOM mode (--format cyclonedx --pkg-types os)"
 echo
-printf '%-9s %-18s %7s %7s %7s %-22s %8s %5s  %s\n' tool format input wall_s cpu_s "wall_s_per_run" peak_MiB pkgs status
+printf '%-13s %-18s %7s %7s %7s %-22s %8s %5s  %s\n' tool format input wall_s cpu_s "wall_s_per_run" peak_MiB pkgs status
 while IFS=$'\t' read -r tool fmt size med cpu runs rss status; do
-    printf '%-9s %-18s %7s %7s %7s %-22s %8s %5s  %s\n' "$tool" "$fmt" "$size" "$med" "$cpu" "$runs" "$rss" \
+    printf '%-13s %-18s %7s %7s %7s %-22s %8s %5s  %s\n' "$tool" "$fmt" "$size" "$med" "$cpu" "$runs" "$rss" \
         "${COUNTS[$tool-$fmt]}" "$status"
 done <"$RESULTS"

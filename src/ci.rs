@@ -96,6 +96,9 @@ fn settings(args: &CiArgs, scan_type: ScanType) -> Settings {
         sarif_file: p.sarif_file.clone(),
         category,
         image_scan: scan_type == ScanType::Image,
+        secret_scan: scan_type != ScanType::Config
+            && (args.image.scan.scanners.is_empty()
+                || args.image.scan.scanners.contains(&Scanner::Secret)),
         dependency_scan: scan_type == ScanType::Fs
             && checks_dependencies(&args.image.scan.scanners),
     }

@@ -300,8 +300,8 @@ pub enum Scanner {
     /// checks the repository; Trivy's `misconfig`).
     #[value(alias = "misconfig")]
     Config,
-    /// Trivy's secret scanner: not in this build; accepted with a warning
-    /// so a Trivy command line keeps working.
+    /// Secrets (keys, tokens, private keys) in every file of the tree or
+    /// of every image layer, with Trivy's rules.
     Secret,
     /// Trivy's license scanner: not in this build; accepted with a warning.
     License,
@@ -320,10 +320,20 @@ pub enum PkgType {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// What to look for (comma-separated): `vuln`, `config`, or `none` for
-    /// the package inventory only [default: `image` vuln, `fs` vuln,config].
+    /// What to look for (comma-separated): `vuln`, `secret`, `config`, or
+    /// `none` for the package inventory only [default: `image`
+    /// vuln,secret, `fs` vuln,secret,config].
     #[arg(long, value_enum, value_delimiter = ',', env = "SCANGATE_SCANNERS")]
     pub scanners: Vec<Scanner>,
+    /// Secret rules to add, narrow or disable, in Trivy's
+    /// `trivy-secret.yaml` format; a missing file means the built-in rules.
+    #[arg(
+        long,
+        env = "SCANGATE_SECRET_CONFIG",
+        value_name = "PATH",
+        default_value = "trivy-secret.yaml"
+    )]
+    pub secret_config: PathBuf,
     /// List every package found, with its version, source and layer.
     #[arg(long, visible_alias = "list-all-pkgs", env = "SCANGATE_LIST_PACKAGES")]
     pub list_packages: bool,

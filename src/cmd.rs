@@ -32,8 +32,12 @@ pub fn run(command: Command, cache_dir: Option<PathBuf>) -> Result<u8> {
         Command::Config(args) => scan_config(&args),
         Command::Version => print_version(&cache()?).map(|()| 0),
         Command::Rules { format } => write_report(None, |out| match format {
-            RulesFormat::Markdown => config::rules_doc::write_markdown(config::CHECKERS, out),
-            RulesFormat::Json => config::rules_doc::write_json(config::CHECKERS, out),
+            RulesFormat::Markdown => config::rules_doc::write_docs(out),
+            RulesFormat::Json => {
+                let secrets = crate::secret::rules::RuleSet::builtin();
+                let more = crate::secret::rules_doc::entries(&secrets);
+                config::rules_doc::write_json(config::CHECKERS, more, out)
+            }
         })
         .map(|()| 0),
         Command::Db(db) => run_db(db, &cache()?).map(|()| 0),

@@ -22,6 +22,7 @@ pub mod redact;
 pub mod registry;
 pub mod report;
 pub mod run;
+pub mod secret;
 pub mod settings;
 pub mod source;
 pub mod version;

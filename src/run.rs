@@ -19,6 +19,7 @@ use crate::policy::vex::Vex;
 use crate::policy::{GatePolicy, Policy, Suppressor};
 use crate::registry;
 use crate::report::{self, ReportOptions, ReportSpec, ScanResult};
+use crate::secret::{self, SecretScan};
 use crate::source::skip::Skip;
 use crate::source::{self, Artifact, ArtifactKind, RootFs, Source};
 use crate::vulndb::freshness::{self, Origin, ScanDb};
@@ -104,6 +105,7 @@ fn config_result<'a>(
         inventory,
         config,
         config_scanned: true,
+        secrets: None,
         vulnerabilities: None,
         baseline: None,
         dockerfile: None,
@@ -150,7 +152,7 @@ pub fn execute<'a>(request: &ScanRequest<'a>) -> Result<(ScanResult, ReportOptio
             config_root,
         } => {
             let scanners = match &args.scanners[..] {
-                [] => vec![Scanner::Vuln],
+                [] => vec![Scanner::Vuln, Scanner::Secret],
                 chosen => chosen.to_vec(),
             };
             let root = scanners
@@ -170,6 +172,18 @@ pub fn execute<'a>(request: &ScanRequest<'a>) -> Result<(ScanResult, ReportOptio
 /// `--skip-dirs` and `--skip-files`, compiled.
 fn skip(args: &WalkArgs) -> Result<Skip> {
     Skip::new(&args.skip_dirs, &args.skip_files)
+}
+
+/// Scans the tree at `root` for secrets.
+fn scan_secrets(root: &Path, engine: &secret::Engine, skip: &Skip) -> SecretScan {
+    let started = Instant::now();
+    let files = secret::tree::scan_tree(root, engine, skip);
+    tracing::info!(
+        "scanned for secrets in {:.0?}: {} files with secrets",
+        started.elapsed(),
+        files.len()
+    );
+    SecretScan::from_tree(files, engine)
 }
 
 /// Runs the config checkers on the tree at `path`.
@@ -194,6 +208,8 @@ struct Scanned {
     config: ConfigScan,
     /// Whether the config checks ran.
     config_scanned: bool,
+    /// `None` when secrets were not looked for.
+    secrets: Option<SecretScan>,
     /// `None` when vulnerabilities were not looked for.
     vulnerabilities: Option<Vec<Finding>>,
     /// The baseline's findings against today's database, when one is given.
@@ -209,8 +225,11 @@ fn assemble<'a>(
     options: ReportOptions<'a>,
 ) -> (ScanResult, ReportOptions<'a>) {
     let vulnerabilities_scanned = scanned.vulnerabilities.is_some();
+    let secrets_scanned = scanned.secrets.is_some();
+    let secrets = scanned.secrets.unwrap_or_default();
     let mut findings = scanned.vulnerabilities.unwrap_or_default();
     findings.extend(scanned.config.findings);
+    findings.extend(secrets.findings);
     policy.suppressors.push(Box::new(scanned.config.inline));
     let outcome = policy.apply(findings, scanned.baseline);
     let finished_at = crate::vulndb::time::now_unix();
@@ -221,7 +240,9 @@ fn assemble<'a>(
         artifact: scanned.artifact,
         inventory: scanned.inventory,
         config_files: scanned.config.files,
+        secret_files: secrets.targets,
         vulnerabilities_scanned,
+        secrets_scanned,
         config_scanned: scanned.config_scanned,
         outcome,
         dockerfile: scanned.dockerfile,
@@ -267,38 +288,26 @@ pub(crate) fn default_cache_dir() -> Result<PathBuf> {
         })
 }
 
-/// The scanners asked for, or the command's default: `vuln` for an image,
-/// `vuln,config` for a tree (`tree`). Config checks need a tree. Trivy's
-/// `secret` and `license`, which scangate lacks, are dropped with a
-/// warning, so a Trivy command line keeps its other scanners; asking for
-/// nothing else is a usage error rather than a scan that checks nothing.
+/// The scanners asked for, or the command's default, as Trivy's:
+/// `vuln,secret` for an image, `vuln,secret,config` for a tree (`tree`).
+/// Config checks need a tree. Trivy's `license`, which scangate lacks, is
+/// dropped with a warning, so a Trivy command line keeps its other
+/// scanners; asking for nothing else is a usage error rather than a scan
+/// that checks nothing.
 pub fn scanners(args: &ScanArgs, tree: Option<&Path>) -> Result<Vec<Scanner>> {
     let mut chosen = match (&args.scanners[..], tree) {
-        ([], None) => vec![Scanner::Vuln],
-        ([], Some(_)) => vec![Scanner::Vuln, Scanner::Config],
+        ([], None) => vec![Scanner::Vuln, Scanner::Secret],
+        ([], Some(_)) => vec![Scanner::Vuln, Scanner::Secret, Scanner::Config],
         (chosen, _) => chosen.to_vec(),
     };
-    let lacking: Vec<&str> = chosen
-        .iter()
-        .filter_map(|s| match s {
-            Scanner::Secret => Some("secret"),
-            Scanner::License => Some("license"),
-            _ => None,
-        })
-        .collect();
-    if !lacking.is_empty() {
-        chosen.retain(|s| !matches!(s, Scanner::Secret | Scanner::License));
+    if chosen.contains(&Scanner::License) {
+        chosen.retain(|s| *s != Scanner::License);
         if chosen.is_empty() {
-            return Err(Error::Usage(format!(
-                "scangate has no {} scanner yet; choose vuln or misconfig",
-                lacking.join(" or ")
-            )));
+            return Err(Error::Usage(
+                "scangate has no license scanner yet; choose vuln, secret or misconfig".into(),
+            ));
         }
-        tracing::warn!(
-            "scangate has no {} scanner yet: --scanners {} is not checked",
-            lacking.join(" or "),
-            lacking.join(",")
-        );
+        tracing::warn!("scangate has no license scanner yet: --scanners license is not checked");
     }
     if chosen.contains(&Scanner::Config) && tree.is_none() {
         return Err(Error::Usage(
@@ -338,6 +347,7 @@ pub fn scan_result<'a>(
 ) -> Result<(ScanResult, ReportOptions<'a>)> {
     let started_at = crate::vulndb::time::now_unix();
     let policy = build_policy(&args.policy, config_root)?;
+    let tree = config_root;
     let config_root = config_root.filter(|_| scanners.contains(&Scanner::Config));
     let skip = skip(&args.walk)?;
     let options = inventory::Options {
@@ -345,12 +355,31 @@ pub fn scan_result<'a>(
         comprehensive: args.detection_priority == DetectionPriority::Comprehensive,
     };
     let baseline = load_baseline(&args.policy, options)?;
-    let mut collected = source.collect(inventory::all_wants())?;
+    let secret_engine = if scanners.contains(&Scanner::Secret) {
+        let rules = secret::rules::RuleSet::load(Some(&args.secret_config))?;
+        Some(Arc::new(secret::Engine::new(rules)))
+    } else {
+        None
+    };
+    let wants = match &secret_engine {
+        Some(engine) => inventory::all_wants()
+            .clone()
+            .with_secrets(Arc::clone(engine)),
+        None => inventory::all_wants().clone(),
+    };
+    let mut collected = source.collect(&wants)?;
     if !skip.is_empty() {
         for layer in &mut collected.layers {
             layer.forget(|path| skip.skips_file(path));
         }
     }
+    let secrets = match (&secret_engine, collected.artifact.kind, tree) {
+        (Some(engine), ArtifactKind::Filesystem, Some(root)) => {
+            Some(scan_secrets(root, engine, &skip))
+        }
+        (Some(engine), _, _) => Some(SecretScan::from_layers(&collected.layers, engine)),
+        (None, _, _) => None,
+    };
     let mut inventory = inventory::inventory(&collected.layers, options);
     inventory.package_dbs.retain(|set| {
         args.matches_pkg_type(if set.format.is_os() {
@@ -396,6 +425,7 @@ pub fn scan_result<'a>(
         inventory,
         config,
         config_scanned,
+        secrets,
         vulnerabilities,
         baseline: baseline_findings,
         dockerfile,

@@ -406,7 +406,7 @@ fn trivys_scanner_names_and_package_types() {
         &img,
         &[
             "--scanners",
-            "vuln,secret",
+            "vuln,secret,license",
             "--pkg-types",
             "os,library",
             "--exit-code",
@@ -415,7 +415,7 @@ fn trivys_scanner_names_and_package_types() {
         &[],
     );
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stderr.contains("no secret scanner yet"), "{}", r.stderr);
+    assert!(r.stderr.contains("no license scanner yet"), "{}", r.stderr);
     // Without OS packages there is nothing to match.
     let r = image(
         &sb,
@@ -424,7 +424,10 @@ fn trivys_scanner_names_and_package_types() {
         &[],
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
+    // Secrets alone need no database; license alone is nothing to scan.
     let r = image(&sb, &img, &["--scanners", "secret"], &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = image(&sb, &img, &["--scanners", "license"], &[]);
     assert_eq!(r.code, 2, "{}", r.stderr);
 }
 

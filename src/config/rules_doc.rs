@@ -4,25 +4,32 @@
 
 use super::{Checker, Rule};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::io::{self, Write};
 
-/// One rule as `scangate rules --format json` lists it.
+/// One rule as `scangate rules --format json` lists it (config rules and
+/// secret rules alike; a secret rule's `file_type` is `secret`).
 #[derive(Serialize)]
-struct RuleEntry<'a> {
-    id: &'a str,
-    file_type: &'static str,
-    aliases: &'a [&'a str],
-    title: &'a str,
-    severity: crate::matching::severity::Severity,
-    rationale: &'a str,
-    resolution: &'a str,
+pub struct RuleEntry<'a> {
+    pub id: &'a str,
+    pub file_type: &'static str,
+    pub aliases: &'a [&'a str],
+    pub title: &'a str,
+    pub severity: crate::matching::severity::Severity,
+    pub rationale: Cow<'a, str>,
+    pub resolution: &'a str,
 }
 
-/// Every rule of `checkers` as a JSON array.
-pub fn write_json(checkers: &[&dyn Checker], out: &mut dyn Write) -> io::Result<()> {
+/// Every rule of `checkers`, then `more`, as a JSON array.
+pub fn write_json(
+    checkers: &[&dyn Checker],
+    more: Vec<RuleEntry<'_>>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let entries: Vec<RuleEntry> = checkers
         .iter()
         .flat_map(|c| c.rules().iter().map(move |r| entry(c.file_type(), r)))
+        .chain(more)
         .collect();
     serde_json::to_writer_pretty(&mut *out, &entries)?;
     writeln!(out)
@@ -35,9 +42,15 @@ fn entry(file_type: super::FileType, r: &'static Rule) -> RuleEntry<'static> {
         aliases: r.aliases,
         title: r.title,
         severity: r.severity,
-        rationale: r.rationale,
+        rationale: Cow::Borrowed(r.rationale),
         resolution: r.resolution,
     }
+}
+
+/// `docs/rules.md`: the config rules, then the built-in secret rules.
+pub fn write_docs(out: &mut dyn Write) -> io::Result<()> {
+    write_markdown(super::CHECKERS, out)?;
+    crate::secret::rules_doc::write_markdown(&crate::secret::rules::RuleSet::builtin(), out)
 }
 
 /// Every rule of `checkers` as Markdown: an index table per file type, then
@@ -99,7 +112,7 @@ mod tests {
     #[test]
     fn docs_rules_md_is_in_sync() {
         let mut generated = Vec::new();
-        write_markdown(CHECKERS, &mut generated).expect("write to memory");
+        write_docs(&mut generated).expect("write to memory");
         let generated = String::from_utf8(generated).expect("UTF-8");
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/rules.md");
         if std::env::var_os("UPDATE_RULES_DOC").is_some() {
@@ -131,7 +144,7 @@ mod tests {
     #[test]
     fn json_lists_every_rule() {
         let mut out = Vec::new();
-        write_json(CHECKERS, &mut out).expect("write to memory");
+        write_json(CHECKERS, Vec::new(), &mut out).expect("write to memory");
         let v: serde_json::Value = serde_json::from_slice(&out).expect("JSON");
         let listed = v.as_array().map_or(0, Vec::len);
         assert_eq!(listed, all_rules().count());

@@ -100,7 +100,7 @@ pub fn scan(root: &Path, checkers: &[&dyn Checker], skip: &Skip) -> ConfigScan {
 
 /// `path` relative to `root` with `/` separators; the file name when the
 /// root is the file itself.
-fn relative(root: &Path, path: &Path) -> String {
+pub(crate) fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
     let rel = if rel.as_os_str().is_empty() {
         path.file_name().map(Path::new).unwrap_or(path)

@@ -1,5 +1,5 @@
-//! One finding type for every scanner: vulnerable packages today,
-//! misconfigurations and secrets later. Policy (severity filter, ignore
+//! One finding type for every scanner: vulnerable packages,
+//! misconfigurations and secrets. Policy (severity filter, ignore
 //! files, VEX, baseline, gate) and every report handle all kinds through
 //! this one type, so a new scanner needs no special case downstream.
 
@@ -43,6 +43,8 @@ pub enum TargetRef {
     PackageDb(usize),
     /// Index into `ScanResult::config_files`.
     ConfigFile(usize),
+    /// Index into `ScanResult::secret_files`.
+    SecretFile(usize),
 }
 
 /// Where a finding is, as precisely as the scanner knows it.
@@ -105,6 +107,7 @@ pub struct Finding {
 pub enum Detail {
     Vulnerability(PackageVulnerability),
     Misconfiguration(Misconfiguration),
+    Secret(SecretDetail),
 }
 
 /// A vulnerable installed package.
@@ -194,11 +197,27 @@ pub struct Misconfiguration {
     pub snippet: String,
 }
 
+/// A secret found in a file. The secret itself is never kept: only what
+/// reports may show of it.
+#[derive(Debug, Clone)]
+pub struct SecretDetail {
+    /// The rule's category (`AWS`, `GitHub`, `AsymmetricPrivateKey`).
+    pub category: String,
+    /// A short prefix of the secret and a mask (`AKIA*****`).
+    pub shown: String,
+    /// The image layer that added the file; `None` in a tree.
+    pub layer: Option<usize>,
+    /// A later image layer deleted or replaced the file (it stays in the
+    /// image's history).
+    pub deleted_later: bool,
+}
+
 impl Finding {
     pub fn kind(&self) -> Kind {
         match self.detail {
             Detail::Vulnerability(_) => Kind::Vulnerability,
             Detail::Misconfiguration(_) => Kind::Misconfiguration,
+            Detail::Secret(_) => Kind::Secret,
         }
     }
 
@@ -206,16 +225,25 @@ impl Finding {
     pub fn package(&self) -> Option<&PackageVulnerability> {
         match &self.detail {
             Detail::Vulnerability(p) => Some(p),
-            Detail::Misconfiguration(_) => None,
+            _ => None,
+        }
+    }
+
+    /// The secret, for a secret finding.
+    pub fn secret(&self) -> Option<&SecretDetail> {
+        match &self.detail {
+            Detail::Secret(s) => Some(s),
+            _ => None,
         }
     }
 
     /// Whether the finding has a known fix (a fixed version; a
-    /// misconfiguration can always be fixed by editing the file).
+    /// misconfiguration can always be fixed by editing the file, a secret
+    /// by removing and rotating it).
     pub fn has_fix(&self) -> bool {
         match &self.detail {
             Detail::Vulnerability(p) => p.status == Status::Fixed,
-            Detail::Misconfiguration(_) => true,
+            Detail::Misconfiguration(_) | Detail::Secret(_) => true,
         }
     }
 

@@ -7,6 +7,7 @@
 use super::tar_guard::{tar_problem, ExtensionGuard};
 use crate::inventory::binary::{analyze as analyze_binary, is_executable_format, BinaryPackages};
 use crate::inventory::{analyze_files, FileAnalysis, Scope, Wants, MAX_FILE_SIZE};
+use crate::secret::{sniff, Hit, SecretFile};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
@@ -94,6 +95,9 @@ pub struct LayerScan {
     /// (Go build info, cargo-auditable crate lists): an analysis result,
     /// not the file, which is never held.
     pub binaries: BTreeMap<String, BinaryPackages>,
+    /// The files of this layer with secrets, in tar order: what the secret
+    /// scanner found, never the files.
+    pub secrets: Vec<SecretFile>,
     /// The bytes of wanted files this layer's analysis read: what a cached
     /// scan counts against the image's [`HeldBytes`], as reading it would.
     pub read_bytes: u64,
@@ -146,6 +150,7 @@ impl LayerScan {
         self.analyses.retain(|path, _| !skip(path));
         self.os_files.retain(|path, _| !skip(path));
         self.binaries.retain(|path, _| !skip(path));
+        self.secrets.retain(|file| !skip(&file.path));
     }
 }
 
@@ -180,6 +185,16 @@ impl LayerFiles {
                 .entry(real.to_string())
                 .or_default()
                 .push(wanted);
+        }
+    }
+
+    /// Records the secrets found in the file at `path`, if any.
+    pub(crate) fn add_secrets(&mut self, path: &str, hits: Vec<Hit>) {
+        if !hits.is_empty() {
+            self.scan.secrets.push(SecretFile {
+                path: path.to_string(),
+                hits,
+            });
         }
     }
 
@@ -317,8 +332,9 @@ fn read_entry<R: Read>(
         return Ok(());
     }
     let regular = kind.is_file() || kind == tar::EntryType::Continuous;
+    let size = header.size()?;
+    let executable = header.mode().is_ok_and(|m| m & 0o111 != 0);
     if regular && wants.matches(&path) {
-        let size = header.size()?;
         if size > MAX_FILE_SIZE {
             tracing::warn!(
                 path,
@@ -332,34 +348,66 @@ fn read_entry<R: Read>(
             // doubling would hold up to twice as much at the peak.
             let mut content = Vec::with_capacity(size as usize);
             entry.read_to_end(&mut content)?;
+            if let Some(engine) = wants.secrets() {
+                if engine.wants(&path)
+                    && sniff::worth_reading(&path, size)
+                    && !sniff::is_binary(sniff::head(&content))
+                {
+                    layer.add_secrets(&path, engine.scan(&path, &content));
+                }
+            }
             layer.add_file(path, content);
             return Ok(());
         }
-    } else if regular && wants.executables() && header.mode().is_ok_and(|m| m & 0o111 != 0) {
-        analyze_executable(entry, &path, &mut layer.scan)?;
+    } else if regular {
+        let binaries = wants.executables() && executable;
+        let secrets = wants
+            .secrets()
+            .filter(|e| e.wants(&path) && sniff::worth_reading(&path, size));
+        if binaries || secrets.is_some() {
+            read_other(entry, &path, size, binaries, secrets, layer)?;
+        }
     }
     layer.add_other(&path);
     Ok(())
 }
 
-/// Streams an executable entry through the binary analyzers, keeping what
-/// they find. Its path still counts as replacing lower layers' entries.
-fn analyze_executable<R: Read>(
+/// Reads a file no analyzer keeps: an executable goes through the binary
+/// analyzers as a stream (their result is kept, never the file); a text
+/// file goes through the secret scanner (`secrets`) and is dropped. Both
+/// are told apart by the file's first bytes, read once. Its path still
+/// counts as replacing lower layers' entries.
+fn read_other<R: Read>(
     entry: &mut tar::Entry<'_, R>,
     path: &str,
-    scan: &mut LayerScan,
+    size: u64,
+    binaries: bool,
+    secrets: Option<&crate::secret::Engine>,
+    layer: &mut LayerFiles,
 ) -> Result<(), LayerError> {
-    let mut head = Vec::with_capacity(4);
-    entry.by_ref().take(4).read_to_end(&mut head)?;
-    if is_executable_format(&head) {
+    let mut head = Vec::with_capacity(sniff::SNIFF_BYTES as usize);
+    entry
+        .by_ref()
+        .take(sniff::SNIFF_BYTES)
+        .read_to_end(&mut head)?;
+    if binaries && is_executable_format(&head) {
         let mut whole = io::Cursor::new(head).chain(entry);
         match analyze_binary(&mut whole)? {
             Ok(Some(found)) => {
-                scan.binaries.insert(path.to_string(), found);
+                layer.scan.binaries.insert(path.to_string(), found);
             }
             Ok(None) => {}
             Err(why) => tracing::warn!("skipping {path}: {why}"),
         }
+        return Ok(());
+    }
+    if let Some(engine) = secrets.filter(|_| !sniff::is_binary(&head)) {
+        let mut content = head;
+        content.reserve_exact((size as usize).saturating_sub(content.len()));
+        entry
+            .take(sniff::MAX_SCANNED_SIZE)
+            .read_to_end(&mut content)?;
+        layer.add_secrets(path, engine.scan(path, &content));
     }
     Ok(())
 }

@@ -57,20 +57,14 @@ pub fn analyze_files(
                 );
             }
         }
-        let companion = |name: &str| {
-            let beside = match path.rsplit_once('/') {
-                Some((dir, _)) => format!("{dir}/{name}"),
-                None => name.to_string(),
-            };
-            files.get(&beside).cloned()
-        };
+        let beside = Beside::new(path, &files);
         let found: Vec<FileAnalysis> = analyzers
             .iter()
             .filter(|a| wanted(a.wants()))
             .map(|a| FileAnalysis {
                 format: a.format(),
                 outcome: a
-                    .parse_beside(path, content, &companion)
+                    .parse_beside(path, content, &beside)
                     .map_err(|e| e.to_string()),
             })
             .collect();
@@ -80,14 +74,70 @@ pub fn analyze_files(
     }
 }
 
+/// The files read beside the one being parsed (its companions: see
+/// `PackageAnalyzer::companions`), by path relative to its directory.
+pub struct Beside<'a> {
+    /// The parsed file's directory and a `/`, or nothing at the root.
+    prefix: String,
+    files: &'a BTreeMap<String, Vec<u8>>,
+}
+
+impl<'a> Beside<'a> {
+    /// The companions of the file at `path`, among `files`.
+    pub fn new(path: &str, files: &'a BTreeMap<String, Vec<u8>>) -> Beside<'a> {
+        let prefix = path
+            .rsplit_once('/')
+            .map_or_else(String::new, |(dir, _)| format!("{dir}/"));
+        Beside { prefix, files }
+    }
+
+    /// No companions at hand.
+    pub fn none() -> Beside<'static> {
+        static NONE: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+        Beside {
+            prefix: String::new(),
+            files: &NONE,
+        }
+    }
+
+    /// The companion at `name` (a path relative to the parsed file's
+    /// directory), when it was read.
+    pub fn get(&self, name: &str) -> Option<&'a [u8]> {
+        self.files
+            .get(&format!("{}{name}", self.prefix))
+            .map(Vec::as_slice)
+    }
+
+    /// The companions whose relative path matches `glob` (`*` within a
+    /// path component: `packages/*/package.json`), in path order.
+    pub fn matching(&self, glob: &str) -> Vec<(&'a str, &'a [u8])> {
+        let Ok(glob) = globset::GlobBuilder::new(glob)
+            .literal_separator(true)
+            .build()
+        else {
+            return Vec::new();
+        };
+        let matcher = glob.compile_matcher();
+        self.files
+            .range(self.prefix.clone()..)
+            .take_while(|(path, _)| path.starts_with(&self.prefix))
+            .filter_map(|(path, content)| {
+                let rel = &path[self.prefix.len()..];
+                matcher.is_match(rel).then_some((rel, content.as_slice()))
+            })
+            .collect()
+    }
+}
+
 /// Whether an analyzer of scope `analyzer` runs when scanning `artifact`.
 fn runs_in(analyzer: Scope, artifact: Scope) -> bool {
     analyzer == Scope::Everywhere || analyzer == artifact
 }
 
 /// What a layer's analysis depends on besides the layer's content: the
-/// wanted paths, the analyzers (their formats, versions and scopes) and
-/// the binary readers' version. The layer cache keys image layers on it,
+/// wanted paths, the analyzers (their formats, versions and scopes), the
+/// binary readers' version and the secret rules in force (when secrets
+/// are looked for). The layer cache keys image layers on it,
 /// so a changed analyzer never reads a stale result. The OS's own
 /// detection is not part of it: release files are kept as read.
 pub fn fingerprint(wants: &Wants) -> String {
@@ -101,6 +151,10 @@ pub fn fingerprint(wants: &Wants) -> String {
         ));
     }
     text.push_str(&format!(" binaries={}", super::binary::VERSION));
+    // A layer's secrets depend on the rules in force.
+    if let Some(engine) = wants.secrets() {
+        text.push_str(&format!(" secrets={}", engine.cache_key()));
+    }
     format!("{:x}", Sha256::digest(text.as_bytes()))
 }
 

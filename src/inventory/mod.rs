@@ -25,7 +25,7 @@ pub mod rust;
 mod skips;
 mod wants;
 
-pub use analyze::{analyze_files, fingerprint, FileAnalysis};
+pub use analyze::{analyze_files, fingerprint, Beside, FileAnalysis};
 pub use collect::{inventory, FoundPackage, Inventory, Options, PackageSet};
 pub use wants::{Want, Wants};
 
@@ -238,21 +238,23 @@ pub trait PackageAnalyzer: Sync {
     /// Parses one file's content. A malformed entry is skipped with a
     /// warning naming `path`; only an unreadable file as a whole is an error.
     fn parse(&self, path: &str, content: &[u8]) -> Result<Vec<Package>, ParseError>;
-    /// Files a parse needs from the same directory, by name, in source
-    /// trees: a `yarn.lock` cannot tell development dependencies apart
-    /// without its project's `package.json`.
+    /// Files a parse needs from its directory or below, by relative path
+    /// (`*` matches one directory; `node_modules` and hidden directories
+    /// are not looked into), in source trees: a `yarn.lock` cannot tell
+    /// development dependencies apart without its project's `package.json`
+    /// and its workspace members'.
     fn companions(&self) -> &'static [&'static str] {
         &[]
     }
-    /// [`PackageAnalyzer::parse`] with the companions at hand: `companion`
-    /// gives a companion's content by name, when the tree has it.
+    /// [`PackageAnalyzer::parse`] with the companions at hand, when the
+    /// tree has them.
     fn parse_beside(
         &self,
         path: &str,
         content: &[u8],
-        companion: &dyn Fn(&str) -> Option<Vec<u8>>,
+        beside: &Beside<'_>,
     ) -> Result<Vec<Package>, ParseError> {
-        let _ = companion;
+        let _ = beside;
         self.parse(path, content)
     }
     /// Whether `package` is a guess rather than a fact of the file (Go's

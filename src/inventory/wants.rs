@@ -69,6 +69,9 @@ pub struct Wants {
     /// Files read beside the files of some selectors (see
     /// `PackageAnalyzer::companions`).
     companions: Vec<(Want, &'static [&'static str])>,
+    /// The secret scanner every other text file goes through as the layer
+    /// streams past, when secrets are looked for.
+    secrets: Option<std::sync::Arc<crate::secret::Engine>>,
 }
 
 impl Wants {
@@ -98,6 +101,7 @@ impl Wants {
             set,
             globs,
             companions: Vec::new(),
+            secrets: None,
         }
     }
 
@@ -124,6 +128,17 @@ impl Wants {
                 None => name.to_string(),
             })
             .collect()
+    }
+
+    /// Also scans every file of every layer for secrets with `engine`.
+    pub fn with_secrets(mut self, engine: std::sync::Arc<crate::secret::Engine>) -> Wants {
+        self.secrets = Some(engine);
+        self
+    }
+
+    /// The secret scanner, when secrets are looked for.
+    pub fn secrets(&self) -> Option<&crate::secret::Engine> {
+        self.secrets.as_deref()
     }
 
     /// Whether executables are analysed as the layer streams past.

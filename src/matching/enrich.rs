@@ -60,7 +60,7 @@ pub fn enrich(findings: &mut [Finding], db: &VulnDb) -> Result<()> {
     // first, then the worst severity, then package name and id.
     let key = |f: &Finding| {
         let target = match f.target {
-            TargetRef::PackageDb(i) | TargetRef::ConfigFile(i) => i,
+            TargetRef::PackageDb(i) | TargetRef::ConfigFile(i) | TargetRef::SecretFile(i) => i,
         };
         let kev = f.package().is_some_and(|p| p.scoring.kev.is_some());
         (target, Reverse(kev), Reverse(f.severity))

@@ -10,7 +10,7 @@ pub mod inline;
 mod purl_match;
 #[cfg(test)]
 mod tests;
-mod text_file;
+pub(crate) mod text_file;
 pub mod vex;
 
 use crate::finding::Finding;

@@ -35,6 +35,7 @@ pub const DEFAULT_SARIF: &str = "scangate.sarif";
 pub const GITLAB_REPORTS: &[(&str, &str)] = &[
     ("gitlab", "gl-container-scanning-report.json"),
     ("gitlab-codequality", "gl-code-quality-report.json"),
+    ("gitlab-secret-detection", "gl-secret-detection-report.json"),
     (
         "gitlab-dependency-scanning",
         "gl-dependency-scanning-report.json",
@@ -57,6 +58,8 @@ pub struct Settings {
     /// An image was scanned: GitLab gets a container-scanning report. A
     /// repository scan (`fs`, `config`) writes the code-quality report.
     pub image_scan: bool,
+    /// Secrets were looked for: GitLab gets a secret-detection report.
+    pub secret_scan: bool,
     /// A repository's lockfiles were checked for vulnerabilities (`fs`):
     /// GitLab gets a dependency-scanning report.
     pub dependency_scan: bool,
@@ -252,13 +255,15 @@ fn sarif_to_upload(
 /// already asked for that format. A security report is written only for
 /// what was scanned: a config-only scan has no container-scanning report,
 /// an image scan no dependency-scanning report (an empty one would tell
-/// GitLab the repository's dependencies were checked and are clean).
+/// GitLab the repository's dependencies were checked and are clean), a
+/// scan without the secret scanner no secret-detection report.
 fn add_gitlab_reports(gl: &GitLab, settings: &Settings, specs: &mut Vec<ReportSpec>) {
     let dir = gl.project_dir.as_deref().unwrap_or(Path::new("."));
     for (name, file) in GITLAB_REPORTS {
         let scanned = match *name {
             "gitlab" => settings.image_scan,
             "gitlab-dependency-scanning" => settings.dependency_scan,
+            "gitlab-secret-detection" => settings.secret_scan,
             _ => true,
         };
         if !scanned {

@@ -8,7 +8,8 @@
 //! schemas in the tests (`tests/data/gitlab/`).
 //!
 //! Only vulnerabilities belong here: misconfigurations go to the
-//! code-quality report ([`super::gitlab_codequality`]).
+//! code-quality report ([`super::gitlab_codequality`]), secrets to the
+//! secret-detection report ([`super::gitlab_secrets`]).
 
 use super::{advisory_url, uuid_from, ReportOptions, ScanResult};
 use crate::finding::Finding;
@@ -27,7 +28,7 @@ struct Report<'a> {
 }
 
 #[derive(Serialize)]
-struct Scan {
+pub(super) struct Scan {
     analyzer: Tool,
     scanner: Tool,
     #[serde(rename = "type")]
@@ -122,6 +123,32 @@ struct Link {
     url: String,
 }
 
+impl Scan {
+    /// The `scan` object of a report of `kind` (`container_scanning`,
+    /// `secret_detection`).
+    pub(super) fn new(kind: &'static str, options: &ReportOptions) -> Scan {
+        Scan {
+            analyzer: tool(),
+            scanner: tool(),
+            kind,
+            start_time: timestamp(options.started_at),
+            end_time: timestamp(options.finished_at),
+            status: "success",
+        }
+    }
+}
+
+/// GitLab's word for a severity.
+pub(super) fn severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "Critical",
+        Severity::High => "High",
+        Severity::Medium => "Medium",
+        Severity::Low => "Low",
+        Severity::Unknown => "Unknown",
+    }
+}
+
 /// `YYYY-MM-DDTHH:MM:SS` in UTC, the only form the schema accepts.
 fn timestamp(unix: i64) -> String {
     crate::vulndb::time::format_unix(unix)
@@ -152,14 +179,7 @@ pub fn write(
         .map_or_else(|| "Unknown".to_string(), |os| os.to_string());
     let report = Report {
         version: SCHEMA_VERSION,
-        scan: Scan {
-            analyzer: tool(),
-            scanner: tool(),
-            kind: kind.scan_type(),
-            start_time: timestamp(options.started_at),
-            end_time: timestamp(options.finished_at),
-            status: "success",
-        },
+        scan: Scan::new(kind.scan_type(), &options),
         vulnerabilities: result
             .outcome
             .findings
@@ -208,13 +228,7 @@ fn vulnerability<'a>(
         id: uuid_from(&["gitlab", &f.fingerprint]),
         name,
         description: &f.title,
-        severity: match f.severity {
-            Severity::Critical => "Critical",
-            Severity::High => "High",
-            Severity::Medium => "Medium",
-            Severity::Low => "Low",
-            Severity::Unknown => "Unknown",
-        },
+        severity: severity(f.severity),
         solution: p
             .fixed_version
             .as_ref()

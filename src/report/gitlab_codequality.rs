@@ -31,6 +31,12 @@ struct IssueLocation<'a> {
 
 /// The repository file and line a finding belongs on, if any.
 fn place<'a>(result: &'a ScanResult, f: &'a Finding) -> Option<(&'a str, u32)> {
+    // A secret in an image layer is in no repository file: it belongs on
+    // the Dockerfile line that added the layer, when that is known.
+    if let Some(layer) = f.secret().and_then(|s| s.layer) {
+        let d = result.dockerfile.as_ref()?;
+        return Some((&d.path, d.lines.for_layer(Some(layer)).start.max(1)));
+    }
     match &f.location {
         Location::Lines {
             path, start_line, ..
@@ -76,6 +82,13 @@ fn issue<'a>(result: &'a ScanResult, f: &'a Finding) -> Option<Issue<'a>> {
             )
         }
         Detail::Misconfiguration(m) => format!("{}: {}", f.id, m.message),
+        Detail::Secret(secret) => format!(
+            "{}: {} ({}) in {}",
+            f.id,
+            f.title,
+            secret.shown,
+            f.location.path()
+        ),
     };
     let (path, begin) = place(result, f)?;
     Some(Issue {

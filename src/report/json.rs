@@ -49,7 +49,8 @@ struct Summary {
 #[derive(Serialize)]
 struct IgnoredFinding<'a> {
     kind: crate::finding::Kind,
-    /// The package database; a misconfiguration carries its own `path`.
+    /// The package database; a misconfiguration or secret carries its own
+    /// `path`.
     #[serde(skip_serializing_if = "Option::is_none")]
     path: Option<&'a str>,
     #[serde(flatten)]
@@ -100,12 +101,56 @@ struct Target<'a> {
     vulnerabilities: Option<Vec<Vulnerability<'a>>>,
 }
 
-/// A target of either kind: a package database or a config file.
+/// A target of any kind: a package database, a config file or a file
+/// with secrets.
 #[derive(Serialize)]
 #[serde(untagged)]
 enum AnyTarget<'a> {
     Packages(Target<'a>),
     Config(ConfigTarget<'a>),
+    Secret(SecretTargetView<'a>),
+}
+
+/// A file with secrets (`kind: "secret"`): one per path and image layer.
+#[derive(Serialize)]
+struct SecretTargetView<'a> {
+    kind: &'static str,
+    path: &'a str,
+    /// The layer that added the file (images only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    layer_diff_id: Option<&'a str>,
+    /// A later layer deleted or replaced the file; it is still in the
+    /// image's history (images only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deleted_later: Option<bool>,
+    secrets: Vec<Secret<'a>>,
+}
+
+/// A secret as the report shows it: never the value, only `match`, a short
+/// prefix and a mask.
+#[derive(Serialize)]
+struct Secret<'a> {
+    rule_id: &'a str,
+    category: &'a str,
+    severity: Severity,
+    title: &'a str,
+    path: &'a str,
+    start_line: u32,
+    end_line: u32,
+    #[serde(rename = "match")]
+    shown: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    layer_diff_id: Option<&'a str>,
+    /// The build step that made that layer (the image history's
+    /// `created_by`: the Dockerfile instruction).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    created_by: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deleted_later: Option<bool>,
+    fingerprint: &'a str,
+    /// `new` or `existing` against the baseline; absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state: Option<State>,
 }
 
 /// A checked config file (`kind: "config"`).
@@ -124,6 +169,7 @@ struct ConfigTarget<'a> {
 enum FindingView<'a> {
     Vulnerability(Vulnerability<'a>),
     Misconfiguration(Misconfiguration<'a>),
+    Secret(Secret<'a>),
 }
 
 #[derive(Serialize)]
@@ -283,6 +329,34 @@ fn misconfiguration(f: &Finding, state: Option<State>) -> Option<Misconfiguratio
     })
 }
 
+fn secret<'a>(result: &'a ScanResult, f: &'a Finding, state: Option<State>) -> Option<Secret<'a>> {
+    let s = f.secret()?;
+    let Location::Lines {
+        path,
+        start_line,
+        end_line,
+    } = &f.location
+    else {
+        return None;
+    };
+    let image = result.artifact.kind == ArtifactKind::Image;
+    Some(Secret {
+        rule_id: &f.id,
+        category: &s.category,
+        severity: f.severity,
+        title: &f.title,
+        path,
+        start_line: *start_line,
+        end_line: *end_line,
+        shown: &s.shown,
+        layer_diff_id: result.layer_diff_id(s.layer),
+        created_by: result.layer_created_by(s.layer),
+        deleted_later: image.then_some(s.deleted_later),
+        fingerprint: &f.fingerprint,
+        state,
+    })
+}
+
 /// Any finding as the report shows it.
 fn view<'a>(
     result: &'a ScanResult,
@@ -291,7 +365,8 @@ fn view<'a>(
 ) -> Option<FindingView<'a>> {
     match f.kind() {
         Kind::Misconfiguration => misconfiguration(f, state).map(FindingView::Misconfiguration),
-        _ => vulnerability(result, f, state).map(FindingView::Vulnerability),
+        Kind::Secret => secret(result, f, state).map(FindingView::Secret),
+        Kind::Vulnerability => vulnerability(result, f, state).map(FindingView::Vulnerability),
     }
 }
 
@@ -380,6 +455,25 @@ pub fn write(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
                         })
                     }),
             )
+            .chain(
+                result
+                    .secret_files
+                    .iter()
+                    .zip(result.findings_by_secret_file())
+                    .map(|(file, found)| {
+                        AnyTarget::Secret(SecretTargetView {
+                            kind: "secret",
+                            path: &file.path,
+                            layer_diff_id: result.layer_diff_id(file.layer),
+                            deleted_later: (artifact.kind == ArtifactKind::Image)
+                                .then_some(file.deleted_later),
+                            secrets: found
+                                .into_iter()
+                                .filter_map(|r| secret(result, &r.finding, r.state))
+                                .collect(),
+                        })
+                    }),
+            )
             .collect(),
         ignored: outcome
             .ignored
@@ -387,7 +481,7 @@ pub fn write(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
             .filter_map(|ig| {
                 Some(IgnoredFinding {
                     kind: ig.finding.kind(),
-                    path: (ig.finding.kind() != Kind::Misconfiguration)
+                    path: (ig.finding.kind() == Kind::Vulnerability)
                         .then(|| ig.finding.location.path()),
                     finding: view(result, &ig.finding, None)?,
                     ignored_by: &ig.by,

@@ -9,7 +9,7 @@
 //! the table, inject HTML or mention people.
 
 use super::{advisory_url, ScanResult};
-use crate::finding::{Detail, Finding, Location};
+use crate::finding::{Detail, Finding, Kind, Location};
 use crate::matching::severity::Severity;
 use crate::policy::{counts, SeverityCounts, State};
 use std::cmp::Reverse;
@@ -64,8 +64,11 @@ pub fn render(result: &ScanResult, options: &MarkdownOptions) -> String {
     shown.sort_by_key(|(f, state)| (*state != Some(State::New), Reverse(f.severity)));
 
     let mut not_shown = 0;
-    // When both ran, the repository's config findings are a section of
-    // their own, after the image's.
+    // Secrets are a section of their own; when both ran, so are the
+    // repository's config findings, after the image's.
+    let (secrets, shown): (Vec<_>, Vec<_>) = shown
+        .into_iter()
+        .partition(|(f, _)| f.kind() == Kind::Secret);
     if result.config_scanned && result.vulnerabilities_scanned {
         let (config, other): (Vec<_>, Vec<_>) = shown
             .into_iter()
@@ -75,6 +78,7 @@ pub fn render(result: &ScanResult, options: &MarkdownOptions) -> String {
     } else {
         not_shown += push_section(&mut out, result, "Findings", &shown, options);
     }
+    not_shown += push_section(&mut out, result, "Secrets", &secrets, options);
     if let Some(fixed) = outcome.fixed.as_ref().filter(|f| !f.is_empty()) {
         let open = format!(
             "\n<details><summary>{} fixed since the baseline</summary>\n\n",
@@ -121,7 +125,11 @@ fn push_section(
         return 0;
     }
     let (top, rest) = shown.split_at(shown.len().min(options.table_rows));
-    let header = "| Severity | ID | Package | Installed → fixed | Where |\n|---|---|---|---|---|\n";
+    let header = if shown.iter().all(|(f, _)| f.kind() == Kind::Secret) {
+        "| Severity | Rule | Secret | Match | Where |\n|---|---|---|---|---|\n"
+    } else {
+        "| Severity | ID | Package | Installed → fixed | Where |\n|---|---|---|---|---|\n"
+    };
     if out.push(&format!("\n### {title}\n\n")) && out.push(header) {
         not_shown += push_rows(out, result, top);
     } else {
@@ -301,6 +309,11 @@ fn row(result: &ScanResult, f: &Finding, state: Option<State>) -> String {
             ),
         ),
         Detail::Misconfiguration(_) => (escape(&short(&f.title)), "—".to_string()),
+        // Only the masked prefix of the value, never the value.
+        Detail::Secret(secret) => (
+            escape(&short(&f.title)),
+            format!("`{}`", code(&secret.shown)),
+        ),
     };
     // A language package names its lockfile, binary or manifest: in an
     // image many of them share a layer.
@@ -318,7 +331,18 @@ fn row(result: &ScanResult, f: &Finding, state: Option<State>) -> String {
         },
         Location::Lines {
             path, start_line, ..
-        } => format!("`{}:{start_line}`", code(path)),
+        } => {
+            let mut at = format!("`{}:{start_line}`", code(path));
+            if let Some(secret) = f.secret() {
+                if let Some(id) = result.short_layer_id(secret.layer) {
+                    at.push_str(&format!(" (layer `{id}`)"));
+                }
+                if secret.deleted_later {
+                    at.push_str(", deleted later but still in the image");
+                }
+            }
+            at
+        }
     };
     let exploited = f
         .package()

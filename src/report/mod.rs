@@ -6,6 +6,7 @@ pub mod cyclonedx;
 pub mod db_info;
 pub mod gitlab;
 pub mod gitlab_codequality;
+pub mod gitlab_secrets;
 pub mod json;
 pub mod markdown;
 pub mod sarif;
@@ -18,6 +19,7 @@ use crate::finding::{Finding, TargetRef};
 use crate::image::dockerfile_map::ImageDockerfile;
 use crate::inventory::{FoundPackage, Inventory, PackageSet};
 use crate::policy::{Outcome, Reported};
+use crate::secret::SecretTarget;
 use crate::source::Artifact;
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -29,9 +31,15 @@ pub struct ScanResult {
     /// Config files checked for misconfigurations (targets of
     /// `TargetRef::ConfigFile`).
     pub config_files: Vec<ConfigFile>,
+    /// Files with secrets, per layer in an image (targets of
+    /// `TargetRef::SecretFile`).
+    pub secret_files: Vec<SecretTarget>,
     /// Whether vulnerabilities were looked for (`--scanners vuln`): a report
     /// must not say "no vulnerabilities" when none were searched.
     pub vulnerabilities_scanned: bool,
+    /// Whether secrets were looked for (`--scanners secret`): their
+    /// findings then form a SARIF run (category) of their own.
+    pub secrets_scanned: bool,
     /// Whether the config checks ran: their findings then form a SARIF
     /// run (category) of their own, so an image scan and a repository
     /// scan never close each other's alerts.
@@ -49,7 +57,7 @@ impl ScanResult {
     pub fn package_db(&self, finding: &Finding) -> Option<&PackageSet> {
         match finding.target {
             TargetRef::PackageDb(i) => self.inventory.package_dbs.get(i),
-            TargetRef::ConfigFile(_) => None,
+            TargetRef::ConfigFile(_) | TargetRef::SecretFile(_) => None,
         }
     }
 
@@ -74,9 +82,29 @@ impl ScanResult {
         by_file
     }
 
+    /// The reported findings of each file with secrets, indexed like
+    /// `secret_files`.
+    pub fn findings_by_secret_file(&self) -> Vec<Vec<&Reported>> {
+        let mut by_file = vec![Vec::new(); self.secret_files.len()];
+        for r in &self.outcome.findings {
+            if let TargetRef::SecretFile(i) = r.finding.target {
+                if let Some(file) = by_file.get_mut(i) {
+                    file.push(r);
+                }
+            }
+        }
+        by_file
+    }
+
     /// The diff ID of the layer at `index`.
     pub fn layer_diff_id(&self, index: Option<usize>) -> Option<&str> {
         self.artifact.layers.get(index?).map(|l| l.diff_id.as_str())
+    }
+
+    /// The build step that made the layer at `index` (`COPY id_rsa /root/.ssh/`).
+    pub fn layer_created_by(&self, index: Option<usize>) -> Option<&str> {
+        let step = self.artifact.layers.get(index?)?.created_by.as_deref()?;
+        Some(step.trim()).filter(|s| !s.is_empty())
     }
 
     /// The layer's diff ID shortened the way Docker shows image IDs (12 hex
@@ -159,6 +187,8 @@ pub enum Format {
     Gitlab,
     /// GitLab's code-quality report (a Code Climate subset).
     GitlabCodequality,
+    /// GitLab's secret-detection report (`gl-secret-detection-report.json`).
+    GitlabSecretDetection,
     /// GitLab's dependency-scanning security report: a repository's
     /// lockfile findings, each on its file.
     GitlabDependencyScanning,
@@ -218,6 +248,7 @@ pub fn write(
             gitlab::write(gitlab::Kind::Dependency, result, options, out)
         }
         Format::GitlabCodequality => gitlab_codequality::write(result, out),
+        Format::GitlabSecretDetection => gitlab_secrets::write(result, options, out),
         Format::Cyclonedx => cyclonedx::write(result, options, out),
         Format::Sarif => sarif::write(result, options, out),
     }

@@ -9,11 +9,13 @@
 //! Config findings form a run of their own, with a category of their own
 //! (`scangate/config/` by default), whenever the config checks ran: an
 //! image scan and a repository check of the same commit then never replace
-//! or close each other's alerts, whichever command produced them.
+//! or close each other's alerts, whichever command produced them. Secrets
+//! likewise (`scangate/secret/`), each on its own file and line, showing
+//! only the masked prefix of the value.
 
 use super::{ReportOptions, ScanResult};
 use crate::dockerfile::LineRange;
-use crate::finding::{Detail, Finding, Location};
+use crate::finding::{Detail, Finding, Kind, Location};
 use crate::matching::severity::Severity;
 use crate::policy::Reported;
 use crate::source::ArtifactKind;
@@ -109,23 +111,32 @@ fn sarif_log(
         total,
         kept: findings.len(),
     };
-    let is_config = |r: &&&Reported| matches!(r.finding.detail, Detail::Misconfiguration(_));
-    let runs = if result.config_scanned {
-        let (config, other): (Vec<&Reported>, Vec<&Reported>) =
-            findings.iter().partition(|r| is_config(r));
-        let mut runs = Vec::new();
-        if result.vulnerabilities_scanned || !other.is_empty() {
-            let id = automation_id(options.category, result.artifact.kind);
-            runs.push(sarif_run(result, &other, cut, truncated, id));
-        }
-        let only_config = runs.is_empty();
-        let id = config_automation_id(options.category, only_config);
-        runs.push(sarif_run(result, &config, cut, truncated, id));
-        runs
-    } else {
-        let id = automation_id(options.category, result.artifact.kind);
-        vec![sarif_run(result, findings, cut, truncated, id)]
+    // A scanner's findings form its own run only when it ran.
+    let own = |r: &&&Reported| match r.finding.kind() {
+        Kind::Misconfiguration => result.config_scanned,
+        Kind::Secret => result.secrets_scanned,
+        Kind::Vulnerability => false,
     };
+    let (own_kind, other): (Vec<&Reported>, Vec<&Reported>) = findings.iter().partition(own);
+    let (config, secrets): (Vec<&Reported>, Vec<&Reported>) = own_kind
+        .into_iter()
+        .partition(|r| r.finding.kind() == Kind::Misconfiguration);
+    let mut runs = Vec::new();
+    let own_runs = result.config_scanned || result.secrets_scanned;
+    if !own_runs || result.vulnerabilities_scanned || !other.is_empty() {
+        let id = automation_id(options.category, result.artifact.kind);
+        runs.push(sarif_run(result, &other, cut, truncated, id));
+    }
+    // Runs of their own even when empty: an empty run is what closes the
+    // alerts of secrets since removed.
+    if result.secrets_scanned {
+        let id = scanner_automation_id(options.category, "secret");
+        runs.push(sarif_run(result, &secrets, cut, truncated, id));
+    }
+    if result.config_scanned {
+        let id = config_automation_id(options.category, runs.is_empty());
+        runs.push(sarif_run(result, &config, cut, truncated, id));
+    }
     sarif::Sarif::builder()
         .schema(SCHEMA_URI)
         .version(sarif::Version::V2_1_0.to_string())
@@ -213,8 +224,16 @@ fn sarif_run(
 fn config_automation_id(category: Option<&str>, only_config: bool) -> String {
     match category.map(str::trim).filter(|c| !c.is_empty()) {
         Some(c) if only_config => format!("{}/", c.trim_end_matches('/')),
-        Some(c) => format!("{}/config/", c.trim_end_matches('/')),
-        None => "scangate/config/".to_string(),
+        _ => scanner_automation_id(category, "config"),
+    }
+}
+
+/// The `runAutomationDetails.id` of a scanner's own run:
+/// `scangate/SCANNER/`, or `NAME/SCANNER/` under the given category.
+fn scanner_automation_id(category: Option<&str>, scanner: &str) -> String {
+    match category.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(c) => format!("{}/{scanner}/", c.trim_end_matches('/')),
+        None => format!("scangate/{scanner}/"),
     }
 }
 
@@ -274,6 +293,7 @@ fn rule(findings: &[&Finding]) -> sarif::ReportingDescriptor {
     let kind = match first.detail {
         Detail::Vulnerability(_) => "vulnerability",
         Detail::Misconfiguration(_) => "misconfiguration",
+        Detail::Secret(_) => "secret",
     };
     let short = if first.title.trim().is_empty() {
         first.id.clone()
@@ -323,7 +343,7 @@ fn rule(findings: &[&Finding]) -> sarif::ReportingDescriptor {
 fn help_uri(f: &Finding) -> Option<String> {
     f.references.first().cloned().or_else(|| match f.detail {
         Detail::Vulnerability(_) => Some(format!("https://osv.dev/vulnerability/{}", f.id)),
-        Detail::Misconfiguration(_) => None,
+        Detail::Misconfiguration(_) | Detail::Secret(_) => None,
     })
 }
 
@@ -355,6 +375,17 @@ fn help(findings: &[&Finding]) -> (String, String) {
                     ));
                 }
             }
+        }
+        Detail::Secret(secret) => {
+            let fix = crate::secret::rules_doc::RESOLUTION;
+            text.push_str(&format!(
+                "Category: {}\nResolution: {fix}\n",
+                secret.category
+            ));
+            md.push_str(&format!(
+                "Category: {}\n\n**Resolution:** {fix}\n",
+                secret.category
+            ));
         }
         Detail::Misconfiguration(m) => {
             text.push_str(&format!("{}\nResolution: {}\n", m.message, m.resolution));
@@ -412,7 +443,7 @@ fn place(result: &ScanResult, f: &Finding) -> (String, LineRange) {
     }
 }
 
-fn message(f: &Finding) -> String {
+fn message(result: &ScanResult, f: &Finding) -> String {
     match &f.detail {
         Detail::Vulnerability(p) => {
             let fix = match &p.fixed_version {
@@ -429,6 +460,26 @@ fn message(f: &Finding) -> String {
             )
         }
         Detail::Misconfiguration(m) => m.message.clone(),
+        Detail::Secret(secret) => {
+            let mut text = format!(
+                "{} ({}, {}): {} in {}",
+                f.title.trim(),
+                f.id,
+                f.severity,
+                secret.shown,
+                f.location.path()
+            );
+            if let Some(id) = result.short_layer_id(secret.layer) {
+                text.push_str(&format!(", added by layer {id}"));
+                if let Some(step) = result.layer_created_by(secret.layer) {
+                    text.push_str(&format!(" ({step})"));
+                }
+            }
+            if secret.deleted_later {
+                text.push_str("; a later layer deleted the file, but it is still in the image");
+            }
+            text
+        }
     }
 }
 
@@ -458,9 +509,18 @@ fn sarif_result(result: &ScanResult, r: &Reported, rule_index: usize) -> sarif::
             properties.insert("fixedVersion".to_string(), json!(fixed));
         }
     }
-    if let Location::Package { layer, .. } = f.location {
-        if let Some(diff_id) = result.layer_diff_id(layer) {
-            properties.insert("layerDiffId".to_string(), json!(diff_id));
+    let layer = match (&f.location, f.secret()) {
+        (Location::Package { layer, .. }, _) => *layer,
+        (_, Some(secret)) => secret.layer,
+        _ => None,
+    };
+    if let Some(diff_id) = result.layer_diff_id(layer) {
+        properties.insert("layerDiffId".to_string(), json!(diff_id));
+    }
+    if let Some(secret) = f.secret() {
+        properties.insert("category".to_string(), json!(secret.category));
+        if secret.layer.is_some() {
+            properties.insert("deletedLater".to_string(), json!(secret.deleted_later));
         }
     }
     if let Some(state) = r.state {
@@ -470,7 +530,7 @@ fn sarif_result(result: &ScanResult, r: &Reported, rule_index: usize) -> sarif::
         .rule_id(f.id.clone())
         .rule_index(rule_index as i64)
         .level(level(f.severity))
-        .message(sarif::Message::from(message(f).as_str()))
+        .message(sarif::Message::from(message(result, f).as_str()))
         .locations(vec![location])
         .partial_fingerprints(fingerprints)
         .properties(
@@ -530,6 +590,8 @@ mod tests {
                 package_dbs: Vec::new(),
             },
             config_files: Vec::new(),
+            secret_files: Vec::new(),
+            secrets_scanned: false,
             vulnerabilities_scanned: true,
             config_scanned: false,
             outcome: Outcome {

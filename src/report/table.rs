@@ -1,4 +1,5 @@
-//! The human report: per target (package database or config file) its
+//! The human report: per target (package database, config file, file
+//! with secrets) its
 //! findings, worst first as matching and policy ordered them, and, on
 //! request, its packages; then one summary line and the gate's verdict.
 //! Plain text that reads as well in a CI log as on a terminal; severities
@@ -110,7 +111,71 @@ pub fn write(result: &ScanResult, options: ReportOptions, out: &mut dyn Write) -
         }
     }
     write_config_files(result, paint, out)?;
+    write_secret_files(result, paint, out)?;
     write_summary(result, paint, out)
+}
+
+/// Each file with secrets (per image layer), with its secrets: rule,
+/// line and only the masked prefix of the value.
+fn write_secret_files(result: &ScanResult, paint: Paint, out: &mut dyn Write) -> io::Result<()> {
+    for (file, found) in result
+        .secret_files
+        .iter()
+        .zip(result.findings_by_secret_file())
+    {
+        if found.is_empty() {
+            continue;
+        }
+        let found: Vec<&Finding> = found.into_iter().map(|r| &r.finding).collect();
+        let mut heading = format!("{} — {}", file.path, summary(&found, "secret", "secrets"));
+        if let Some(layer) = result.short_layer_id(file.layer) {
+            heading.push_str(&format!(" — layer {layer}"));
+            if let Some(step) = result.layer_created_by(file.layer) {
+                heading.push_str(&format!(
+                    " ({})",
+                    step.chars().take(TITLE_CHARS).collect::<String>()
+                ));
+            }
+        }
+        if file.deleted_later {
+            heading.push_str(" (deleted by a later layer, still in the image)");
+        }
+        writeln!(out, "{heading}")?;
+        let rows: Vec<Vec<String>> = found
+            .iter()
+            .map(|f| {
+                vec![
+                    f.id.clone(),
+                    f.severity.to_string(),
+                    lines(&f.location),
+                    f.secret().map(|s| s.shown.clone()).unwrap_or_default(),
+                    f.title.chars().take(TITLE_CHARS).collect(),
+                ]
+            })
+            .collect();
+        write_table(
+            out,
+            &["RULE", "SEVERITY", "LINES", "MATCH", "TITLE"],
+            &rows,
+            Some(1),
+            paint,
+        )?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// `12` or `12-14`.
+fn lines(location: &Location) -> String {
+    match *location {
+        Location::Lines {
+            start_line,
+            end_line,
+            ..
+        } if end_line > start_line => format!("{start_line}-{end_line}"),
+        Location::Lines { start_line, .. } => start_line.to_string(),
+        Location::Package { .. } => String::new(),
+    }
 }
 
 /// Each checked config file with its misconfigurations.
@@ -135,23 +200,14 @@ fn write_config_files(result: &ScanResult, paint: Paint, out: &mut dyn Write) ->
         let rows: Vec<Vec<String>> = found
             .iter()
             .map(|f| {
-                let lines = match f.location {
-                    Location::Lines {
-                        start_line,
-                        end_line,
-                        ..
-                    } if end_line > start_line => format!("{start_line}-{end_line}"),
-                    Location::Lines { start_line, .. } => start_line.to_string(),
-                    Location::Package { .. } => String::new(),
-                };
                 let message = match &f.detail {
                     Detail::Misconfiguration(m) => m.message.as_str(),
-                    Detail::Vulnerability(_) => f.title.as_str(),
+                    _ => f.title.as_str(),
                 };
                 vec![
                     f.id.clone(),
                     f.severity.to_string(),
-                    lines,
+                    lines(&f.location),
                     message.chars().take(TITLE_CHARS).collect(),
                 ]
             })

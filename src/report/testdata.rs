@@ -191,6 +191,8 @@ pub fn sample() -> ScanResult {
             path: "Dockerfile".into(),
             file_type: FileType::Dockerfile,
         }],
+        secret_files: Vec::new(),
+        secrets_scanned: false,
         vulnerabilities_scanned: true,
         config_scanned: false,
         dockerfile: None,

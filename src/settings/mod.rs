@@ -233,6 +233,14 @@ const SETTINGS: &[Setting] = &[
         kind: Kind::Value,
     },
     Setting {
+        flag: "secret-config",
+        spellings: &["--secret-config"],
+        scangate_env: Some("SCANGATE_SECRET_CONFIG"),
+        trivy_env: &["TRIVY_SECRET_CONFIG"],
+        yaml: &["secret.config"],
+        kind: Kind::Value,
+    },
+    Setting {
         flag: "vex",
         spellings: &["--vex"],
         scangate_env: None,

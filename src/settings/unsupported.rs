@@ -61,7 +61,6 @@ const TRIVY_ONLY: &[(&str, &str)] = &[
     ("--pkg-relationships", ""),
     ("--sbom-sources", ""),
     ("--rekor-url", ""),
-    ("--secret-config", ""),
     ("--license-full", ""),
     ("--license-confidence-level", ""),
     ("--ignored-licenses", ""),
