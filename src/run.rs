@@ -522,14 +522,14 @@ fn open_db(
     for (i, inventory) in inventories.iter().enumerate() {
         let mut unmatched = false;
         for set in &inventory.package_dbs {
-            match &set.ecosystem {
-                Some(eco) => {
-                    needed.add(eco);
-                    if i == 0 {
-                        required.add(eco);
-                    }
+            if set.ecosystems.is_empty() {
+                unmatched = true;
+            }
+            for eco in &set.ecosystems {
+                needed.add(eco);
+                if i == 0 {
+                    required.add(eco);
                 }
-                None => unmatched = true,
             }
         }
         if let (true, Some(os)) = (unmatched, &inventory.os) {

@@ -181,3 +181,37 @@ fn yarn_lock_reads_its_package_json_to_leave_dev_dependencies_out() {
     let with_dev = sb.scan_json(&root, &["--offline", "--include-dev-deps"]);
     assert_eq!(vulns(&with_dev).len(), 2);
 }
+
+/// A yarn workspace root in a tree: the members' `package.json` files
+/// (found through the root's `workspaces` globs, not inside
+/// `node_modules`) make their dependencies production ones; the root's
+/// development dependencies stay out, as in Trivy.
+#[test]
+fn yarn_workspace_members_dependencies_are_found() {
+    let sb = Sandbox::new();
+    sb.import(&records());
+    let lock = "# yarn lockfile v1\n\nlodash@^4.17.0:\n  version \"4.17.20\"\n\nminimist@^0.0.8:\n  version \"0.0.8\"\n";
+    let root = write_tree(
+        &sb.path("repo"),
+        &[
+            ("yarn.lock", lock.into()),
+            (
+                "package.json",
+                r#"{"private":true,"workspaces":["packages/*"],"devDependencies":{"minimist":"^0.0.8"}}"#.into(),
+            ),
+            (
+                "packages/api/package.json",
+                r#"{"name":"api","dependencies":{"lodash":"^4.17.0"}}"#.into(),
+            ),
+            (
+                "node_modules/minimist/package.json",
+                r#"{"name":"minimist","version":"0.0.8","dependencies":{"minimist":"^0.0.8"}}"#.into(),
+            ),
+        ],
+    );
+    let report = sb.scan_json(&root, &["--offline"]);
+    assert_eq!(
+        pairs(&vulns(&report)),
+        vec![("lodash".to_string(), "GHSA-35jh-r3h4-6jhm".to_string())]
+    );
+}

@@ -16,6 +16,9 @@ pub enum Base {
     RockyLinux,
     AlmaLinux,
     RedHat,
+    Suse,
+    OpenSuse,
+    AzureLinux,
     Wolfi,
     Chainguard,
     PyPI,
@@ -44,13 +47,16 @@ pub enum VersionScheme {
 }
 
 impl Base {
-    const ALL: [Base; 16] = [
+    const ALL: [Base; 19] = [
         Base::Alpine,
         Base::Debian,
         Base::Ubuntu,
         Base::RockyLinux,
         Base::AlmaLinux,
         Base::RedHat,
+        Base::Suse,
+        Base::OpenSuse,
+        Base::AzureLinux,
         Base::Wolfi,
         Base::Chainguard,
         Base::PyPI,
@@ -72,6 +78,9 @@ impl Base {
             Base::RockyLinux => "Rocky Linux",
             Base::AlmaLinux => "AlmaLinux",
             Base::RedHat => "Red Hat",
+            Base::Suse => "SUSE",
+            Base::OpenSuse => "openSUSE",
+            Base::AzureLinux => "Azure Linux",
             Base::Wolfi => "Wolfi",
             Base::Chainguard => "Chainguard",
             Base::PyPI => "PyPI",
@@ -109,11 +118,34 @@ impl Base {
         Cow::Owned(out)
     }
 
+    /// Whether OSV names the *source* package in this ecosystem's records
+    /// (dpkg `Source:`, apk origin, the source rpm of SUSE and Azure
+    /// Linux), so installed packages are looked up by their source name
+    /// and version. Red Hat, Rocky Linux and AlmaLinux name binary rpms.
+    pub fn names_source_packages(self) -> bool {
+        matches!(
+            self,
+            Base::Debian
+                | Base::Ubuntu
+                | Base::Alpine
+                | Base::Wolfi
+                | Base::Chainguard
+                | Base::Suse
+                | Base::OpenSuse
+                | Base::AzureLinux
+        )
+    }
+
     pub fn version_scheme(self) -> VersionScheme {
         match self {
             Base::Debian | Base::Ubuntu => VersionScheme::Dpkg,
             Base::Alpine | Base::Wolfi | Base::Chainguard => VersionScheme::Apk,
-            Base::RockyLinux | Base::AlmaLinux | Base::RedHat => VersionScheme::Rpm,
+            Base::RockyLinux
+            | Base::AlmaLinux
+            | Base::RedHat
+            | Base::Suse
+            | Base::OpenSuse
+            | Base::AzureLinux => VersionScheme::Rpm,
             Base::PyPI => VersionScheme::Pep440,
             Base::Npm | Base::CratesIo => VersionScheme::Semver,
             Base::Go => VersionScheme::Go,
@@ -184,6 +216,10 @@ mod tests {
             "Ubuntu:22.04:LTS",
             "Ubuntu:Pro:18.04:LTS",
             "Rocky Linux:9",
+            "Red Hat:enterprise_linux:9::baseos",
+            "SUSE:Linux Enterprise Server 15 SP5",
+            "openSUSE:Leap 15.5",
+            "Azure Linux:3",
             "PyPI",
             "npm",
             "crates.io",

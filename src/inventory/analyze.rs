@@ -57,26 +57,75 @@ pub fn analyze_files(
                 );
             }
         }
-        let companion = |name: &str| {
-            let beside = match path.rsplit_once('/') {
-                Some((dir, _)) => format!("{dir}/{name}"),
-                None => name.to_string(),
-            };
-            files.get(&beside).cloned()
-        };
+        let beside = Beside::new(path, &files);
         let found: Vec<FileAnalysis> = analyzers
             .iter()
             .filter(|a| wanted(a.wants()))
             .map(|a| FileAnalysis {
                 format: a.format(),
                 outcome: a
-                    .parse_beside(path, content, &companion)
+                    .parse_beside(path, content, &beside)
                     .map_err(|e| e.to_string()),
             })
             .collect();
         if !found.is_empty() {
             scan.analyses.insert(path.clone(), found);
         }
+    }
+}
+
+/// The files read beside the one being parsed (its companions: see
+/// `PackageAnalyzer::companions`), by path relative to its directory.
+pub struct Beside<'a> {
+    /// The parsed file's directory and a `/`, or nothing at the root.
+    prefix: String,
+    files: &'a BTreeMap<String, Vec<u8>>,
+}
+
+impl<'a> Beside<'a> {
+    /// The companions of the file at `path`, among `files`.
+    pub fn new(path: &str, files: &'a BTreeMap<String, Vec<u8>>) -> Beside<'a> {
+        let prefix = path
+            .rsplit_once('/')
+            .map_or_else(String::new, |(dir, _)| format!("{dir}/"));
+        Beside { prefix, files }
+    }
+
+    /// No companions at hand.
+    pub fn none() -> Beside<'static> {
+        static NONE: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+        Beside {
+            prefix: String::new(),
+            files: &NONE,
+        }
+    }
+
+    /// The companion at `name` (a path relative to the parsed file's
+    /// directory), when it was read.
+    pub fn get(&self, name: &str) -> Option<&'a [u8]> {
+        self.files
+            .get(&format!("{}{name}", self.prefix))
+            .map(Vec::as_slice)
+    }
+
+    /// The companions whose relative path matches `glob` (`*` within a
+    /// path component: `packages/*/package.json`), in path order.
+    pub fn matching(&self, glob: &str) -> Vec<(&'a str, &'a [u8])> {
+        let Ok(glob) = globset::GlobBuilder::new(glob)
+            .literal_separator(true)
+            .build()
+        else {
+            return Vec::new();
+        };
+        let matcher = glob.compile_matcher();
+        self.files
+            .range(self.prefix.clone()..)
+            .take_while(|(path, _)| path.starts_with(&self.prefix))
+            .filter_map(|(path, content)| {
+                let rel = &path[self.prefix.len()..];
+                matcher.is_match(rel).then_some((rel, content.as_slice()))
+            })
+            .collect()
     }
 }
 
@@ -112,10 +161,32 @@ pub fn fingerprint(wants: &Wants) -> String {
 /// The OS of the stacked layers, from the final versions of the release
 /// files.
 pub(super) fn detect_os(layers: &[LayerScan], view: &crate::image::FileView) -> Option<Os> {
-    os::detect(&|path: &str| {
-        let loc = view.resolve(path)?;
-        layers.get(loc.layer)?.os_files.get(&loc.path).cloned()
-    })
+    os::detect(&StackedOsFiles { layers, view })
+}
+
+/// The final versions of the OS identification files, as detection reads
+/// them.
+struct StackedOsFiles<'a> {
+    layers: &'a [LayerScan],
+    view: &'a crate::image::FileView,
+}
+
+impl os::OsFiles for StackedOsFiles<'_> {
+    fn read(&self, path: &str) -> Option<Vec<u8>> {
+        let loc = self.view.resolve(path)?;
+        self.layers.get(loc.layer)?.os_files.get(&loc.path).cloned()
+    }
+    fn dir(&self, dir: &'static str) -> Vec<(String, Vec<u8>)> {
+        let entries = super::Want::DirEntries(dir);
+        self.view
+            .files_matching(|p| entries.matches(p))
+            .into_iter()
+            .filter_map(|loc| {
+                let content = self.layers.get(loc.layer)?.os_files.get(&loc.path)?.clone();
+                Some((loc.path, content))
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]

@@ -103,7 +103,11 @@ impl RootFs {
             if scan.has_file(&rel) || !wants.matches(&rel) {
                 continue;
             }
-            for companion in wants.companions_of(&rel) {
+            for companion in wants
+                .companions_of(&rel)
+                .iter()
+                .flat_map(|c| self.expand(c))
+            {
                 let full = self.root.join(&companion);
                 match fs::symlink_metadata(&full) {
                     Ok(meta) if meta.is_file() && !scan.has_file(&companion) => {
@@ -116,6 +120,49 @@ impl RootFs {
                 self.read_file(rel, &meta, scan);
             }
         }
+    }
+}
+
+/// The most paths one companion pattern expands to.
+const MAX_COMPANIONS: usize = 10_000;
+
+impl RootFs {
+    /// The relative paths a companion pattern names: each `*` component
+    /// is every directory there, except `node_modules` and hidden ones,
+    /// through no link (a workspace member's `package.json`, not an
+    /// installed package's).
+    fn expand(&self, pattern: &str) -> Vec<String> {
+        let parts: Vec<&str> = pattern.split('/').collect();
+        let mut paths = vec![String::new()];
+        for (k, part) in parts.iter().enumerate() {
+            let join = |dir: &str, name: &str| {
+                if dir.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{dir}/{name}")
+                }
+            };
+            let mut next = Vec::new();
+            for dir in &paths {
+                if *part != "*" || k + 1 == parts.len() {
+                    next.push(join(dir, part));
+                    continue;
+                }
+                let Ok(entries) = fs::read_dir(self.root.join(dir)) else {
+                    continue;
+                };
+                for entry in entries.flatten() {
+                    let name = entry.file_name().to_string_lossy().into_owned();
+                    let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+                    if is_dir && !name.starts_with('.') && name != "node_modules" {
+                        next.push(join(dir, &name));
+                    }
+                }
+            }
+            next.truncate(MAX_COMPANIONS);
+            paths = next;
+        }
+        paths
     }
 }
 

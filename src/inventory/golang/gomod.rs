@@ -19,7 +19,7 @@
 use super::buildinfo::stdlib_version;
 use crate::inventory::skips::Skips;
 use crate::inventory::{
-    AnalyzerInfo, Package, PackageAnalyzer, PackageFormat, ParseError, Scope, Want,
+    AnalyzerInfo, Beside, Package, PackageAnalyzer, PackageFormat, ParseError, Scope, Want,
 };
 use crate::version::{go::Go, Comparator};
 use std::cmp::Ordering;
@@ -37,7 +37,7 @@ impl PackageAnalyzer for GoModAnalyzer {
     }
 
     fn parse(&self, path: &str, content: &[u8]) -> Result<Vec<Package>, ParseError> {
-        self.parse_beside(path, content, &|_| None)
+        self.parse_beside(path, content, &Beside::none())
     }
 
     fn companions(&self) -> &'static [&'static str] {
@@ -48,19 +48,19 @@ impl PackageAnalyzer for GoModAnalyzer {
         &self,
         path: &str,
         content: &[u8],
-        companion: &dyn Fn(&str) -> Option<Vec<u8>>,
+        beside: &Beside<'_>,
     ) -> Result<Vec<Package>, ParseError> {
         let module = GoMod::parse(path, content)?;
         let mut packages = module.requirements();
         if module.lacks_indirect() {
-            if let Some(sum) = companion("go.sum") {
+            if let Some(sum) = beside.get("go.sum") {
                 let sum_path = match path.rsplit_once('/') {
                     Some((dir, _)) => format!("{dir}/go.sum"),
                     None => "go.sum".to_string(),
                 };
                 let required: HashSet<String> = packages.iter().map(|p| p.name.clone()).collect();
                 packages.extend(
-                    go_sum(&sum_path, &sum)
+                    go_sum(&sum_path, sum)
                         .into_iter()
                         .filter(|(module, _)| !required.contains(module))
                         .map(|(module, version)| Package::language(&module, &version, None)),
@@ -331,9 +331,12 @@ replace example.com/local => ../local
     fn an_old_go_mod_takes_its_indirect_modules_from_go_sum() {
         let go_mod = b"module example.com/app\n\ngo 1.16\n\nrequire github.com/a/b v1.1.0\n";
         let go_sum = b"github.com/a/b v1.0.0/go.mod h1:x=\ngithub.com/a/b v1.1.0 h1:x=\ngithub.com/a/b v1.1.0/go.mod h1:x=\ngolang.org/x/net v0.0.0-20210226172049-e18ecbb05110/go.mod h1:y=\ngolang.org/x/net v0.7.0 h1:y=\ngolang.org/x/net v0.7.0/go.mod h1:y=\nnot a line\n";
-        let sum = |name: &str| (name == "go.sum").then(|| go_sum.to_vec());
+        let files = std::collections::BTreeMap::from([
+            ("svc/go.sum".to_string(), go_sum.to_vec()),
+            ("go.sum".to_string(), go_sum.to_vec()),
+        ]);
         let found = GoModAnalyzer
-            .parse_beside("svc/go.mod", go_mod, &sum)
+            .parse_beside("svc/go.mod", go_mod, &Beside::new("svc/go.mod", &files))
             .unwrap();
         assert_eq!(
             names(&found),
@@ -344,7 +347,9 @@ replace example.com/local => ../local
         );
         // From Go 1.17 on, go.mod is complete and go.sum is not read.
         let new = b"module example.com/app\n\ngo 1.17\n\nrequire github.com/a/b v1.1.0\n";
-        let found = GoModAnalyzer.parse_beside("go.mod", new, &sum).unwrap();
+        let found = GoModAnalyzer
+            .parse_beside("go.mod", new, &Beside::new("go.mod", &files))
+            .unwrap();
         assert_eq!(names(&found), vec![("github.com/a/b", "v1.1.0", Some(5))]);
     }
 

@@ -12,14 +12,16 @@
 //! package is development-only when its `dependencies` and
 //! `optionalDependencies` do not reach it through the blocks' own
 //! `dependencies`, as Trivy works it out; without it every package counts.
-//! So does every package of a workspace root (a `package.json` with
-//! `workspaces`): its members' own `package.json` files hold what they
-//! need, and they are not read here, so nothing is left out rather than
-//! their production dependencies.
+//! A workspace root (a `package.json` with `workspaces` globs) adds its
+//! members' `dependencies` and `optionalDependencies`, from the
+//! `package.json` of each directory the globs match, as Trivy does. Globs
+//! deeper than the member manifests read (three directories) match
+//! nothing, so a root whose globs match no member counts every package
+//! rather than hide the members' production dependencies.
 
 use super::split_spec;
 use crate::inventory::{
-    AnalyzerInfo, Package, PackageAnalyzer, PackageFormat, ParseError, Scope, Want,
+    AnalyzerInfo, Beside, Package, PackageAnalyzer, PackageFormat, ParseError, Scope, Want,
 };
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
@@ -39,18 +41,23 @@ impl PackageAnalyzer for YarnAnalyzer {
     }
 
     fn companions(&self) -> &'static [&'static str] {
-        &["package.json"]
+        &[
+            "package.json",
+            "*/package.json",
+            "*/*/package.json",
+            "*/*/*/package.json",
+        ]
     }
 
     fn parse_beside(
         &self,
         path: &str,
         content: &[u8],
-        companion: &dyn Fn(&str) -> Option<Vec<u8>>,
+        beside: &Beside<'_>,
     ) -> Result<Vec<Package>, ParseError> {
         let blocks = blocks(path, content)?;
-        let manifest: Option<Manifest> = companion("package.json").and_then(|bytes| {
-            serde_json::from_slice(&bytes)
+        let manifest: Option<Manifest> = beside.get("package.json").and_then(|bytes| {
+            serde_json::from_slice(bytes)
                 .inspect_err(|e| {
                     tracing::warn!(
                         "{path}: the package.json beside it is unreadable ({e}): dev dependencies are not told apart"
@@ -59,8 +66,8 @@ impl PackageAnalyzer for YarnAnalyzer {
                 .ok()
         });
         let prod = manifest
-            .filter(|m| m.workspaces.is_none())
-            .map(|m| production(&blocks, &m));
+            .and_then(|m| with_members(path, m, beside))
+            .map(|roots| production(&blocks, &roots));
         Ok(blocks
             .iter()
             .enumerate()
@@ -81,7 +88,44 @@ struct Manifest {
     #[serde(default, rename = "optionalDependencies")]
     optional: BTreeMap<String, String>,
     /// The workspace members' globs (a list, or `{"packages": [...]}`).
-    workspaces: Option<serde_json::Value>,
+    workspaces: Option<Workspaces>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Workspaces {
+    Globs(Vec<String>),
+    Object {
+        #[serde(default)]
+        packages: Vec<String>,
+    },
+}
+
+/// The root manifest with its workspace members' production dependencies
+/// added; `None` (tell nothing apart) for a workspace root whose globs
+/// match no member read.
+fn with_members(path: &str, mut root: Manifest, beside: &Beside<'_>) -> Option<Manifest> {
+    let globs = match root.workspaces.take() {
+        None => return Some(root),
+        Some(Workspaces::Globs(g) | Workspaces::Object { packages: g }) => g,
+    };
+    let mut members = 0;
+    for glob in &globs {
+        let pattern = format!("{}/package.json", glob.trim_end_matches('/'));
+        for (member, bytes) in beside.matching(&pattern) {
+            match serde_json::from_slice::<Manifest>(bytes) {
+                Ok(m) => {
+                    members += 1;
+                    root.dependencies.extend(m.dependencies);
+                    root.optional.extend(m.optional);
+                }
+                Err(e) => tracing::warn!(
+                    "{path}: workspace member {member} is unreadable ({e}): dev dependencies are not told apart"
+                ),
+            }
+        }
+    }
+    (members > 0).then_some(root)
 }
 
 /// For each block, whether the project's production dependencies reach it.
@@ -324,7 +368,8 @@ yargs@^17.0.0:
 "#;
         let manifest =
             br#"{"dependencies":{"express":"4.17.1"},"devDependencies":{"jest":"^29.0.0"}}"#;
-        let beside = |name: &str| (name == "package.json").then(|| manifest.to_vec());
+        let files = BTreeMap::from([("package.json".to_string(), manifest.to_vec())]);
+        let beside = Beside::new("yarn.lock", &files);
         let found = YarnAnalyzer
             .parse_beside("yarn.lock", lock.as_bytes(), &beside)
             .unwrap();
@@ -340,7 +385,7 @@ yargs@^17.0.0:
         );
         // Without it, nothing is called dev.
         let alone = YarnAnalyzer
-            .parse_beside("yarn.lock", lock.as_bytes(), &|_| None)
+            .parse_beside("yarn.lock", lock.as_bytes(), &Beside::none())
             .unwrap();
         assert!(alone.iter().all(|p| !p.dev));
         // Berry spells ranges with the npm: protocol.
@@ -350,18 +395,64 @@ yargs@^17.0.0:
             .unwrap();
         let dev: Vec<_> = found.iter().map(|p| (p.name.as_str(), p.dev)).collect();
         assert_eq!(dev, vec![("express", false), ("qs", false), ("jest", true)]);
-        // A workspace root: its members' dependencies are not in this
-        // package.json, so none is called dev (rather than hiding theirs).
-        for workspaces in [r#"["packages/*"]"#, r#"{"packages":["apps/*"]}"#] {
-            let root = format!(
-                r#"{{"private":true,"workspaces":{workspaces},"devDependencies":{{"jest":"^29.0.0"}}}}"#
+    }
+
+    /// A workspace root's own package.json lists members, not what they
+    /// need: their package.json files do (as Trivy reads them).
+    #[test]
+    fn workspace_members_dependencies_are_production() {
+        let lock = "# yarn lockfile v1\n\nexpress@4.17.1:\n  version \"4.17.1\"\n\njest@^29.0.0:\n  version \"29.7.0\"\n\nlodash@^4.17.0:\n  version \"4.17.21\"\n";
+        let dev = |files: &[(&str, &str)]| -> Vec<(String, bool)> {
+            let files: BTreeMap<String, Vec<u8>> = files
+                .iter()
+                .map(|(p, c)| (format!("repo/{p}"), c.as_bytes().to_vec()))
+                .collect();
+            YarnAnalyzer
+                .parse_beside(
+                    "repo/yarn.lock",
+                    lock.as_bytes(),
+                    &Beside::new("repo/yarn.lock", &files),
+                )
+                .unwrap()
+                .into_iter()
+                .map(|p| (p.name, p.dev))
+                .collect()
+        };
+        let row = |n: &str, d: bool| (n.to_string(), d);
+        for root in [
+            r#"{"private":true,"workspaces":["packages/*"],"devDependencies":{"jest":"^29.0.0"}}"#,
+            r#"{"private":true,"workspaces":{"packages":["packages/*"]},"devDependencies":{"jest":"^29.0.0"}}"#,
+        ] {
+            let found = dev(&[
+                ("package.json", root),
+                (
+                    "packages/api/package.json",
+                    r#"{"dependencies":{"express":"4.17.1"},"devDependencies":{"jest":"^29.0.0"}}"#,
+                ),
+                (
+                    "packages/web/package.json",
+                    r#"{"optionalDependencies":{"lodash":"^4.17.0"}}"#,
+                ),
+                (
+                    "tools/x/package.json",
+                    r#"{"dependencies":{"jest":"^29.0.0"}}"#,
+                ),
+            ]);
+            assert_eq!(
+                found,
+                vec![
+                    row("express", false),
+                    row("jest", true),
+                    row("lodash", false)
+                ]
             );
-            let beside = |name: &str| (name == "package.json").then(|| root.as_bytes().to_vec());
-            let found = YarnAnalyzer
-                .parse_beside("yarn.lock", lock.as_bytes(), &beside)
-                .unwrap();
-            assert!(found.iter().all(|p| !p.dev), "{workspaces}: {found:?}");
         }
+        // Globs that match no member read: nothing is called dev.
+        let found = dev(&[(
+            "package.json",
+            r#"{"workspaces":["libs/**"],"devDependencies":{"jest":"^29.0.0"}}"#,
+        )]);
+        assert!(found.iter().all(|(_, d)| !d), "{found:?}");
     }
 
     #[test]
