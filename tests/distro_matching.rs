@@ -214,6 +214,30 @@ fn red_hat_streams_come_from_the_content_manifests() {
             &["rhel_eus:9.2::baseos"],
             fixed_in("0:590-4.el9_2"),
         ),
+        // Module streams: the image has nodejs:18; only its stream's fix
+        // applies, not nodejs:20's.
+        with(
+            rhsa(
+                "RHSA-2024:2700",
+                "CVE-2024-27982",
+                "nodejs",
+                &["enterprise_linux:9::appstream"],
+                fixed_in("1:18.20.2-1.module+el9.2.0+21400+5f0d8a6e"),
+            ),
+            "summary",
+            json!("Moderate: nodejs:18 security update"),
+        ),
+        with(
+            rhsa(
+                "RHSA-2024:2701",
+                "CVE-2024-27983",
+                "nodejs",
+                &["enterprise_linux:9::appstream"],
+                fixed_in("1:20.12.2-2.module+el9.2.0+21500+2e0d8a6e"),
+            ),
+            "summary",
+            json!("Important: nodejs:20 security update"),
+        ),
         // RHEL 8's stream: not this image's.
         rhsa(
             "RHSA-2024:2600",
@@ -239,9 +263,16 @@ fn red_hat_streams_come_from_the_content_manifests() {
     // One finding for the advisory that lists both streams.
     assert_eq!(
         ids(&found),
-        [triple("openssl-libs", "CVE-2023-5678", "fixed")]
+        [
+            triple("nodejs", "CVE-2024-27982", "fixed"),
+            triple("openssl-libs", "CVE-2023-5678", "fixed"),
+        ]
     );
-    assert_eq!(found[0]["fixed_version"], "1:3.0.7-27.el9");
+    let ssl = found
+        .iter()
+        .find(|f| f["package_name"] == "openssl-libs")
+        .unwrap();
+    assert_eq!(ssl["fixed_version"], "1:3.0.7-27.el9");
     let nodejs = package_purl(&report, "nodejs");
     assert_eq!(
         nodejs,
