@@ -214,6 +214,30 @@ fn red_hat_streams_come_from_the_content_manifests() {
             &["rhel_eus:9.2::baseos"],
             fixed_in("0:590-4.el9_2"),
         ),
+        // Module streams: the image has nodejs:18; only its stream's fix
+        // applies, not nodejs:20's.
+        with(
+            rhsa(
+                "RHSA-2024:2700",
+                "CVE-2024-27982",
+                "nodejs",
+                &["enterprise_linux:9::appstream"],
+                fixed_in("1:18.20.2-1.module+el9.2.0+21400+5f0d8a6e"),
+            ),
+            "summary",
+            json!("Moderate: nodejs:18 security update"),
+        ),
+        with(
+            rhsa(
+                "RHSA-2024:2701",
+                "CVE-2024-27983",
+                "nodejs",
+                &["enterprise_linux:9::appstream"],
+                fixed_in("1:20.12.2-2.module+el9.2.0+21500+2e0d8a6e"),
+            ),
+            "summary",
+            json!("Important: nodejs:20 security update"),
+        ),
         // RHEL 8's stream: not this image's.
         rhsa(
             "RHSA-2024:2600",
@@ -239,9 +263,16 @@ fn red_hat_streams_come_from_the_content_manifests() {
     // One finding for the advisory that lists both streams.
     assert_eq!(
         ids(&found),
-        [triple("openssl-libs", "CVE-2023-5678", "fixed")]
+        [
+            triple("nodejs", "CVE-2024-27982", "fixed"),
+            triple("openssl-libs", "CVE-2023-5678", "fixed"),
+        ]
     );
-    assert_eq!(found[0]["fixed_version"], "1:3.0.7-27.el9");
+    let ssl = found
+        .iter()
+        .find(|f| f["package_name"] == "openssl-libs")
+        .unwrap();
+    assert_eq!(ssl["fixed_version"], "1:3.0.7-27.el9");
     let nodejs = package_purl(&report, "nodejs");
     assert_eq!(
         nodejs,
@@ -377,4 +408,154 @@ fn ubuntu_pro_advisories_apply_when_esm_is_enabled() {
             triple("libssl1.1", "CVE-2024-0002", "fixed"),
         ]
     );
+}
+
+// ---- vendor feeds: Amazon Linux, Oracle Linux, Photon OS ---------------------
+
+/// ALAS2023-2023-001 as Amazon's repository serves it in `updateinfo.xml`
+/// (trimmed from aquasecurity/vuln-list-update
+/// `amazon/testdata/fixtures/updateinfo_AL2023.xml.gz`).
+const ALAS: &str = r#"<?xml version="1.0" ?>
+<updates><update status="final" version="1.4" author="linux-security@amazon.com" type="security" from="linux-security@amazon.com"><id>ALAS2023-2023-001</id><title>Amazon Linux 2023 - ALAS2023-2023-001: Important priority package update for rsyslog</title><issued date="2023-02-17 20:41" /><updated date="2023-02-22 23:22" /><severity>Important</severity><description>Package updates are available for Amazon Linux 2023.</description><references><reference href="http://cve.mitre.org/cgi-bin/cvename.cgi?name=CVE-2022-24903" title="" id="CVE-2022-24903" type="cve" /></references><pkglist><collection short="amazon-linux-2023"><name>Amazon Linux 2023</name><package name="rsyslog" version="8.2204.0" release="3.amzn2023.0.2" epoch="0" arch="x86_64"><filename>Packages/rsyslog-8.2204.0-3.amzn2023.0.2.x86_64.rpm</filename></package></collection></pkglist></update></updates>"#;
+
+/// Photon 3.0's list as published (from aquasecurity/vuln-list-update
+/// `photon/testdata/cve_data_photon3.0.json`), plus an unfixed entry.
+const PHOTON3: &str = r#"[
+  {"cve_id": "CVE-2019-3828", "pkg": "ansible", "cve_score": 10, "aff_ver": "all versions before 2.7.6-2.ph3 are vulnerable", "res_ver": "2.7.6-2.ph3"},
+  {"cve_id": "CVE-2025-0725", "pkg": "curl", "cve_score": 7.3, "aff_ver": "NA", "res_ver": "NA", "status": "Not Affected"},
+  {"cve_id": "CVE-2024-9999", "pkg": "vim", "cve_score": 5.5, "aff_ver": "all versions are vulnerable", "res_ver": "NA"}
+]"#;
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(data).unwrap();
+    gz.finish().unwrap()
+}
+
+fn photon_root(sb: &Sandbox) -> PathBuf {
+    let packages = [
+        RpmPackage::new("ansible", "2.7.6", "1.ph3", "noarch"),
+        RpmPackage::new("vim", "8.1.1537", "1.ph3", "x86_64"),
+        RpmPackage::new("curl", "7.59.0", "1.ph3", "x86_64"),
+    ];
+    tree(
+        &sb.path("photon"),
+        &[
+            (
+                "etc/os-release",
+                text("NAME=\"VMware Photon OS\"\nID=photon\nVERSION_ID=3.0\n"),
+            ),
+            ("var/lib/rpm/rpmdb.sqlite", rpmdb_sqlite(&packages)),
+        ],
+    )
+}
+
+#[test]
+fn vendor_feeds_are_imported_as_they_are_published_and_matched() {
+    let sb = Sandbox::new();
+    let feeds = tree(
+        &sb.path("feeds"),
+        &[
+            ("updateinfo.xml.gz", gzip(ALAS.as_bytes())),
+            ("cve_data_photon3.0.json", text(PHOTON3)),
+        ],
+    );
+    sb.cmd()
+        .args(["db", "import"])
+        .arg(feeds.join("updateinfo.xml.gz"))
+        .arg(feeds.join("cve_data_photon3.0.json"))
+        .assert()
+        .success();
+
+    let al2023 = tree(
+        &sb.path("al2023"),
+        &[
+            (
+                "usr/lib/system-release",
+                text("Amazon Linux release 2023.3.20240131 (Amazon Linux)\n"),
+            ),
+            (
+                "var/lib/rpm/rpmdb.sqlite",
+                rpmdb_sqlite(&[RpmPackage::new(
+                    "rsyslog",
+                    "8.2204.0",
+                    "2.amzn2023.0.1",
+                    "x86_64",
+                )]),
+            ),
+        ],
+    );
+    let report = sb.scan_json(&al2023, &["--offline"]);
+    assert_eq!(report["targets"][0]["ecosystem"], "Amazon Linux:2023");
+    let found = vulns(&report);
+    assert_eq!(ids(&found), [triple("rsyslog", "CVE-2022-24903", "fixed")]);
+    assert_eq!(found[0]["fixed_version"], "8.2204.0-3.amzn2023.0.2");
+    assert_eq!(found[0]["severity"], "HIGH", "Amazon's Important");
+
+    let root = photon_root(&sb);
+    assert_eq!(
+        ids(&sb.scan_vulns(&root)),
+        [
+            triple("ansible", "CVE-2019-3828", "fixed"),
+            triple("vim", "CVE-2024-9999", "affected"),
+        ]
+    );
+    let report = sb.scan_json(&root, &["--offline", "--ignore-unfixed"]);
+    assert_eq!(
+        ids(&vulns(&report)),
+        [triple("ansible", "CVE-2019-3828", "fixed")]
+    );
+}
+
+#[test]
+fn a_vendor_distribution_without_its_feed_fails_closed() {
+    let sb = Sandbox::new();
+    sb.import(&[osv(
+        "CVE-2024-0001",
+        "Debian:12",
+        "openssl",
+        fixed_in("3.0.13-1~deb12u1"),
+    )]);
+    let out = sb
+        .cmd()
+        .arg("fs")
+        .arg(photon_root(&sb))
+        .args(["--offline", "-f", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Photon OS:3.0"));
+}
+
+#[test]
+fn db_update_fetches_a_vendor_feed_from_its_configured_url() {
+    let stub = Stub::start();
+    stub.serve(
+        "/photon/cve_data_photon3.0.json",
+        Reply::Export {
+            body: PHOTON3.as_bytes().to_vec(),
+            etag: "\"p1\"".into(),
+        },
+    );
+    let sb = Sandbox::with_url(NO_SERVER);
+    sb.cmd()
+        .args(["db", "update", "Photon OS:3.0", "--photon-url"])
+        .arg(format!(
+            "{}/photon/cve_data_photon{{release}}.json",
+            stub.url
+        ))
+        .assert()
+        .success();
+    assert_eq!(
+        ids(&sb.scan_vulns(&photon_root(&sb))),
+        [
+            triple("ansible", "CVE-2019-3828", "fixed"),
+            triple("vim", "CVE-2024-9999", "affected"),
+        ]
+    );
+    assert!(stub
+        .requests()
+        .iter()
+        .any(|r| r.path == "/photon/cve_data_photon3.0.json"));
 }

@@ -28,16 +28,16 @@ fn rows(report: &Value) -> Vec<String> {
 // ---------------------------------------------------------------------------
 
 /// Scans `img` and checks the OS and that the one target is the Berkeley
-/// DB, with the ecosystem key present and null: OSV has no CentOS or
-/// Amazon Linux data.
-fn scan_bdb_image(img: &ImageBuilder, family: &str, version: &str) -> Value {
+/// DB, matched in `ecosystem` (null for CentOS, which has no advisories;
+/// Amazon Linux's come from its own feed).
+fn scan_bdb_image(img: &ImageBuilder, family: &str, version: &str, ecosystem: Value) -> Value {
     let r = scan_image(img);
     assert_eq!(r["artifact"]["os"]["family"], family);
     assert_eq!(r["artifact"]["os"]["version"], version);
     let t = only_target(&r);
     assert_eq!(t["path"], "var/lib/rpm/Packages");
     assert_eq!(t["kind"], "os-packages");
-    assert_eq!(t.get("ecosystem"), Some(&Value::Null), "{t:#}");
+    assert_eq!(t.get("ecosystem"), Some(&ecosystem), "{t:#}");
     r
 }
 
@@ -79,7 +79,7 @@ fn centos7_berkeley_db_across_two_layers() {
                 .file("var/lib/rpm/Packages", bdb_packages(&updated))
                 .gzip(),
         );
-    let r = scan_bdb_image(&img, "centos", "7.9.2009");
+    let r = scan_bdb_image(&img, "centos", "7.9.2009", Value::Null);
     // The signing key as rpm lists it; the epoch on the binary and the
     // source versions.
     assert_eq!(
@@ -130,7 +130,7 @@ fn amazon_linux_2_berkeley_db() {
             .file("var/lib/rpm/Packages", bdb_packages(&packages)),
     );
     // Trivy's version: `system-release`'s words after "release".
-    let r = scan_bdb_image(&img, "amazon", "2 (Karoo)");
+    let r = scan_bdb_image(&img, "amazon", "2 (Karoo)", json!("Amazon Linux:2"));
     assert_eq!(
         rows(&r),
         [

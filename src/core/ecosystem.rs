@@ -19,6 +19,12 @@ pub enum Base {
     Suse,
     OpenSuse,
     AzureLinux,
+    /// Converted from ALAS (`vulndb::vendor`): OSV publishes none.
+    AmazonLinux,
+    /// Converted from ELSA (`vulndb::vendor`).
+    OracleLinux,
+    /// Converted from Photon's CVE lists (`vulndb::vendor`).
+    PhotonOs,
     Wolfi,
     Chainguard,
     PyPI,
@@ -47,7 +53,7 @@ pub enum VersionScheme {
 }
 
 impl Base {
-    const ALL: [Base; 19] = [
+    const ALL: [Base; 22] = [
         Base::Alpine,
         Base::Debian,
         Base::Ubuntu,
@@ -57,6 +63,9 @@ impl Base {
         Base::Suse,
         Base::OpenSuse,
         Base::AzureLinux,
+        Base::AmazonLinux,
+        Base::OracleLinux,
+        Base::PhotonOs,
         Base::Wolfi,
         Base::Chainguard,
         Base::PyPI,
@@ -81,6 +90,9 @@ impl Base {
             Base::Suse => "SUSE",
             Base::OpenSuse => "openSUSE",
             Base::AzureLinux => "Azure Linux",
+            Base::AmazonLinux => "Amazon Linux",
+            Base::OracleLinux => "Oracle Linux",
+            Base::PhotonOs => "Photon OS",
             Base::Wolfi => "Wolfi",
             Base::Chainguard => "Chainguard",
             Base::PyPI => "PyPI",
@@ -120,8 +132,9 @@ impl Base {
 
     /// Whether OSV names the *source* package in this ecosystem's records
     /// (dpkg `Source:`, apk origin, the source rpm of SUSE and Azure
-    /// Linux), so installed packages are looked up by their source name
-    /// and version. Red Hat, Rocky Linux and AlmaLinux name binary rpms.
+    /// Linux, Photon's package), so installed packages are looked up by
+    /// their source name and version. Red Hat, Rocky Linux, AlmaLinux,
+    /// Amazon Linux and Oracle Linux name binary rpms.
     pub fn names_source_packages(self) -> bool {
         matches!(
             self,
@@ -133,6 +146,7 @@ impl Base {
                 | Base::Suse
                 | Base::OpenSuse
                 | Base::AzureLinux
+                | Base::PhotonOs
         )
     }
 
@@ -145,7 +159,10 @@ impl Base {
             | Base::RedHat
             | Base::Suse
             | Base::OpenSuse
-            | Base::AzureLinux => VersionScheme::Rpm,
+            | Base::AzureLinux
+            | Base::AmazonLinux
+            | Base::OracleLinux
+            | Base::PhotonOs => VersionScheme::Rpm,
             Base::PyPI => VersionScheme::Pep440,
             Base::Npm | Base::CratesIo => VersionScheme::Semver,
             Base::Go => VersionScheme::Go,
@@ -220,6 +237,9 @@ mod tests {
             "SUSE:Linux Enterprise Server 15 SP5",
             "openSUSE:Leap 15.5",
             "Azure Linux:3",
+            "Amazon Linux:2023",
+            "Oracle Linux:9",
+            "Photon OS:5.0",
             "PyPI",
             "npm",
             "crates.io",

@@ -9,6 +9,7 @@
 //! Each finding names the package the user has.
 
 pub mod enrich;
+pub mod module_streams;
 pub mod ranges;
 pub mod severity;
 
@@ -113,6 +114,12 @@ fn match_package(at: &Place<'_>, name: &str, version: &str, records: &[Record]) 
                 continue;
             }
             let Some(semver) = semver else { continue };
+            let label = at.found.package.modularity_label.as_deref();
+            if eco.base.version_scheme() == VersionScheme::Rpm
+                && !module_streams::applies(label, record, affected)
+            {
+                continue;
+            }
             match ranges::evaluate(version, affected, cmp, semver) {
                 Ok(Verdict::NotAffected) => {}
                 Ok(Verdict::Affected { fixed }) => {

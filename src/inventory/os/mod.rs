@@ -162,9 +162,10 @@ impl Os {
 
     /// The OSV ecosystems this OS's packages are published under, spelled
     /// as OSV spells them, the main one first (reports name it); empty
-    /// where OSV publishes nothing for the OS (CentOS, Oracle, Fedora,
-    /// Amazon Linux, Photon OS) or the version has no release in OSV's
-    /// terms (Debian testing).
+    /// where there are no advisories for the OS (CentOS, Fedora) or the
+    /// version has no release in OSV's terms (Debian testing). Amazon
+    /// Linux, Oracle Linux and Photon OS get the ecosystems their vendors'
+    /// feeds are converted into.
     pub fn osv_ecosystems(&self) -> Vec<Ecosystem> {
         let major = self.version.split('.').next().unwrap_or("");
         let numeric = !major.is_empty() && major.bytes().all(|b| b.is_ascii_digit());
@@ -216,6 +217,17 @@ impl Os {
             // CBL-Mariner 2.0 is Azure Linux 2 in OSV.
             OsFamily::CblMariner | OsFamily::AzureLinux if numeric => {
                 one(Base::AzureLinux, Some(major))
+            }
+            // Converted from the vendors' own feeds (`vulndb::vendor`).
+            OsFamily::Amazon | OsFamily::Oracle | OsFamily::Photon => {
+                let base = match self.family {
+                    OsFamily::Amazon => Base::AmazonLinux,
+                    OsFamily::Oracle => Base::OracleLinux,
+                    _ => Base::PhotonOs,
+                };
+                crate::vulndb::vendor::release_of(base, &self.version)
+                    .map(|r| one(base, Some(&r)))
+                    .unwrap_or_default()
             }
             OsFamily::Wolfi => one(Base::Wolfi, None),
             OsFamily::Chainguard => one(Base::Chainguard, None),
@@ -655,15 +667,23 @@ mod tests {
                 &[("etc/os-release", "ID=chainguard\nVERSION_ID=20230214\n")],
                 &["Chainguard"],
             ),
-            // OSV publishes nothing for these.
+            // No advisories anywhere.
             (
                 &[("etc/os-release", "ID=\"centos\"\nVERSION_ID=\"7\"\n")],
                 &[],
             ),
-            (&[("etc/os-release", "ID=photon\nVERSION_ID=5.0\n")], &[]),
+            // The vendors' own feeds, converted.
+            (
+                &[("etc/os-release", "ID=photon\nVERSION_ID=5.0\n")],
+                &["Photon OS:5.0"],
+            ),
             (
                 &[("etc/system-release", "Amazon Linux release 2 (Karoo)\n")],
-                &[],
+                &["Amazon Linux:2"],
+            ),
+            (
+                &[("etc/os-release", "ID=\"ol\"\nVERSION_ID=\"8.9\"\n")],
+                &["Oracle Linux:8"],
             ),
         ];
         for (files, want) in cases {
