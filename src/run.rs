@@ -354,7 +354,6 @@ pub fn scan_result<'a>(
         include_dev_deps: args.include_dev_deps,
         comprehensive: args.detection_priority == DetectionPriority::Comprehensive,
     };
-    let baseline = load_baseline(&args.policy, options)?;
     let secret_engine = if scanners.contains(&Scanner::Secret) {
         let rules = secret::rules::RuleSet::load(Some(&args.secret_config))?;
         Some(Arc::new(secret::Engine::new(rules)))
@@ -367,12 +366,9 @@ pub fn scan_result<'a>(
             .with_secrets(Arc::clone(engine)),
         None => inventory::all_wants().clone(),
     };
+    let baseline = load_baseline(&args.policy, options, &wants, &skip)?;
     let mut collected = source.collect(&wants)?;
-    if !skip.is_empty() {
-        for layer in &mut collected.layers {
-            layer.forget(|path| skip.skips_file(path));
-        }
-    }
+    forget_skipped(&mut collected, &skip);
     let secrets = match (&secret_engine, collected.artifact.kind, tree) {
         (Some(engine), ArtifactKind::Filesystem, Some(root)) => {
             Some(scan_secrets(root, engine, &skip))
@@ -388,7 +384,7 @@ pub fn scan_result<'a>(
             PkgType::Library
         })
     });
-    let (vulnerabilities, baseline_findings) = if scanners.contains(&Scanner::Vuln) {
+    let (vulnerabilities, old_vulnerabilities) = if scanners.contains(&Scanner::Vuln) {
         let mut inventories = vec![&inventory];
         inventories.extend(baseline.as_ref().map(|b| &b.inventory));
         let db = open_db(&inventories, args, cache_dir)?;
@@ -401,13 +397,22 @@ pub fn scan_result<'a>(
             Ok(found)
         };
         let old = match &baseline {
-            Some(b) => Some(b.relocate(find(&b.inventory)?, &collected.artifact.layers)),
-            None => None,
+            Some(b) => b.relocate(find(&b.inventory)?, &collected.artifact.layers),
+            None => Vec::new(),
         };
         (Some(find(&inventory)?), old)
     } else {
-        (None, None)
+        (None, Vec::new())
     };
+    // Every scanner's baseline findings, so each kind gets its states: with
+    // a baseline and no vulnerability scan, secrets are still compared.
+    let baseline_findings = baseline.as_ref().map(|b| {
+        let mut old = old_vulnerabilities;
+        if secrets.is_some() {
+            old.extend(b.secrets(&skip, &collected.artifact.layers));
+        }
+        old
+    });
     let config = match config_root {
         Some(root) => check_config(root, &skip)?,
         None => ConfigScan::default(),
@@ -494,17 +499,35 @@ fn build_policy(args: &PolicyArgs, tree: Option<&Path>) -> Result<Policy> {
 }
 
 /// The baseline of `--baseline` (a JSON report) or `--baseline-input` (an
-/// image scanned the way `image --input` scans), if one is given.
-fn load_baseline(args: &PolicyArgs, options: inventory::Options) -> Result<Option<Baseline>> {
+/// image scanned the way `image --input` scans, with the same `wants`, so
+/// its secrets too when the secret scanner is on, and the same skips), if
+/// one is given.
+fn load_baseline(
+    args: &PolicyArgs,
+    options: inventory::Options,
+    wants: &inventory::Wants,
+    skip: &Skip,
+) -> Result<Option<Baseline>> {
     if let Some(report) = &args.baseline {
         return Baseline::from_report(report).map(Some);
     }
     match &args.baseline_input {
         Some(input) => {
-            let collected = source::for_input(input, None, None)?.collect(inventory::all_wants())?;
-            Ok(Some(Baseline::from_scan(&collected, options)))
+            let mut collected = source::for_input(input, None, None)?.collect(wants)?;
+            forget_skipped(&mut collected, skip);
+            let engine = wants.secrets();
+            Ok(Some(Baseline::from_scan(&collected, options, engine)))
         }
         None => Ok(None),
+    }
+}
+
+/// Drops what `--skip-dirs`/`--skip-files` name from every collected layer.
+fn forget_skipped(collected: &mut source::Collected, skip: &Skip) {
+    if !skip.is_empty() {
+        for layer in &mut collected.layers {
+            layer.forget(|path| skip.skips_file(path));
+        }
     }
 }
 

@@ -530,6 +530,41 @@ fn bad_input_stays_linear() {
     );
 }
 
+/// `(rule:path, state)` of every reported secret, sorted.
+fn secret_states(report: &Value) -> Vec<String> {
+    let mut states: Vec<String> = secrets_of(report)
+        .iter()
+        .map(|s| {
+            format!(
+                "{}:{} {}",
+                s["path"].as_str().unwrap(),
+                s["rule_id"].as_str().unwrap(),
+                s["state"].as_str().unwrap_or("-")
+            )
+        })
+        .collect();
+    states.sort();
+    states
+}
+
+/// `rule:path` of every secret in `fixed[]`, sorted.
+fn fixed_secrets(report: &Value) -> Vec<String> {
+    let mut fixed: Vec<String> = report["fixed"]
+        .as_array()
+        .expect("a baseline gives fixed[]")
+        .iter()
+        .map(|s| {
+            format!(
+                "{}:{}",
+                s["path"].as_str().unwrap(),
+                s["rule_id"].as_str().unwrap()
+            )
+        })
+        .collect();
+    fixed.sort();
+    fixed
+}
+
 #[test]
 fn a_report_with_secrets_serves_as_a_baseline() {
     let sb = Sandbox::new();
@@ -537,5 +572,154 @@ fn a_report_with_secrets_serves_as_a_baseline() {
     let report = image_json(&sb, &[]);
     std::fs::write(sb.path("base.json"), report.to_string()).unwrap();
     let again = image_json(&sb, &["--baseline", sb.path("base.json").to_str().unwrap()]);
-    assert_eq!(secrets_of(&again).len(), 4);
+    assert_eq!(
+        secret_states(&again),
+        [
+            "app/config.env:aws-access-key-id existing",
+            "app/config.env:aws-secret-access-key existing",
+            "app/config.env:github-pat existing",
+            "root/.ssh/id_rsa:private-key existing",
+        ]
+    );
+    assert_eq!(fixed_secrets(&again), Vec::<String>::new());
+    assert_eq!(again["summary"]["new"], 0);
+}
+
+/// The baseline's secrets keep their identity when lines move; a key
+/// rotated in place is new (the old one fixed), a removed file's key is
+/// fixed; `--fail-on-new` gates the new one only; a secret the baseline's
+/// ignore file suppressed is still known to the baseline.
+#[test]
+fn baseline_secrets_are_new_existing_or_fixed_by_rule_path_and_value() {
+    let sb = Sandbox::new();
+    let p = Planted::new();
+    let root = sb.path("repo");
+    write_tree(
+        &root,
+        &[
+            ("config/app.env", p.config()),
+            ("deploy/id_rsa", p.private_key()),
+        ],
+    );
+    let ignore = sb.path("ignore.yaml");
+    std::fs::write(&ignore, "secrets:\n  - id: aws-secret-access-key\n").unwrap();
+    let (_, base, _) = fs_json(&sb, &root, &["--ignorefile", ignore.to_str().unwrap()]);
+    assert_eq!(base["ignored"].as_array().unwrap().len(), 1);
+    std::fs::write(sb.path("base.json"), base.to_string()).unwrap();
+    let base = sb.path("base.json");
+    let base = base.to_str().unwrap();
+
+    // Unchanged: nothing is new, and --fail-on-new passes where the plain
+    // gate fails.
+    let (code, report, stderr) = fs_json(
+        &sb,
+        &root,
+        &["--baseline", base, "--fail-on", "HIGH", "--fail-on-new"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(report["summary"]["new"], 0, "{report}");
+    assert_eq!(report["summary"]["existing"], 4);
+    let (code, _, _) = fs_json(&sb, &root, &["--baseline", base, "--fail-on", "HIGH"]);
+    assert_eq!(code, 1, "without --fail-on-new existing secrets still fail");
+
+    // Lines moved, the GitHub token rotated, the key file removed.
+    let rotated = ["gh", "p_", "An0th3rT0k3nV4lu3F0rT3st1ngS3cr3tsAbC"].concat();
+    let config = p.config().replace(&p.github, &rotated);
+    std::fs::write(root.join("config/app.env"), format!("# moved\n\n{config}")).unwrap();
+    std::fs::remove_file(root.join("deploy/id_rsa")).unwrap();
+    let (code, report, stderr) = fs_json(
+        &sb,
+        &root,
+        &["--baseline", base, "--fail-on", "HIGH", "--fail-on-new"],
+    );
+    assert_eq!(
+        secret_states(&report),
+        [
+            "config/app.env:aws-access-key-id existing",
+            "config/app.env:aws-secret-access-key existing",
+            "config/app.env:github-pat new",
+        ]
+    );
+    assert_eq!(
+        fixed_secrets(&report),
+        ["config/app.env:github-pat", "deploy/id_rsa:private-key"]
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        report["gate"]["reasons"][0],
+        "1 new finding at or above HIGH (1 CRITICAL)"
+    );
+    let summary = &report["summary"];
+    assert_eq!(
+        (
+            summary["new"].as_u64(),
+            summary["existing"].as_u64(),
+            summary["fixed"].as_u64()
+        ),
+        (Some(1), Some(2), Some(2))
+    );
+    // Nothing of the values in the baseline or the comparison.
+    let text = report.to_string() + &std::fs::read_to_string(base).unwrap();
+    for needle in p.needles().iter().chain([&rotated]) {
+        assert!(!text.contains(needle.as_str()), "leaked {needle}");
+    }
+}
+
+#[test]
+fn baseline_input_scans_the_old_image_for_secrets() {
+    let sb = Sandbox::new();
+    let p = Planted::new();
+    let old = sb.path("old.tar");
+    app_image(&sb, &p);
+    std::fs::rename(sb.path("app.tar"), &old).unwrap();
+    let token = ["gh", "p_", "An0th3rT0k3nV4lu3F0rT3st1ngS3cr3tsAbC"].concat();
+    // The new image: the config moved down two lines, the key never
+    // added, a new token in a file of its own.
+    ImageBuilder::new()
+        .tag("app:2")
+        .layer(Layer::new().file("etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n"))
+        .layer(
+            Layer::new()
+                .file("app/config.env", format!("# v2\n\n{}", p.config()))
+                .file("app/ci.env", format!("GH_TOKEN={token}\n")),
+        )
+        .docker_archive(&sb.path("app.tar"));
+    let report = image_json(&sb, &["--baseline-input", old.to_str().unwrap()]);
+    assert_eq!(
+        secret_states(&report),
+        [
+            "app/ci.env:github-pat new",
+            "app/config.env:aws-access-key-id existing",
+            "app/config.env:aws-secret-access-key existing",
+            "app/config.env:github-pat existing",
+        ]
+    );
+    assert_eq!(fixed_secrets(&report), ["root/.ssh/id_rsa:private-key"]);
+    let fixed = &report["fixed"][0];
+    assert_eq!(fixed["deleted_later"], true);
+    assert!(
+        fixed.get("layer_diff_id").is_none(),
+        "the old image's layer is not in this one: {fixed}"
+    );
+
+    // Without the secret scanner the baseline's secrets are not looked for.
+    let out = sb
+        .cmd()
+        .args(["image", "--input"])
+        .arg(sb.path("app.tar"))
+        .args([
+            "--scanners",
+            "vuln",
+            "--offline",
+            "-f",
+            "json",
+            "--baseline-input",
+        ])
+        .arg(&old)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let report: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    assert_eq!(report["fixed"], serde_json::json!([]), "{stderr}");
 }

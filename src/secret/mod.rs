@@ -127,7 +127,7 @@ impl SecretScan {
                     start_line: hit.start_line,
                     end_line: hit.end_line,
                 },
-                fingerprint: fingerprint(&["secret", &file.path, &hit.digest]),
+                fingerprint: secret_fingerprint(&file.path, &hit.digest),
                 detail: Detail::Secret(SecretDetail {
                     category: rule.category.clone(),
                     shown: hit.shown.clone(),
@@ -142,6 +142,19 @@ impl SecretScan {
             deleted_later,
         });
     }
+}
+
+/// A secret's identity across runs (baselines, code-scanning alerts): its
+/// file's path and the one-way digest of its rule id and value
+/// ([`Hit::digest`]). Not its lines, so an edit above it or a rebuilt
+/// layer keeps it `existing`; not its layer, whose diff ID changes on
+/// every rebuild. The value's digest rather than rule and path alone: two
+/// keys of one rule in one file stay two findings, and a key rotated in
+/// place is a new secret (the old one shows as fixed, and still needs
+/// revoking) instead of hiding behind the one it replaced. The value
+/// itself never enters it.
+pub fn secret_fingerprint(path: &str, digest: &str) -> String {
+    fingerprint(&["secret", path, digest])
 }
 
 /// Whether `upper` deletes, hides or replaces the file at `path` of a
