@@ -15,7 +15,9 @@ already built), builds an app image to scan, then:
   read;
 - runs the GitLab template's jobs as the docker executor would: the
   template's variables and script inside the image, CI_* variables, a stub
-  API;
+  API; `.scangate` with its defaults scans $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA
+  from a real registry (Debian's docker-registry with htpasswd auth, on
+  loopback) with CI_REGISTRY_USER/CI_REGISTRY_PASSWORD;
 
 and asserts on what the stubs received and on the files and outputs left
 behind. The vulnerability database comes from a stub OSV mirror serving one
@@ -48,6 +50,10 @@ REPO = Path(__file__).resolve().parent.parent
 TOKEN = "ghs_container_T0KEN_never_printed_42"
 GL_TOKEN = "glpat-container-T0KEN-never-printed"
 RUNNER_UID = 1001
+# The GitLab registry's job credentials, as htpasswd users of the test
+# registry.
+REGISTRY_USER = "gitlab-ci-token"
+REGISTRY_PASSWORD = "glcbt-registry-PASSW0RD-never-printed"
 BASE = "scangate-test/bookworm:base"
 ACTION = "scangate-test/action:ci"
 APP = "app:test"
@@ -210,6 +216,52 @@ def unmount_below(root):
         points = [line.split()[1] for line in f]
     for point in sorted((p for p in points if p.startswith(str(root) + "/")), reverse=True):
         subprocess.run(["umount", "-l", point], capture_output=True)
+
+
+class Registry:
+    """Debian's docker-registry (distribution v2) on a free loopback port,
+    with htpasswd auth, stopped by its own process id."""
+
+    def __init__(self, root):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.host = f"127.0.0.1:{s.getsockname()[1]}"
+        root.mkdir(parents=True, exist_ok=True)
+        htpasswd = root / "htpasswd"
+        htpasswd.write_text(run(["htpasswd", "-Bbn", REGISTRY_USER, REGISTRY_PASSWORD]).stdout)
+        config = root / "config.yml"
+        config.write_text(
+            "version: 0.1\nlog:\n  level: error\n"
+            f"storage:\n  filesystem:\n    rootdirectory: {root / 'data'}\n"
+            f"http:\n  addr: {self.host}\n"
+            f"auth:\n  htpasswd:\n    realm: scangate-test\n    path: {htpasswd}\n"
+        )
+        self.proc = subprocess.Popen(["docker-registry", "serve", str(config)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 20
+        while True:
+            try:
+                socket.create_connection(self.host.split(":"), timeout=1).close()
+                return
+            except OSError:
+                if time.time() > deadline or self.proc.poll() is not None:
+                    self.stop()
+                    raise RuntimeError("docker-registry did not start")
+                time.sleep(0.1)
+
+    def push_archive(self, archive, repo_tag):
+        run(["skopeo", "copy", "--quiet", "--dest-tls-verify=false",
+             f"--dest-creds={REGISTRY_USER}:{REGISTRY_PASSWORD}",
+             f"docker-archive:{archive}", f"docker://{self.host}/{repo_tag}"])
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
 
 
 def bookworm_tarball(cache):
@@ -425,9 +477,10 @@ def expand(value, env):
     return value
 
 
-def gitlab_run(dockerd, ws_root, name, job_name, user_vars):
-    """Runs a template job as the docker executor would; returns (exit code,
-    log, project dir)."""
+def gitlab_run(dockerd, ws_root, name, job_name, user_vars, predefined_vars=None):
+    """Runs a template job as the docker executor would, with the CI_*
+    variables GitLab predefines (`predefined_vars` replaces some); returns
+    (exit code, log, project dir)."""
     project = ws_root / name
     project.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / ".ci" / "container-fixture" / "Dockerfile", project / "Dockerfile")
@@ -451,6 +504,7 @@ def gitlab_run(dockerd, ws_root, name, job_name, user_vars):
         "SCANGATE_DB_URL": f"{STUB_URL}/osv",
         "SCANGATE_PUBLISH_BACKOFF": "10ms",
     }
+    predefined.update(predefined_vars or {})
     variables = {k: expand(str(v), predefined) for k, v in job["variables"].items()}
     variables.update(user_vars)
     image = expand(job["image"]["name"], variables)
@@ -490,6 +544,8 @@ def test_gitlab(dockerd, ws_root):
     notes = sent("POST", "/projects/1/merge_requests/3/notes")
     check(len(notes) == 1, f"one MR note ({len(notes)})")
     check(GL_TOKEN not in log, "the GitLab token appears in no output")
+    sast = project / "gl-sast-report.json"
+    check(sast.exists(), "with SCANGATE_SCANNERS vuln,config the image job writes gl-sast-report.json")
 
     print("== GitLab: .scangate-config with its defaults", flush=True)
     code, log, project = gitlab_run(dockerd, ws_root, "gl-config", ".scangate-config", {})
@@ -502,14 +558,67 @@ def test_gitlab(dockerd, ws_root):
               "the manifest's findings are in the code-quality report")
     check(not (project / "gl-container-scanning-report.json").exists(),
           "no container-scanning report for a repository check")
+    sast = project / "gl-sast-report.json"
+    check(sast.exists(), "the config job writes the SAST report")
+    if sast.exists():
+        report = json.loads(sast.read_text())
+        files = {v["location"]["file"] for v in report["vulnerabilities"]}
+        check(report["scan"]["type"] == "sast" and "k8s/deployment.yaml" in files,
+              f"the SAST report has the manifest's findings on their file ({files})")
+        check(all((project / f).exists() for f in files), f"the SAST report names repository files only ({files})")
+
+
+def test_gitlab_registry(dockerd, ws_root):
+    print("== GitLab: .scangate with its defaults, $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA from a registry with auth",
+          flush=True)
+    registry = Registry(ws_root / "registry")
+    try:
+        sha = "d" * 40
+        registry.push_archive(ws_root / "app.tar", f"g/p:{sha}")
+        ci_registry = {
+            "CI_REGISTRY": registry.host,
+            "CI_REGISTRY_IMAGE": f"{registry.host}/g/p",
+            "CI_COMMIT_SHA": sha,
+            "CI_REGISTRY_USER": REGISTRY_USER,
+            "CI_REGISTRY_PASSWORD": REGISTRY_PASSWORD,
+        }
+        # The registry speaks plain HTTP (GitLab's speaks HTTPS): Trivy's
+        # variable for that is the only thing the user sets.
+        code, log, project = gitlab_run(dockerd, ws_root, "gl-registry", ".scangate",
+                                        {"TRIVY_INSECURE": "true"}, ci_registry)
+        check(code == 0, f"the job passes with the template's defaults (got {code})\n{log[-3000:]}")
+        report = project / "gl-container-scanning-report.json"
+        check(report.exists(), "gl-container-scanning-report.json written from the registry image")
+        if report.exists():
+            vulns = json.loads(report.read_text())["vulnerabilities"]
+            images = {v["location"]["image"] for v in vulns}
+            check(images == {f"{registry.host}/g/p:{sha}"},
+                  f"the report names $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA ({images})")
+            check(any(v["identifiers"][0]["value"] == "CVE-2099-0001" for v in vulns),
+                  "the registry image's bash advisory is found")
+        check(REGISTRY_PASSWORD not in log, "the registry password appears in no output")
+
+        print("== GitLab: a registry password the registry refuses", flush=True)
+        refused = dict(ci_registry, CI_REGISTRY_PASSWORD="wrong-" + REGISTRY_PASSWORD)
+        code, log, _ = gitlab_run(dockerd, ws_root, "gl-registry-refused", ".scangate",
+                                  {"TRIVY_INSECURE": "true"}, refused)
+        errors = [l for l in log.splitlines() if l.startswith("error:")]
+        check(code == 3, f"exit code 3 (got {code})\n{log[-2000:]}")
+        check(len(errors) == 1 and registry.host in errors[0]
+              and "refused the credentials from CI_REGISTRY_USER/CI_REGISTRY_PASSWORD" in errors[0],
+              f"one error line naming the registry and the credentials it refused ({errors})")
+        check(REGISTRY_PASSWORD not in log, "the refused password appears in no output")
+    finally:
+        registry.stop()
 
 
 def main():
     global STUB_URL
     binary, workdir = Path(sys.argv[1]).resolve(), Path(sys.argv[2]).resolve()
-    for tool in ("dockerd", "docker", "debootstrap"):
+    for tool in ("dockerd", "docker", "debootstrap", "docker-registry", "skopeo", "htpasswd"):
         if shutil.which(tool) is None:
-            sys.exit(f"container tests: {tool} is missing (apt-get install docker.io debootstrap)")
+            sys.exit(f"container tests: {tool} is missing"
+                     " (apt-get install docker.io debootstrap docker-registry skopeo apache2-utils)")
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.time()
     stub, STUB_URL = start_stub()
@@ -544,6 +653,7 @@ def main():
         test_github_non_root(dockerd, ws_root)
         test_github_failure(dockerd, ws_root)
         test_gitlab(dockerd, ws_root)
+        test_gitlab_registry(dockerd, ws_root)
     finally:
         if dockerd is not None:
             dockerd.stop()

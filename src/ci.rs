@@ -101,6 +101,18 @@ fn settings(args: &CiArgs, scan_type: ScanType) -> Settings {
                 || args.image.scan.scanners.contains(&Scanner::Secret)),
         dependency_scan: scan_type == ScanType::Fs
             && checks_dependencies(&args.image.scan.scanners),
+        config_scan: checks_config(&args.image.scan.scanners, scan_type),
+    }
+}
+
+/// Whether the repository's config files are checked: always for
+/// `config`, by default for `fs` (as `scangate fs`), for an image only with
+/// `--scanners config`.
+fn checks_config(scanners: &[Scanner], scan_type: ScanType) -> bool {
+    match scan_type {
+        ScanType::Config => true,
+        ScanType::Fs => scanners.is_empty() || scanners.contains(&Scanner::Config),
+        ScanType::Image => scanners.contains(&Scanner::Config),
     }
 }
 

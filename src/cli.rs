@@ -482,6 +482,17 @@ pub struct DbArgs {
     /// [default: any age, with a warning when an update failed].
     #[arg(long, env = "SCANGATE_DB_MAX_AGE", value_name = "DURATION", value_parser = parse_duration)]
     pub db_max_age: Option<Duration>,
+    /// Amazon Linux's advisories: a mirror list or `updateinfo.xml(.gz)`
+    /// URL, `{release}` standing for `2`, `2023`, ... [default: each
+    /// release's official mirror list].
+    #[arg(long, env = "SCANGATE_AMAZON_URL", value_name = "URL")]
+    pub amazon_url: Option<String>,
+    /// Oracle Linux's ELSA OVAL file (`.xml`, `.xml.bz2`, `.xml.gz`).
+    #[arg(long, env = "SCANGATE_ORACLE_URL", value_name = "URL", default_value = crate::vulndb::vendor::fetch::DEFAULT_ORACLE_URL)]
+    pub oracle_url: String,
+    /// Photon OS's CVE list of a release, `{release}` standing for `5.0`.
+    #[arg(long, env = "SCANGATE_PHOTON_URL", value_name = "URL", default_value = crate::vulndb::vendor::fetch::DEFAULT_PHOTON_URL)]
+    pub photon_url: String,
 }
 
 /// Where NVD, KEV and EPSS data come from.

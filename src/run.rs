@@ -522,14 +522,14 @@ fn open_db(
     for (i, inventory) in inventories.iter().enumerate() {
         let mut unmatched = false;
         for set in &inventory.package_dbs {
-            match &set.ecosystem {
-                Some(eco) => {
-                    needed.add(eco);
-                    if i == 0 {
-                        required.add(eco);
-                    }
+            if set.ecosystems.is_empty() {
+                unmatched = true;
+            }
+            for eco in &set.ecosystems {
+                needed.add(eco);
+                if i == 0 {
+                    required.add(eco);
                 }
-                None => unmatched = true,
             }
         }
         if let (true, Some(os)) = (unmatched, &inventory.os) {
@@ -554,6 +554,11 @@ fn update_options(db: &DbArgs, force: bool) -> UpdateOptions {
         base_url: db.db_url.clone(),
         ttl: db.db_ttl,
         force,
+        vendor_urls: crate::vulndb::vendor::fetch::VendorUrls {
+            amazon: db.amazon_url.clone(),
+            oracle: db.oracle_url.clone(),
+            photon: db.photon_url.clone(),
+        },
     }
 }
 
@@ -665,6 +670,24 @@ pub(crate) fn run_db(command: DbCommand, cache_dir: &Path) -> Result<()> {
                 } else {
                     None
                 };
+                let vendor = match (feed, p.is_file()) {
+                    (None, true) => {
+                        crate::vulndb::vendor::open(p).map_err(|e| Error::io(p.display(), e))?
+                    }
+                    _ => None,
+                };
+                if let Some((feed, content)) = vendor {
+                    let shown = p.display().to_string();
+                    let state = crate::vulndb::SourceState::default();
+                    let stats =
+                        crate::vulndb::vendor::import(&mut db, feed, &shown, &content, state)?;
+                    println!(
+                        "{shown}: {} {} advisories converted",
+                        stats.records(),
+                        feed.base().as_str()
+                    );
+                    continue;
+                }
                 match feed {
                     Some(feed) => {
                         let shown = p.display().to_string();

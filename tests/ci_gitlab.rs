@@ -142,6 +142,8 @@ async fn no_note_outside_merge_requests_and_problems_are_warnings() {
         let text = std::fs::read_to_string(sb.path("ws").join(file)).unwrap();
         serde_json::from_str::<Value>(&text).unwrap();
     }
+    // The repository was not checked: no SAST report saying it is clean.
+    assert!(!sb.path("ws/gl-sast-report.json").exists());
     // An image scan checked no lockfile: no dependency-scanning report.
     assert!(!sb.path("ws/gl-dependency-scanning-report.json").exists());
 
@@ -260,6 +262,51 @@ fn container_scanning_variables_are_aliases() {
         .collect();
     assert_eq!(errors.len(), 1, "{}", ran.stderr);
     assert!(errors[0].contains("127.0.0.1:9/g/p"), "{}", ran.stderr);
+}
+
+/// The config job (`.scangate-config`: `scangate ci --scan-type config`)
+/// and an image job with `--scanners vuln,config` hand the repository's
+/// misconfigurations to GitLab's SAST report as well as to code quality;
+/// a config-only job writes no container-scanning report.
+#[test]
+fn config_findings_go_to_the_sast_report() {
+    let sb = sandbox();
+    std::fs::write(
+        sb.path("ws/Dockerfile"),
+        "FROM debian:12\nUSER root\nRUN make\n",
+    )
+    .unwrap();
+    let sast = || -> Value {
+        serde_json::from_slice(&std::fs::read(sb.path("ws/gl-sast-report.json")).unwrap()).unwrap()
+    };
+    let mut c = gitlab(&sb, "http://127.0.0.1:9", false);
+    c.args(["--scan-type", "config"]);
+    let ran = run(c);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    let report = sast();
+    assert_eq!(report["scan"]["type"], "sast");
+    let files: Vec<&str> = report["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["location"]["file"].as_str().unwrap())
+        .collect();
+    assert!(
+        !files.is_empty() && files.iter().all(|f| *f == "Dockerfile"),
+        "{report}"
+    );
+    assert!(sb.path("ws/gl-code-quality-report.json").exists());
+    assert!(!sb.path("ws/gl-container-scanning-report.json").exists());
+
+    std::fs::remove_file(sb.path("ws/gl-sast-report.json")).unwrap();
+    let mut c = gitlab(&sb, "http://127.0.0.1:9", false);
+    c.arg("--input")
+        .arg(sb.path("vulnerable.tar"))
+        .args(["--scanners", "vuln,config"]);
+    let ran = run(c);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    assert!(!sast()["vulnerabilities"].as_array().unwrap().is_empty());
+    assert!(sb.path("ws/gl-container-scanning-report.json").exists());
 }
 
 /// `ci --scan-type fs`: the repository's lockfile findings go to GitLab's

@@ -131,3 +131,21 @@ fn every_fuzz_target_survives_its_corpus_and_mutations_of_it() {
         assert!(runs > 0);
     }
 }
+
+/// Not a check: writes every target's seeds (the committed corpus and the
+/// binary seeds built above) to `$SCANGATE_FUZZ_SEEDS/<target>/`, the
+/// corpus `.ci/run` gives `cargo fuzz run`, so coverage-guided runs start
+/// from real layer tars and rpm databases rather than from nothing.
+#[test]
+#[ignore = "run by .ci/run before cargo fuzz"]
+fn write_fuzz_seeds() {
+    let root =
+        std::env::var_os("SCANGATE_FUZZ_SEEDS").expect("SCANGATE_FUZZ_SEEDS names a directory");
+    for (name, _) in harness::TARGETS {
+        let dir = Path::new(&root).join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        for (i, seed) in seeds(name).iter().enumerate() {
+            std::fs::write(dir.join(format!("seed-{i}")), seed).unwrap();
+        }
+    }
+}

@@ -58,7 +58,8 @@ fn assert_debian_report(report: &Value, img: &ImageBuilder, input: &str) {
     assert_eq!(a["kind"], "image");
     assert_eq!(a["digest"], img.config_digest());
     assert_eq!(a["os"]["family"], "debian");
-    assert_eq!(a["os"]["version"], "12");
+    // As Trivy: `debian_version`'s point release.
+    assert_eq!(a["os"]["version"], "12.5");
     let layers: Vec<&str> = a["layers"]
         .as_array()
         .expect("artifact.layers")
@@ -68,7 +69,7 @@ fn assert_debian_report(report: &Value, img: &ImageBuilder, input: &str) {
     assert_eq!(layers, img.diff_ids());
 
     let t = only_target(report);
-    assert_eq!(t["name"], format!("{input} (debian 12)"));
+    assert_eq!(t["name"], format!("{input} (debian 12.5)"));
     assert_eq!(t["kind"], "os-packages");
     assert_eq!(t["ecosystem"], "Debian:12");
     assert_eq!(t["path"], "var/lib/dpkg/status");
@@ -86,7 +87,7 @@ fn assert_debian_report(report: &Value, img: &ImageBuilder, input: &str) {
     assert_eq!(package(report, "openssl")["layer_diff_id"], ids[2]);
     assert_eq!(
         package(report, "openssl")["purl"],
-        "pkg:deb/debian/openssl@3.0.15-1~deb12u1?arch=amd64&distro=debian-12"
+        "pkg:deb/debian/openssl@3.0.15-1~deb12u1?arch=amd64&distro=debian-12.5"
     );
 }
 

@@ -160,7 +160,10 @@ fn an_authenticated_registry_takes_credentials_and_never_prints_them() {
 
     let anonymous = scan(&cache, &image, &["--insecure"]);
     let err = anonymous.error_line(3);
-    assert!(err.contains("unauthorized"), "{err}");
+    assert!(
+        err.contains("unauthorized (401): no credentials for this registry"),
+        "{err}"
+    );
 
     let flags = ["--insecure", "--username", USER, "--password", PASSWORD];
     let report = scan(&cache, &image, &flags).json();
@@ -173,7 +176,10 @@ fn an_authenticated_registry_takes_credentials_and_never_prints_them() {
         &["--insecure", "--username", USER, "--password", wrong],
     );
     let err = run.error_line(3);
-    assert!(err.contains("check the credentials"), "{err}");
+    assert!(
+        err.contains("the registry refused the credentials from --username/--password"),
+        "{err}"
+    );
     assert!(!run.stderr.contains(wrong) && !run.stdout.contains(wrong));
 
     // The same credentials from the environment and from Docker's config.

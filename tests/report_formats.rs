@@ -179,6 +179,88 @@ fn a_report_missing_what_gitlab_requires_is_rejected() {
     assert_eq!(violations(&validator, &report).len(), 1);
 }
 
+/// `scangate config` on a repository with a Dockerfile that runs as root
+/// and a workflow with a script injection, writing GitLab's SAST report.
+fn config_sast_report(sb: &Sandbox) -> Value {
+    write_tree(
+        &sb.path("repo"),
+        &[
+            ("Dockerfile", "FROM debian:12\nUSER root\nRUN make\n".to_string()),
+            (
+                ".github/workflows/ci.yml",
+                "on: pull_request_target\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo \"${{ github.event.pull_request.title }}\"\n"
+                    .to_string(),
+            ),
+        ],
+    );
+    let out = sb
+        .cmd()
+        .current_dir(sb.dir.path())
+        .args(["config", "repo", "--format", "gitlab-sast"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn gitlab_sast_report_of_config_findings_validates_against_gitlabs_schema() {
+    let sb = Sandbox::new();
+    let report = config_sast_report(&sb);
+    let validator = jsonschema::validator_for(&schema("gitlab/sast-report-format.json")).unwrap();
+    assert_eq!(violations(&validator, &report), Vec::<String>::new());
+    assert_eq!(report["scan"]["type"], "sast");
+    let vulns = report["vulnerabilities"].as_array().unwrap();
+    // The schema would accept an empty list: both files' findings are there,
+    // each on its file and first line.
+    let files: std::collections::BTreeSet<&str> = vulns
+        .iter()
+        .map(|v| v["location"]["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        ["Dockerfile", ".github/workflows/ci.yml"]
+            .into_iter()
+            .collect(),
+        "{report}"
+    );
+    assert!(vulns
+        .iter()
+        .all(|v| v["location"]["start_line"].as_u64() >= Some(1)));
+    assert!(vulns
+        .iter()
+        .all(|v| v["identifiers"][0]["type"] == "scangate_rule_id"));
+}
+
+#[test]
+fn a_sast_report_missing_what_gitlab_requires_is_rejected() {
+    // The validation above can fail: a finding without identifiers, or a
+    // report of the wrong scan type, is caught.
+    let sb = Sandbox::new();
+    let mut report = config_sast_report(&sb);
+    let validator = jsonschema::validator_for(&schema("gitlab/sast-report-format.json")).unwrap();
+    report["vulnerabilities"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("identifiers");
+    assert_eq!(violations(&validator, &report).len(), 1);
+    let mut container = config_sast_report(&sb);
+    container["scan"]["type"] = json!("container_scanning");
+    assert_eq!(violations(&validator, &container).len(), 1);
+}
+
+#[test]
+fn an_image_scan_has_nothing_for_sast() {
+    let sb = setup();
+    let report = scan_json(&sb, "gitlab-sast");
+    assert_eq!(report["vulnerabilities"], json!([]));
+}
+
 /// `fs` on a repository: each lockfile finding on its file, in GitLab's
 /// dependency-scanning report, valid against GitLab's schema.
 #[test]

@@ -28,16 +28,16 @@ fn rows(report: &Value) -> Vec<String> {
 // ---------------------------------------------------------------------------
 
 /// Scans `img` and checks the OS and that the one target is the Berkeley
-/// DB, with the ecosystem key present and null: OSV has no CentOS or
-/// Amazon Linux data.
-fn scan_bdb_image(img: &ImageBuilder, family: &str, version: &str) -> Value {
+/// DB, matched in `ecosystem` (null for CentOS, which has no advisories;
+/// Amazon Linux's come from its own feed).
+fn scan_bdb_image(img: &ImageBuilder, family: &str, version: &str, ecosystem: Value) -> Value {
     let r = scan_image(img);
     assert_eq!(r["artifact"]["os"]["family"], family);
     assert_eq!(r["artifact"]["os"]["version"], version);
     let t = only_target(&r);
     assert_eq!(t["path"], "var/lib/rpm/Packages");
     assert_eq!(t["kind"], "os-packages");
-    assert_eq!(t.get("ecosystem"), Some(&Value::Null), "{t:#}");
+    assert_eq!(t.get("ecosystem"), Some(&ecosystem), "{t:#}");
     r
 }
 
@@ -79,12 +79,14 @@ fn centos7_berkeley_db_across_two_layers() {
                 .file("var/lib/rpm/Packages", bdb_packages(&updated))
                 .gzip(),
         );
-    let r = scan_bdb_image(&img, "centos", "7.9.2009");
-    // No gpg-pubkey; the epoch on the binary and the source versions.
+    let r = scan_bdb_image(&img, "centos", "7.9.2009", Value::Null);
+    // The signing key as rpm lists it; the epoch on the binary and the
+    // source versions.
     assert_eq!(
         rows(&r),
         [
             "bash 4.2.46-35.el7_9 x86_64 bash 4.2.46-35.el7_9",
+            "gpg-pubkey f4a80eb5-53a7ff4b <none> gpg-pubkey f4a80eb5-53a7ff4b",
             "openssl-libs 1:1.0.2k-26.el7_9 x86_64 openssl 1:1.0.2k-26.el7_9",
             "tzdata 2024a-1.el7 noarch tzdata 2024a-1.el7",
             "yum-utils 1.1.31-54.el7_8 noarch yum-utils 1.1.31-54.el7_8",
@@ -127,17 +129,19 @@ fn amazon_linux_2_berkeley_db() {
             .file("etc/system-release", "Amazon Linux release 2 (Karoo)\n")
             .file("var/lib/rpm/Packages", bdb_packages(&packages)),
     );
-    let r = scan_bdb_image(&img, "amazon", "2");
+    // Trivy's version: `system-release`'s words after "release".
+    let r = scan_bdb_image(&img, "amazon", "2 (Karoo)", json!("Amazon Linux:2"));
     assert_eq!(
         rows(&r),
         [
+            "gpg-pubkey c87f5b1a-593863f8 <none> gpg-pubkey c87f5b1a-593863f8",
             "openssl-libs 1:1.0.2k-24.amzn2.0.7 x86_64 openssl 1:1.0.2k-24.amzn2.0.7",
             "system-release 2-16.amzn2 x86_64 system-release 2-16.amzn2",
         ]
     );
     assert_eq!(
         package(&r, "openssl-libs")["purl"],
-        "pkg:rpm/amazon/openssl-libs@1.0.2k-24.amzn2.0.7?arch=x86_64&distro=amazon-2&epoch=1"
+        "pkg:rpm/amazon/openssl-libs@1.0.2k-24.amzn2.0.7?arch=x86_64&distro=amazon-2%20%28Karoo%29&epoch=1"
     );
     assert_eq!(
         package(&r, "openssl-libs")["layer_diff_id"],
@@ -185,6 +189,7 @@ fn suse_ndb_reached_through_the_var_lib_rpm_symlink_is_listed_once() {
         rows(&r),
         [
             "bash 4.4-150400.27.3.2 x86_64 bash 4.4-150400.27.3.2",
+            "gpg-pubkey 29b700a4-62b07e22 <none> gpg-pubkey 29b700a4-62b07e22",
             "libopenssl3 3.0.8-150500.5.8.1 x86_64 openssl-3 3.0.8-150500.5.8.1",
             "timezone 2:2024a-150000.75.28.1 x86_64 timezone 2:2024a-150000.75.28.1",
         ]

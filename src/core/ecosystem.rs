@@ -16,6 +16,15 @@ pub enum Base {
     RockyLinux,
     AlmaLinux,
     RedHat,
+    Suse,
+    OpenSuse,
+    AzureLinux,
+    /// Converted from ALAS (`vulndb::vendor`): OSV publishes none.
+    AmazonLinux,
+    /// Converted from ELSA (`vulndb::vendor`).
+    OracleLinux,
+    /// Converted from Photon's CVE lists (`vulndb::vendor`).
+    PhotonOs,
     Wolfi,
     Chainguard,
     PyPI,
@@ -44,13 +53,19 @@ pub enum VersionScheme {
 }
 
 impl Base {
-    const ALL: [Base; 16] = [
+    const ALL: [Base; 22] = [
         Base::Alpine,
         Base::Debian,
         Base::Ubuntu,
         Base::RockyLinux,
         Base::AlmaLinux,
         Base::RedHat,
+        Base::Suse,
+        Base::OpenSuse,
+        Base::AzureLinux,
+        Base::AmazonLinux,
+        Base::OracleLinux,
+        Base::PhotonOs,
         Base::Wolfi,
         Base::Chainguard,
         Base::PyPI,
@@ -72,6 +87,12 @@ impl Base {
             Base::RockyLinux => "Rocky Linux",
             Base::AlmaLinux => "AlmaLinux",
             Base::RedHat => "Red Hat",
+            Base::Suse => "SUSE",
+            Base::OpenSuse => "openSUSE",
+            Base::AzureLinux => "Azure Linux",
+            Base::AmazonLinux => "Amazon Linux",
+            Base::OracleLinux => "Oracle Linux",
+            Base::PhotonOs => "Photon OS",
             Base::Wolfi => "Wolfi",
             Base::Chainguard => "Chainguard",
             Base::PyPI => "PyPI",
@@ -109,11 +130,39 @@ impl Base {
         Cow::Owned(out)
     }
 
+    /// Whether OSV names the *source* package in this ecosystem's records
+    /// (dpkg `Source:`, apk origin, the source rpm of SUSE and Azure
+    /// Linux, Photon's package), so installed packages are looked up by
+    /// their source name and version. Red Hat, Rocky Linux, AlmaLinux,
+    /// Amazon Linux and Oracle Linux name binary rpms.
+    pub fn names_source_packages(self) -> bool {
+        matches!(
+            self,
+            Base::Debian
+                | Base::Ubuntu
+                | Base::Alpine
+                | Base::Wolfi
+                | Base::Chainguard
+                | Base::Suse
+                | Base::OpenSuse
+                | Base::AzureLinux
+                | Base::PhotonOs
+        )
+    }
+
     pub fn version_scheme(self) -> VersionScheme {
         match self {
             Base::Debian | Base::Ubuntu => VersionScheme::Dpkg,
             Base::Alpine | Base::Wolfi | Base::Chainguard => VersionScheme::Apk,
-            Base::RockyLinux | Base::AlmaLinux | Base::RedHat => VersionScheme::Rpm,
+            Base::RockyLinux
+            | Base::AlmaLinux
+            | Base::RedHat
+            | Base::Suse
+            | Base::OpenSuse
+            | Base::AzureLinux
+            | Base::AmazonLinux
+            | Base::OracleLinux
+            | Base::PhotonOs => VersionScheme::Rpm,
             Base::PyPI => VersionScheme::Pep440,
             Base::Npm | Base::CratesIo => VersionScheme::Semver,
             Base::Go => VersionScheme::Go,
@@ -184,6 +233,13 @@ mod tests {
             "Ubuntu:22.04:LTS",
             "Ubuntu:Pro:18.04:LTS",
             "Rocky Linux:9",
+            "Red Hat:enterprise_linux:9::baseos",
+            "SUSE:Linux Enterprise Server 15 SP5",
+            "openSUSE:Leap 15.5",
+            "Azure Linux:3",
+            "Amazon Linux:2023",
+            "Oracle Linux:9",
+            "Photon OS:5.0",
             "PyPI",
             "npm",
             "crates.io",

@@ -161,10 +161,32 @@ pub fn fingerprint(wants: &Wants) -> String {
 /// The OS of the stacked layers, from the final versions of the release
 /// files.
 pub(super) fn detect_os(layers: &[LayerScan], view: &crate::image::FileView) -> Option<Os> {
-    os::detect(&|path: &str| {
-        let loc = view.resolve(path)?;
-        layers.get(loc.layer)?.os_files.get(&loc.path).cloned()
-    })
+    os::detect(&StackedOsFiles { layers, view })
+}
+
+/// The final versions of the OS identification files, as detection reads
+/// them.
+struct StackedOsFiles<'a> {
+    layers: &'a [LayerScan],
+    view: &'a crate::image::FileView,
+}
+
+impl os::OsFiles for StackedOsFiles<'_> {
+    fn read(&self, path: &str) -> Option<Vec<u8>> {
+        let loc = self.view.resolve(path)?;
+        self.layers.get(loc.layer)?.os_files.get(&loc.path).cloned()
+    }
+    fn dir(&self, dir: &'static str) -> Vec<(String, Vec<u8>)> {
+        let entries = super::Want::DirEntries(dir);
+        self.view
+            .files_matching(|p| entries.matches(p))
+            .into_iter()
+            .filter_map(|loc| {
+                let content = self.layers.get(loc.layer)?.os_files.get(&loc.path)?.clone();
+                Some((loc.path, content))
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]

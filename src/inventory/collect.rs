@@ -38,14 +38,23 @@ pub struct Options {
 #[derive(Debug)]
 pub struct PackageSet {
     pub format: PackageFormat,
-    /// `None` where OSV publishes no advisories (an OS it does not cover):
-    /// the packages are listed, not matched.
-    pub ecosystem: Option<Ecosystem>,
+    /// The OSV ecosystems the packages are matched in, the main one first
+    /// (Red Hat's product streams and Ubuntu Pro add more). Empty where OSV
+    /// publishes no advisories (an OS it does not cover): the packages are
+    /// listed, not matched.
+    pub ecosystems: Vec<Ecosystem>,
     /// Where the set is, relative to the root (`var/lib/dpkg/status`,
     /// `srv/app/poetry.lock`, `usr/lib/python3/dist-packages`).
     pub path: String,
     /// Sorted by name, then version.
     pub packages: Vec<FoundPackage>,
+}
+
+impl PackageSet {
+    /// The main ecosystem, which reports name.
+    pub fn ecosystem(&self) -> Option<&Ecosystem> {
+        self.ecosystems.first()
+    }
 }
 
 /// A package and where it came from.
@@ -109,7 +118,7 @@ pub fn inventory(layers: &[LayerScan], options: Options) -> Inventory {
             });
             package_dbs.push(PackageSet {
                 format,
-                ecosystem: format.ecosystem(os.as_ref()),
+                ecosystems: format.ecosystems(os.as_ref()),
                 path: set_path,
                 packages,
             });
@@ -149,7 +158,7 @@ fn binary_sets(layers: &[LayerScan], view: &FileView, os: Option<&Os>) -> Vec<Pa
             });
             sets.push(PackageSet {
                 format: found.format,
-                ecosystem: found.format.ecosystem(os),
+                ecosystems: found.format.ecosystems(os),
                 path: path.clone(),
                 packages,
             });

@@ -87,38 +87,41 @@ impl PackageFormat {
         )
     }
 
-    /// The OSV ecosystem the packages of a set of this format are matched
-    /// in: the OS's for OS packages (`None` when OSV publishes nothing for
-    /// it), the language's otherwise.
-    pub fn ecosystem(self, os: Option<&os::Os>) -> Option<Ecosystem> {
+    /// The OSV ecosystems the packages of a set of this format are matched
+    /// in, the main one first: the OS's for OS packages (none when OSV
+    /// publishes nothing for it; several for Red Hat's product streams and
+    /// Ubuntu Pro), the language's otherwise.
+    pub fn ecosystems(self, os: Option<&os::Os>) -> Vec<Ecosystem> {
+        let language = |base| vec![Ecosystem::new(base, None)];
         match self {
             PackageFormat::Apk | PackageFormat::Deb | PackageFormat::Rpm => {
-                os.and_then(os::Os::osv_ecosystem)
+                os.map(os::Os::osv_ecosystems).unwrap_or_default()
             }
             PackageFormat::PythonPkg
             | PackageFormat::Pip
             | PackageFormat::Pipenv
             | PackageFormat::Poetry
             | PackageFormat::Uv
-            | PackageFormat::Pylock => Some(Ecosystem::new(Base::PyPI, None)),
+            | PackageFormat::Pylock => language(Base::PyPI),
             PackageFormat::NodePkg
             | PackageFormat::Npm
             | PackageFormat::Yarn
             | PackageFormat::Pnpm
-            | PackageFormat::Bun => Some(Ecosystem::new(Base::Npm, None)),
-            PackageFormat::GoMod | PackageFormat::GoBinary => Some(Ecosystem::new(Base::Go, None)),
-            PackageFormat::Cargo | PackageFormat::RustBinary => {
-                Some(Ecosystem::new(Base::CratesIo, None))
-            }
+            | PackageFormat::Bun => language(Base::Npm),
+            PackageFormat::GoMod | PackageFormat::GoBinary => language(Base::Go),
+            PackageFormat::Cargo | PackageFormat::RustBinary => language(Base::CratesIo),
         }
     }
+}
 
-    /// The name and version advisories refer to: OSV's Debian, Ubuntu and
-    /// Alpine records name source packages; everyone else binary ones.
-    pub fn query(self, p: &Package) -> (&str, &str) {
-        match self {
-            PackageFormat::Deb | PackageFormat::Apk => (&p.source_name, &p.source_version),
-            _ => (&p.name, &p.version),
+impl Package {
+    /// The name and version advisories of `base` refer to this package by:
+    /// its source package's where OSV names source packages there (see
+    /// [`Base::names_source_packages`]), its own otherwise.
+    pub fn query(&self, base: Base) -> (&str, &str) {
+        match base.names_source_packages() {
+            true => (&self.source_name, &self.source_version),
+            false => (&self.name, &self.version),
         }
     }
 }

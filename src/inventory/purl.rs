@@ -53,8 +53,11 @@ fn pypi_name(name: &str) -> String {
     name.to_lowercase().replace('_', "-")
 }
 
-/// An OS package's purl: percent-encoded version, epoch as a qualifier,
-/// qualifiers sorted by key.
+/// An OS package's purl as Trivy writes it: the distribution as namespace
+/// (`suse` and `opensuse` for all their products), a percent-encoded
+/// version, and qualifiers sorted by key: `arch`, `distro` (the family and
+/// version, `rocky-9.3`; apk's the version alone), a non-zero `epoch`, rpm's
+/// `modularitylabel`.
 fn for_os_package(format: PackageFormat, os: Option<&Os>, pkg: &Package) -> String {
     let ty = match format {
         PackageFormat::Apk => "apk",
@@ -64,7 +67,10 @@ fn for_os_package(format: PackageFormat, os: Option<&Os>, pkg: &Package) -> Stri
     // The namespace is the distribution; when the OS is unknown it is left
     // out rather than guessed (a SUSE package is not a Red Hat one).
     let namespace = os
-        .map(|o| format!("{}/", o.family.id()))
+        .map(|o| match format {
+            PackageFormat::Rpm => format!("{}/", o.family.purl_namespace()),
+            _ => format!("{}/", o.family.id()),
+        })
         .unwrap_or_default();
     let (epoch, version) = match format {
         // apk versions have no epoch.
@@ -73,6 +79,11 @@ fn for_os_package(format: PackageFormat, os: Option<&Os>, pkg: &Package) -> Stri
             Some((e, v)) if !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()) => (Some(e), v),
             _ => (None, pkg.version.as_str()),
         },
+    };
+    // apk names are lowercased, as Trivy does.
+    let name = match format {
+        PackageFormat::Apk => pkg.name.to_lowercase(),
+        _ => pkg.name.clone(),
     };
     let mut qualifiers: Vec<(&str, String)> = Vec::new();
     if let Some(arch) = &pkg.arch {
@@ -86,29 +97,45 @@ fn for_os_package(format: PackageFormat, os: Option<&Os>, pkg: &Package) -> Stri
         };
         qualifiers.push(("distro", distro));
     }
-    if let Some(e) = epoch.filter(|e| *e != "0") {
+    if let Some(e) = epoch.filter(|e| !e.trim_start_matches('0').is_empty()) {
         qualifiers.push(("epoch", e.to_string()));
     }
+    if let Some(label) = pkg
+        .modularity_label
+        .as_ref()
+        .filter(|_| format == PackageFormat::Rpm)
+    {
+        qualifiers.push(("modularitylabel", label.clone()));
+    }
     qualifiers.sort_by(|a, b| a.0.cmp(b.0));
-    let mut purl = format!(
-        "pkg:{ty}/{namespace}{}@{}",
-        encode(&pkg.name),
-        encode(version)
-    );
+    let mut purl = format!("pkg:{ty}/{namespace}{}@{}", encode(&name), encode(version));
     for (i, (k, v)) in qualifiers.iter().enumerate() {
         purl.push(if i == 0 { '?' } else { '&' });
         purl.push_str(k);
         purl.push('=');
-        purl.push_str(&encode(v));
+        purl.push_str(&encode_qualifier(v));
     }
     purl
 }
 
 /// Percent-encodes everything but the purl spec's unreserved characters.
 fn encode(s: &str) -> String {
+    encode_except(s, b"")
+}
+
+/// A qualifier value as Trivy's purl library writes it (Go's
+/// `url.PathEscape`): `:` and a few other sub-delimiters stay as they are
+/// (`modularitylabel=nodejs:18:…`), spaces and parentheses are encoded
+/// (`distro=amazon-2%20%28Karoo%29`).
+fn encode_qualifier(s: &str) -> String {
+    encode_except(s, b"$&+:=@")
+}
+
+fn encode_except(s: &str, keep: &[u8]) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~') {
+        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~') || keep.contains(&b)
+        {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -138,11 +165,7 @@ mod tests {
 
     #[test]
     fn debian_purl_encodes_plus_and_moves_epoch_to_a_qualifier() {
-        let os = Os {
-            family: OsFamily::Debian,
-            version: "12".into(),
-            lts: false,
-        };
+        let os = Os::new(OsFamily::Debian, "12");
         assert_eq!(
             for_os_package(
                 PackageFormat::Deb,
@@ -163,11 +186,7 @@ mod tests {
 
     #[test]
     fn alpine_and_rpm_purls() {
-        let alpine = Os {
-            family: OsFamily::Alpine,
-            version: "3.19.1".into(),
-            lts: false,
-        };
+        let alpine = Os::new(OsFamily::Alpine, "3.19.1");
         assert_eq!(
             for_os_package(
                 PackageFormat::Apk,
@@ -176,11 +195,7 @@ mod tests {
             ),
             "pkg:apk/alpine/musl@1.2.4_git20230717-r4?arch=x86_64&distro=3.19.1"
         );
-        let rocky = Os {
-            family: OsFamily::Rocky,
-            version: "9.3".into(),
-            lts: false,
-        };
+        let rocky = Os::new(OsFamily::Rocky, "9.3");
         assert_eq!(
             for_os_package(
                 PackageFormat::Rpm,
@@ -189,6 +204,49 @@ mod tests {
             ),
             "pkg:rpm/rocky/openssl-libs@3.0.7-25.el9_3?arch=x86_64&distro=rocky-9.3&epoch=1"
         );
+    }
+
+    /// Each purl as Trivy 0.76 wrote it for a real rpmdb.sqlite (built by
+    /// `rpmbuild` and `rpm --justdb`) under that os-release.
+    #[test]
+    fn rpm_purls_equal_trivys() {
+        let mut nodejs = pkg(
+            "nodejs",
+            "1:18.14.2-2.module+el8.7.0+18113+9c1b8b4e",
+            Some("noarch"),
+        );
+        nodejs.modularity_label = Some("nodejs:18:8070020230306:9c1b8b4e".into());
+        let gamma = pkg("gamma", "0:0.9-1", Some("noarch"));
+        let cases = [
+            (
+                Os::new(OsFamily::Sles, "15.5"),
+                &gamma,
+                "pkg:rpm/suse/gamma@0.9-1?arch=noarch&distro=sles-15.5",
+            ),
+            (
+                Os::new(OsFamily::OpensuseLeap, "15.5"),
+                &gamma,
+                "pkg:rpm/opensuse/gamma@0.9-1?arch=noarch&distro=opensuse-leap-15.5",
+            ),
+            (
+                Os::new(OsFamily::Amazon, "2 (Karoo)"),
+                &gamma,
+                "pkg:rpm/amazon/gamma@0.9-1?arch=noarch&distro=amazon-2%20%28Karoo%29",
+            ),
+            (
+                Os::new(OsFamily::CblMariner, "2.0"),
+                &gamma,
+                "pkg:rpm/cbl-mariner/gamma@0.9-1?arch=noarch&distro=cbl-mariner-2.0",
+            ),
+            (
+                Os::new(OsFamily::Alma, "9.3"),
+                &nodejs,
+                "pkg:rpm/alma/nodejs@18.14.2-2.module%2Bel8.7.0%2B18113%2B9c1b8b4e?arch=noarch&distro=alma-9.3&epoch=1&modularitylabel=nodejs:18:8070020230306:9c1b8b4e",
+            ),
+        ];
+        for (os, p, want) in cases {
+            assert_eq!(for_os_package(PackageFormat::Rpm, Some(&os), p), want);
+        }
     }
 
     #[test]

@@ -1,13 +1,15 @@
 //! Matching: packages × advisories → findings.
 //!
-//! Each package set is matched in its own OSV ecosystem (the OS's for OS
-//! packages, `PyPI` for Python, ...), with that ecosystem's comparator.
-//! Debian, Ubuntu and Alpine advisories name source packages (dpkg
-//! `Source:`, apk origin), so those packages are looked up by source name
-//! and version; everyone else names the package itself. Each finding names
-//! the package the user has.
+//! Each package set is matched in its own OSV ecosystems (the OS's for OS
+//! packages: one, or Red Hat's product streams, or Ubuntu with Ubuntu Pro;
+//! `PyPI` for Python, ...), with the ecosystem's comparator. Debian,
+//! Ubuntu, Alpine, SUSE and Azure Linux advisories name source packages
+//! (dpkg `Source:`, apk origin, source rpm), so those packages are looked
+//! up by source name and version; everyone else names the package itself.
+//! Each finding names the package the user has.
 
 pub mod enrich;
+pub mod module_streams;
 pub mod ranges;
 pub mod severity;
 
@@ -32,19 +34,24 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 pub fn match_inventory(inventory: &Inventory, db: &VulnDb) -> Result<Vec<Finding>> {
     let mut all = Vec::new();
     for (db_index, pkg_db) in inventory.package_dbs.iter().enumerate() {
-        let Some(eco) = &pkg_db.ecosystem else {
+        let Some(eco) = pkg_db.ecosystem() else {
             continue;
         };
         let mut cache: HashMap<String, Vec<Record>> = HashMap::new();
         let mut vulns = Vec::new();
         for (index, found) in pkg_db.packages.iter().enumerate() {
-            let (name, version) = pkg_db.format.query(&found.package);
+            let (name, version) = found.package.query(eco.base);
             if !cache.contains_key(name) {
-                cache.insert(name.to_string(), db.affecting(eco, name)?);
+                let mut records = Vec::new();
+                for e in &pkg_db.ecosystems {
+                    records.extend(db.affecting(e, name)?);
+                }
+                cache.insert(name.to_string(), records);
             }
             let records = cache.get(name).map(Vec::as_slice).unwrap_or_default();
             let at = Place {
                 eco,
+                ecosystems: &pkg_db.ecosystems,
                 db_index,
                 db_path: &pkg_db.path,
                 found,
@@ -69,7 +76,11 @@ fn package_name(f: &Finding) -> &str {
 
 /// Which installed package is being matched, and where it is.
 struct Place<'a> {
+    /// The main ecosystem: its comparator and name rules apply to all.
     eco: &'a Ecosystem,
+    /// Every ecosystem whose advisories apply (Red Hat's streams, Ubuntu
+    /// Pro): one advisory listing several of them is one finding.
+    ecosystems: &'a [Ecosystem],
     db_index: usize,
     db_path: &'a str,
     found: &'a FoundPackage,
@@ -88,6 +99,7 @@ fn match_package(at: &Place<'_>, name: &str, version: &str, records: &[Record]) 
     let eco = at.eco;
     let cmp = comparator(eco.base.version_scheme());
     let semver = comparator(VersionScheme::Semver);
+    let eco_names: Vec<String> = at.ecosystems.iter().map(ToString::to_string).collect();
     let eco_name = eco.to_string();
     let wanted = normalize_package_name(&eco_name, name);
     let mut groups: BTreeMap<String, Vec<Hit<'_>>> = BTreeMap::new();
@@ -96,12 +108,18 @@ fn match_package(at: &Place<'_>, name: &str, version: &str, records: &[Record]) 
             let Some(package) = &affected.package else {
                 continue;
             };
-            if package.ecosystem != eco_name
+            if !eco_names.contains(&package.ecosystem)
                 || normalize_package_name(&eco_name, &package.name) != wanted
             {
                 continue;
             }
             let Some(semver) = semver else { continue };
+            let label = at.found.package.modularity_label.as_deref();
+            if eco.base.version_scheme() == VersionScheme::Rpm
+                && !module_streams::applies(label, record, affected)
+            {
+                continue;
+            }
             match ranges::evaluate(version, affected, cmp, semver) {
                 Ok(Verdict::NotAffected) => {}
                 Ok(Verdict::Affected { fixed }) => {

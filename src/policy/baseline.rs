@@ -136,17 +136,11 @@ impl ReportIn {
             .into_iter()
             .map(|l| l.diff_id)
             .collect();
-        // os-release's LTS flag is not in the report, but OSV spells it
-        // into the ecosystem name, which is.
-        let lts = self
-            .targets
-            .iter()
-            .any(|t| t.ecosystem.as_deref().is_some_and(|e| e.ends_with(":LTS")));
-        let os = self.artifact.os.map(|os| Os {
-            family: os.family,
-            version: os.version,
-            lts,
-        });
+        // Ubuntu Pro and Red Hat's content-manifest streams are not in the
+        // report: a baseline's OS packages are matched in the release's
+        // main ecosystems, so its findings can only be fewer, which makes
+        // the gate stricter, never laxer.
+        let os = self.artifact.os.map(|os| Os::new(os.family, &os.version));
         let mut package_dbs = Vec::new();
         for target in self
             .targets
@@ -176,13 +170,18 @@ impl ReportIn {
                 .collect();
             // The ecosystem the packages were matched in, as written; for
             // OS packages it follows from the OS, as in a scan.
-            let ecosystem = match format.is_os() {
-                true => format.ecosystem(os.as_ref()),
-                false => target.ecosystem.as_deref().and_then(|e| e.parse().ok()),
+            let ecosystems = match format.is_os() {
+                true => format.ecosystems(os.as_ref()),
+                false => target
+                    .ecosystem
+                    .as_deref()
+                    .and_then(|e| e.parse().ok())
+                    .into_iter()
+                    .collect(),
             };
             package_dbs.push(PackageSet {
                 format,
-                ecosystem,
+                ecosystems,
                 path: target.path,
                 packages,
             });

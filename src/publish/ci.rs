@@ -40,6 +40,7 @@ pub const GITLAB_REPORTS: &[(&str, &str)] = &[
         "gitlab-dependency-scanning",
         "gl-dependency-scanning-report.json",
     ),
+    ("gitlab-sast", "gl-sast-report.json"),
 ];
 
 /// How to publish: plain values the command fills from its flags.
@@ -55,14 +56,17 @@ pub struct Settings {
     pub sarif_file: Option<PathBuf>,
     /// The analysis category; also names the living comment.
     pub category: String,
-    /// An image was scanned: GitLab gets a container-scanning report. A
-    /// repository scan (`fs`, `config`) writes the code-quality report.
+    /// An image was scanned: GitLab gets a container-scanning report. The
+    /// code-quality report is written whatever was scanned.
     pub image_scan: bool,
     /// Secrets were looked for: GitLab gets a secret-detection report.
     pub secret_scan: bool,
     /// A repository's lockfiles were checked for vulnerabilities (`fs`):
     /// GitLab gets a dependency-scanning report.
     pub dependency_scan: bool,
+    /// The repository's config files are checked: GitLab gets a SAST
+    /// report.
+    pub config_scan: bool,
 }
 
 /// Publishing problems and what went well, in order.
@@ -254,15 +258,17 @@ fn sarif_to_upload(
 /// The GitLab report artifacts, in `CI_PROJECT_DIR`, unless the user
 /// already asked for that format. A security report is written only for
 /// what was scanned: a config-only scan has no container-scanning report,
-/// an image scan no dependency-scanning report (an empty one would tell
-/// GitLab the repository's dependencies were checked and are clean), a
-/// scan without the secret scanner no secret-detection report.
+/// an image scan no dependency-scanning report, a scan without the config
+/// checks no SAST report, a scan without the secret scanner no
+/// secret-detection report (an empty one would tell GitLab the repository
+/// was checked and is clean).
 fn add_gitlab_reports(gl: &GitLab, settings: &Settings, specs: &mut Vec<ReportSpec>) {
     let dir = gl.project_dir.as_deref().unwrap_or(Path::new("."));
     for (name, file) in GITLAB_REPORTS {
         let scanned = match *name {
             "gitlab" => settings.image_scan,
             "gitlab-dependency-scanning" => settings.dependency_scan,
+            "gitlab-sast" => settings.config_scan,
             "gitlab-secret-detection" => settings.secret_scan,
             _ => true,
         };

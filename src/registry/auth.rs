@@ -22,8 +22,28 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
+/// Credentials for one registry, and where they came from.
+pub struct Credentials {
+    pub auth: RegistryAuth,
+    /// Where the credentials were found (`CI_REGISTRY_USER/CI_REGISTRY_PASSWORD`,
+    /// a `config.json` path), never the secret: a refusal names it, so the
+    /// user knows which credentials to fix. `None` for anonymous access.
+    pub origin: Option<String>,
+}
+
+impl Credentials {
+    fn from(origin: impl Into<String>, auth: RegistryAuth) -> Self {
+        let origin = origin.into();
+        tracing::debug!("using registry credentials from {origin}");
+        Credentials {
+            auth,
+            origin: Some(origin),
+        }
+    }
+}
+
 /// The credentials for `registry` (a host, with port if any).
-pub fn resolve(registry: &str, options: &Options) -> RegistryAuth {
+pub fn resolve(registry: &str, options: &Options) -> Credentials {
     resolve_with(registry, options, &|name: &str| {
         std::env::var(name).ok().filter(|v| !v.trim().is_empty())
     })
@@ -33,30 +53,39 @@ fn resolve_with(
     registry: &str,
     options: &Options,
     env: &dyn Fn(&str) -> Option<String>,
-) -> RegistryAuth {
+) -> Credentials {
     if let (Some(user), Some(password)) = (&options.username, &options.password) {
-        tracing::debug!(registry, "using the credentials given on the command line");
-        return RegistryAuth::Basic(user.clone(), password.clone());
+        return Credentials::from(
+            "--username/--password (SCANGATE_USERNAME/SCANGATE_PASSWORD)",
+            RegistryAuth::Basic(user.clone(), password.clone()),
+        );
     }
-    if let Some(auth) = from_docker_config(registry, env) {
-        return auth;
+    if let Some(found) = from_docker_config(registry, env) {
+        return found;
     }
     if registry == "ghcr.io" {
         let token = env("GITHUB_TOKEN").or_else(|| env("INPUT_GITHUB-TOKEN"));
         if let Some(token) = token {
-            tracing::debug!(registry, "using the GitHub token");
             let user = env("GITHUB_ACTOR").unwrap_or_else(|| "github-actions".into());
-            return RegistryAuth::Basic(user, token);
+            return Credentials::from(
+                "the GitHub token (GITHUB_TOKEN or the github-token input)",
+                RegistryAuth::Basic(user, token),
+            );
         }
     }
     if env("CI_REGISTRY").is_some_and(|r| same_registry(&r, registry)) {
         if let (Some(user), Some(password)) = (env("CI_REGISTRY_USER"), env("CI_REGISTRY_PASSWORD"))
         {
-            tracing::debug!(registry, "using CI_REGISTRY_USER/CI_REGISTRY_PASSWORD");
-            return RegistryAuth::Basic(user, password);
+            return Credentials::from(
+                "CI_REGISTRY_USER/CI_REGISTRY_PASSWORD",
+                RegistryAuth::Basic(user, password),
+            );
         }
     }
-    RegistryAuth::Anonymous
+    Credentials {
+        auth: RegistryAuth::Anonymous,
+        origin: None,
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -87,10 +116,7 @@ fn docker_config_path(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
     }
 }
 
-fn from_docker_config(
-    registry: &str,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Option<RegistryAuth> {
+fn from_docker_config(registry: &str, env: &dyn Fn(&str) -> Option<String>) -> Option<Credentials> {
     let path = docker_config_path(env)?;
     let raw = std::fs::read(&path).ok()?;
     let config: DockerConfig = match serde_json::from_slice(&raw) {
@@ -113,8 +139,7 @@ fn from_docker_config(
         .find(|(host, _)| same_registry(host, registry))
     {
         if let Some(auth) = decode_entry(entry) {
-            tracing::debug!(registry, "using credentials from {}", path.display());
-            return Some(auth);
+            return Some(Credentials::from(path.display().to_string(), auth));
         }
     }
     config
@@ -145,7 +170,7 @@ struct HelperAnswer {
 /// Asks `docker-credential-<helper> get` (the protocol Docker uses: the
 /// server on stdin, JSON on stdout). A helper that fails or has nothing
 /// for the registry means no credentials, with a warning.
-fn from_helper(helper: &str, registry: &str) -> Option<RegistryAuth> {
+fn from_helper(helper: &str, registry: &str) -> Option<Credentials> {
     let program = format!("docker-credential-{helper}");
     let server = if registry == "docker.io" || registry == "index.docker.io" {
         "https://index.docker.io/v1/"
@@ -181,10 +206,10 @@ fn from_helper(helper: &str, registry: &str) -> Option<RegistryAuth> {
         return None;
     }
     match serde_json::from_slice::<HelperAnswer>(&output.stdout) {
-        Ok(answer) => {
-            tracing::debug!(registry, "using credentials from {program}");
-            Some(RegistryAuth::Basic(answer.username, answer.secret))
-        }
+        Ok(answer) => Some(Credentials::from(
+            program,
+            RegistryAuth::Basic(answer.username, answer.secret),
+        )),
         Err(e) => {
             tracing::warn!("credential helper {program}: unreadable answer ({e})");
             None
@@ -215,8 +240,8 @@ fn same_registry(key: &str, registry: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn basic(auth: RegistryAuth) -> Option<(String, String)> {
-        match auth {
+    fn basic(found: Credentials) -> Option<(String, String)> {
+        match found.auth {
             RegistryAuth::Basic(u, p) => Some((u, p)),
             _ => None,
         }
@@ -266,10 +291,15 @@ mod tests {
             basic(resolve_with("registry.gitlab.com", &none, &env)),
             Some(("gitlab-ci-token".into(), "glpat".into()))
         );
-        assert!(matches!(
-            resolve_with("quay.io", &none, &env),
-            RegistryAuth::Anonymous
-        ));
+        assert_eq!(
+            resolve_with("registry.gitlab.com", &none, &env)
+                .origin
+                .as_deref(),
+            Some("CI_REGISTRY_USER/CI_REGISTRY_PASSWORD")
+        );
+        let anonymous = resolve_with("quay.io", &none, &env);
+        assert!(matches!(anonymous.auth, RegistryAuth::Anonymous));
+        assert_eq!(anonymous.origin, None);
     }
 
     #[test]

@@ -48,6 +48,9 @@ pub struct Session {
     /// [`manifest`]).
     http: reqwest::Client,
     auth: RegistryAuth,
+    /// Where `auth` came from (`None`: anonymous), named when the registry
+    /// refuses it.
+    auth_origin: Option<String>,
     /// The pull token the registry issued, if it uses the token flow.
     token: Option<String>,
     /// The credentials in every form a server might echo them in.
@@ -86,7 +89,10 @@ impl Session {
             platform_resolver: None,
             ..ClientConfig::default()
         };
-        let auth = auth::resolve(parsed.resolve_registry(), options);
+        let auth::Credentials {
+            auth,
+            origin: auth_origin,
+        } = auth::resolve(parsed.resolve_registry(), options);
         let http = reqwest::Client::builder()
             .user_agent(concat!("scangate/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(CONNECT_TIMEOUT)
@@ -104,6 +110,7 @@ impl Session {
             client: Client::new(config),
             http,
             auth,
+            auth_origin,
             token: None,
             redactor,
             insecure: options.insecure,
@@ -203,7 +210,7 @@ impl Session {
                 }
             }
             manifest::FetchError::Status { status, .. } if *status == 401 => {
-                "unauthorized (401): check the credentials (--username/--password, ~/.docker/config.json)".into()
+                self.refused("unauthorized (401)")
             }
             manifest::FetchError::Status { status, body } => {
                 format!("HTTP {}: {}", status.as_u16(), server_message(body))
@@ -273,7 +280,7 @@ impl Session {
                 .block_on(async { tokio::time::timeout(REQUEST_DEADLINE, request()).await });
             let (message, retry) = match answer {
                 Ok(Ok(v)) => return Ok(v),
-                Ok(Err(e)) => (self.redactor.apply(&describe(&e)), transient(&e)),
+                Ok(Err(e)) => (self.redactor.apply(&self.describe(&e)), transient(&e)),
                 Err(_) => (
                     format!("no complete answer within {}s", REQUEST_DEADLINE.as_secs()),
                     true,
@@ -291,6 +298,28 @@ impl Session {
             }
         }
         Err(self.error(what, "gave up"))
+    }
+
+    /// A failure, naming the credentials the registry refused.
+    fn describe(&self, e: &OciDistributionError) -> String {
+        match e {
+            OciDistributionError::UnauthorizedError { .. }
+            | OciDistributionError::AuthenticationFailure(_) => self.refused(&describe(e)),
+            _ => describe(e),
+        }
+    }
+
+    /// `what` (an unauthorized answer) with the credentials that were
+    /// refused, or the places credentials can come from when there were
+    /// none: the one thing the user must fix.
+    fn refused(&self, what: &str) -> String {
+        match &self.auth_origin {
+            Some(origin) => format!("{what}: the registry refused the credentials from {origin}"),
+            None => format!(
+                "{what}: no credentials for this registry (--username/--password, `docker login`, \
+                 GITHUB_TOKEN for ghcr.io, CI_REGISTRY_USER/CI_REGISTRY_PASSWORD for $CI_REGISTRY)"
+            ),
+        }
     }
 
     /// The one error of a failed request; whatever the server said passes
@@ -336,15 +365,11 @@ fn transient(e: &OciDistributionError) -> bool {
 /// crate's messages carry URLs without them, and server bodies are cut).
 fn describe(e: &OciDistributionError) -> String {
     match e {
-        OciDistributionError::UnauthorizedError { .. } => {
-            "unauthorized (401): check the credentials (--username/--password, ~/.docker/config.json)".into()
-        }
-        OciDistributionError::AuthenticationFailure(_) => {
-            "authentication failed: check the credentials (--username/--password, ~/.docker/config.json)".into()
-        }
-        OciDistributionError::ServerError { code: 400, message, .. }
-            if message.contains("HTTP request to an HTTPS server") =>
-        {
+        OciDistributionError::UnauthorizedError { .. } => "unauthorized (401)".into(),
+        OciDistributionError::AuthenticationFailure(_) => "authentication failed".into(),
+        OciDistributionError::ServerError {
+            code: 400, message, ..
+        } if message.contains("HTTP request to an HTTPS server") => {
             "the registry speaks HTTPS: drop --insecure".into()
         }
         OciDistributionError::ServerError { code, message, .. } => {

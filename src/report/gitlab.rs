@@ -7,9 +7,10 @@
 //! against the schema version it declares; ours are checked against those
 //! schemas in the tests (`tests/data/gitlab/`).
 //!
-//! Only vulnerabilities belong here: misconfigurations go to the
-//! code-quality report ([`super::gitlab_codequality`]), secrets to the
-//! secret-detection report ([`super::gitlab_secrets`]).
+//! Only vulnerabilities belong here: misconfigurations go to the SAST
+//! report ([`super::gitlab_sast`]) and the code-quality report
+//! ([`super::gitlab_codequality`]), secrets to the secret-detection report
+//! ([`super::gitlab_secrets`]).
 
 use super::{advisory_url, uuid_from, ReportOptions, ScanResult};
 use crate::finding::Finding;
@@ -27,6 +28,7 @@ struct Report<'a> {
     vulnerabilities: Vec<Vulnerability<'a>>,
 }
 
+/// The `scan` header every GitLab security report carries.
 #[derive(Serialize)]
 pub(super) struct Scan {
     analyzer: Tool,
@@ -39,7 +41,7 @@ pub(super) struct Scan {
 }
 
 #[derive(Serialize)]
-struct Tool {
+pub(super) struct Tool {
     id: &'static str,
     name: &'static str,
     version: &'static str,
@@ -47,7 +49,7 @@ struct Tool {
 }
 
 #[derive(Serialize)]
-struct Vendor {
+pub(super) struct Vendor {
     name: &'static str,
 }
 
@@ -125,7 +127,7 @@ struct Link {
 
 impl Scan {
     /// The `scan` object of a report of `kind` (`container_scanning`,
-    /// `secret_detection`).
+    /// `dependency_scanning`, `sast`, `secret_detection`).
     pub(super) fn new(kind: &'static str, options: &ReportOptions) -> Scan {
         Scan {
             analyzer: tool(),

@@ -415,7 +415,7 @@ pub fn write(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
                     } else {
                         "lang-packages"
                     },
-                    ecosystem: db.ecosystem.as_ref().map(ToString::to_string),
+                    ecosystem: db.ecosystem().map(ToString::to_string),
                     path: &db.path,
                     format: db.format,
                     packages: db

@@ -6,6 +6,7 @@ pub mod cyclonedx;
 pub mod db_info;
 pub mod gitlab;
 pub mod gitlab_codequality;
+pub mod gitlab_sast;
 pub mod gitlab_secrets;
 pub mod json;
 pub mod markdown;
@@ -192,6 +193,8 @@ pub enum Format {
     /// GitLab's dependency-scanning security report: a repository's
     /// lockfile findings, each on its file.
     GitlabDependencyScanning,
+    /// GitLab's SAST security report, for misconfigurations.
+    GitlabSast,
     /// A CycloneDX 1.6 JSON SBOM, with vulnerabilities when scanned.
     Cyclonedx,
     /// SARIF 2.1.0 for GitHub code scanning (see README: "SARIF report").
@@ -248,6 +251,7 @@ pub fn write(
             gitlab::write(gitlab::Kind::Dependency, result, options, out)
         }
         Format::GitlabCodequality => gitlab_codequality::write(result, out),
+        Format::GitlabSast => gitlab_sast::write(result, options, out),
         Format::GitlabSecretDetection => gitlab_secrets::write(result, options, out),
         Format::Cyclonedx => cyclonedx::write(result, options, out),
         Format::Sarif => sarif::write(result, options, out),

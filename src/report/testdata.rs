@@ -175,14 +175,10 @@ pub fn sample() -> ScanResult {
             ],
         },
         inventory: Inventory {
-            os: Some(Os {
-                family: OsFamily::Debian,
-                version: "12".into(),
-                lts: false,
-            }),
+            os: Some(Os::new(OsFamily::Debian, "12")),
             package_dbs: vec![PackageSet {
                 format: PackageFormat::Deb,
-                ecosystem: Some(Ecosystem::new(Base::Debian, Some("12"))),
+                ecosystems: vec![Ecosystem::new(Base::Debian, Some("12"))],
                 path: "var/lib/dpkg/status".into(),
                 packages: vec![
                     package("curl", "7.88.1-10+deb12u5", "curl", 1),

@@ -160,14 +160,27 @@ fn scan_layers_parallel(
     open: &OpenBlob<'_>,
     cache: Option<&LayerCache>,
 ) -> Result<Vec<LayerScan>> {
+    let held = HeldBytes::default();
+    scan_layers_holding(paths, diff_ids, wants, open, cache, &held)
+}
+
+/// [`scan_layers_parallel`] with the image's total of held bytes given,
+/// so a test can show the total bound at a small size.
+fn scan_layers_holding(
+    paths: &[String],
+    diff_ids: &[String],
+    wants: &Wants,
+    open: &OpenBlob<'_>,
+    cache: Option<&LayerCache>,
+    held: &HeldBytes,
+) -> Result<Vec<LayerScan>> {
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2);
-    let held = HeldBytes::default();
     let scan_one = |i: usize| {
         let diff_id = diff_ids.get(i).map(String::as_str);
         open(&paths[i]).and_then(|reader| {
-            crate::image::scan_layer(reader, wants, diff_id, &held).map_err(|e| Error::Layer {
+            crate::image::scan_layer(reader, wants, diff_id, held).map_err(|e| Error::Layer {
                 layer: diff_id.unwrap_or(&paths[i]).to_string(),
                 message: e.to_string(),
             })
@@ -178,7 +191,7 @@ fn scan_layers_parallel(
         diff_ids,
         wants,
         cache,
-        held: &held,
+        held,
     };
     layers.scan(workers, &scan_one)
 }
@@ -271,7 +284,40 @@ impl LayerJobs<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::names_registry;
+    use super::*;
+
+    /// A layer tar holding a dpkg status file of `size` bytes.
+    fn status_layer(size: usize) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(size as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, "var/lib/dpkg/status", &vec![b'#'; size][..])
+            .unwrap();
+        b.into_inner().unwrap()
+    }
+
+    /// Issue 18, case 5: eight layers each rewriting a 250 MB status held
+    /// 2.5 GB, the limit being per file. The total now counts every layer:
+    /// shown at 1/1024 of the real sizes (a 1 MiB total, 250 kB files), as
+    /// the limit is the only difference.
+    #[test]
+    fn held_bytes_are_bounded_across_layers_not_per_file() {
+        let layer = status_layer(250_000);
+        let open: &OpenBlob<'_> = &|_| Ok(Box::new(std::io::Cursor::new(layer.clone())));
+        let wants = crate::inventory::all_wants();
+        let scan = |count: usize| {
+            let names: Vec<String> = (0..count).map(|i| format!("layer{i}")).collect();
+            let held = HeldBytes::new(1 << 20);
+            scan_layers_holding(&names, &[], wants, open, None, &held)
+        };
+        // Four copies (1,000,000 bytes) fit in 1 MiB.
+        assert_eq!(scan(4).unwrap().len(), 4);
+        // Eight do not: refused, naming the total, though each is small.
+        let err = scan(8).unwrap_err().to_string();
+        assert!(err.contains("more than 1 MiB across its layers"), "{err}");
+    }
 
     #[test]
     fn a_registry_host_has_a_dot_a_port_or_is_localhost() {

@@ -349,6 +349,18 @@ mod tests {
         check_pairs_files(&Rpm, "rpm", include_str!("testdata/rpm-pairs.txt"));
     }
 
+    /// Installed and fixed versions as each rpm-based distribution writes
+    /// them (module builds, SUSE, Azure Linux, Amazon, Oracle, Photon),
+    /// ordered as rpm's own `labelCompare` orders them
+    /// (`scripts/crosscheck-rpm-distros.py`).
+    #[test]
+    fn distribution_versions_compare_as_rpm_label_compare() {
+        let text = include_str!("testdata/rpm-distro-pairs.txt");
+        let (n, mismatches) = check_pairs(&Rpm, "testdata/rpm-distro-pairs.txt", text);
+        assert!(n >= 100, "{n} pairs");
+        assert!(mismatches.is_empty(), "\n{}", mismatches.join("\n"));
+    }
+
     /// Random versions from the scheme's building blocks: the order must
     /// stay total beyond the hand-picked tables.
     #[test]

@@ -7,6 +7,7 @@
 //! - [`VulnDb`]: open, query ([`VulnDb::affecting`]), bookkeeping for the
 //!   updater ([`SourceState`]).
 //! - [`Importer`]: one import, one transaction; rules in [`import`].
+//! - [`vendor`]: Amazon's, Oracle's and Photon's own feeds as OSV records.
 
 pub mod fetch;
 pub mod freshness;
@@ -19,6 +20,7 @@ pub(crate) mod store;
 /// Kept at its old path: the time helpers moved to the bottom layer.
 pub use crate::core::time;
 pub mod update;
+pub mod vendor;
 
 pub use import::{ImportStats, Importer};
 pub use osv::Record;

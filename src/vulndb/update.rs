@@ -33,6 +33,8 @@ pub struct UpdateOptions {
     pub ttl: Duration,
     /// Ask the server even when the TTL says the data is fresh.
     pub force: bool,
+    /// Where Amazon's, Oracle's and Photon's own feeds are.
+    pub vendor_urls: super::vendor::fetch::VendorUrls,
 }
 
 /// The ecosystems a scan needs, grouped by the export that holds them.
@@ -153,6 +155,12 @@ async fn update_one(
         && age.is_some_and(|a| a >= 0 && (a as u64) < options.ttl.as_secs())
     {
         return Ok(Outcome::Fresh);
+    }
+    if matches!(base, Base::AmazonLinux | Base::OracleLinux | Base::PhotonOs) {
+        let records =
+            super::vendor::fetch::update(db, client, base, wanted, &options.vendor_urls, db_path)
+                .await?;
+        return Ok(Outcome::Updated { records });
     }
     // A conditional request only helps when what we kept last time is
     // everything we need now; otherwise the whole export is wanted again.

@@ -50,7 +50,7 @@ static WANTS: &[Want] = &[
 
 impl PackageAnalyzer for RpmAnalyzer {
     fn info(&self) -> AnalyzerInfo {
-        AnalyzerInfo::new(PackageFormat::Rpm, WANTS).version(2)
+        AnalyzerInfo::new(PackageFormat::Rpm, WANTS).version(3) // 3: gpg-pubkey entries are listed
     }
 
     fn parse(&self, path: &str, content: &[u8]) -> Result<Vec<Package>, ParseError> {
@@ -117,8 +117,7 @@ struct Collector<'p> {
 impl RecordSink for Collector<'_> {
     fn header(&mut self, id: i64, blob: &[u8]) {
         match package_from_header(blob) {
-            Ok(Some(package)) => self.packages.push(package),
-            Ok(None) => {}
+            Ok(package) => self.packages.push(package),
             Err(e) => self.skip(format!("record {id}: malformed header: {e}")),
         }
     }
@@ -127,9 +126,10 @@ impl RecordSink for Collector<'_> {
     }
 }
 
-/// Builds the package a header describes; `Ok(None)` for `gpg-pubkey`
-/// entries, which are imported signing keys, not software.
-fn package_from_header(blob: &[u8]) -> Result<Option<Package>, HeaderError> {
+/// Builds the package a header describes. `gpg-pubkey` entries (imported
+/// signing keys) are listed too, as `rpm -qa` and Trivy list them: which
+/// keys an image trusts is part of what it is.
+fn package_from_header(blob: &[u8]) -> Result<Package, HeaderError> {
     let header = Header::parse(blob)?;
     let required = |t: u32, what: &str| -> Result<String, HeaderError> {
         match header.string(t)? {
@@ -138,9 +138,6 @@ fn package_from_header(blob: &[u8]) -> Result<Option<Package>, HeaderError> {
         }
     };
     let name = required(tag::NAME, "name")?;
-    if name == "gpg-pubkey" {
-        return Ok(None);
-    }
     let version = required(tag::VERSION, "version")?;
     let release = required(tag::RELEASE, "release")?;
     let epoch = header.u32(tag::EPOCH)?;
@@ -160,7 +157,7 @@ fn package_from_header(blob: &[u8]) -> Result<Option<Package>, HeaderError> {
         Some((n, v, r)) => (n.to_string(), evr(v, r)),
         None => (name.clone(), full_version.clone()),
     };
-    Ok(Some(Package {
+    Ok(Package {
         name,
         version: full_version,
         source_name,
@@ -170,7 +167,7 @@ fn package_from_header(blob: &[u8]) -> Result<Option<Package>, HeaderError> {
         modularity_label,
         line: None,
         dev: false,
-    }))
+    })
 }
 
 /// Splits a `SOURCERPM` value, `NAME-VERSION-RELEASE.ARCH.rpm` with ARCH

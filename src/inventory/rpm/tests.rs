@@ -69,7 +69,8 @@ fn sample() -> (Vec<(u32, Vec<u8>)>, Vec<Package>) {
         ),
         (
             3,
-            // Imported signing key: not a package.
+            // Imported signing key: listed as rpm lists it, with no arch
+            // and no source package.
             HeaderBuilder::new()
                 .string(tag::NAME, "gpg-pubkey")
                 .string(tag::VERSION, "fd431d51")
@@ -132,6 +133,14 @@ fn sample() -> (Vec<(u32, Vec<u8>)>, Vec<Package>) {
             ("perl-IO-Socket-SSL", "4:2.073-2.el9"),
             Some("x86_64"),
             Some("(GPL+ or Artistic) and MPLv2.0"),
+            None,
+        ),
+        pkg(
+            "gpg-pubkey",
+            "fd431d51-4ae0493b",
+            ("gpg-pubkey", "fd431d51-4ae0493b"),
+            None,
+            None,
             None,
         ),
         pkg(
@@ -330,7 +339,7 @@ fn malformed_source_rpm_falls_back_to_binary() {
     let blob = HeaderBuilder::package("odd", Some(2), "1", "1")
         .string(tag::SOURCERPM, "garbage")
         .build();
-    let p = package_from_header(&blob).unwrap().unwrap();
+    let p = package_from_header(&blob).unwrap();
     assert_eq!(
         (p.source_name.as_str(), p.source_version.as_str()),
         ("odd", "2:1-1")

@@ -1,0 +1,561 @@
+//! End to end for the rpm distributions and Ubuntu Pro: a root filesystem
+//! with a real-format package database (the encoders of
+//! `support/rpmdb.rs`) and the distribution's release files, OSV records
+//! imported with `db import`, an offline `fs` scan.
+//!
+//! The records have the shapes the vendors publish in OSV: Red Hat's are
+//! keyed by product stream and name binary rpms with an epoch in the fixed
+//! version (as in `security.access.redhat.com/data/osv`, e.g. RHSA-2024:2447
+//! for openssl); SUSE's and Azure Linux's name the source rpm (osv-schema's
+//! ecosystem table: "the `name` field is the name of the source RPM");
+//! Ubuntu Pro's carry `Ubuntu:Pro:<release>:LTS`.
+
+#[path = "support/rpmdb.rs"]
+mod rpmdb;
+mod vulnsupport;
+
+use rpmdb::{ndb_packages, rpmdb_sqlite, RpmPackage};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use vulnsupport::*;
+
+/// Writes `files` (binary content allowed) under `root`.
+fn tree(root: &Path, files: &[(&str, Vec<u8>)]) -> PathBuf {
+    for (rel, content) in files {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+    root.to_path_buf()
+}
+
+fn text(s: &str) -> Vec<u8> {
+    s.as_bytes().to_vec()
+}
+
+fn ids(found: &[Value]) -> Vec<(String, String, String)> {
+    let mut v: Vec<_> = found
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or("").to_string();
+            (s("package_name"), s("id"), s("status"))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn triple(p: &str, id: &str, status: &str) -> (String, String, String) {
+    (p.into(), id.into(), status.into())
+}
+
+/// SLES 15 SP5 with a SUSE NDB database: `libopenssl3` from source
+/// `openssl-3`.
+fn sles_root(sb: &Sandbox) -> PathBuf {
+    let packages = [
+        RpmPackage::gpg_pubkey("39db7c82", "5f68629b"),
+        RpmPackage::new("libopenssl3", "3.0.8", "150500.5.8.1", "x86_64")
+            .source_rpm("openssl-3-3.0.8-150500.5.8.1.src.rpm"),
+        RpmPackage::new("timezone", "2024a", "150000.75.28.1", "x86_64"),
+    ];
+    tree(
+        &sb.path("root"),
+        &[
+            (
+                "usr/lib/os-release",
+                text(
+                    "NAME=\"SLES\"\nVERSION=\"15-SP5\"\nVERSION_ID=\"15.5\"\n\
+                     PRETTY_NAME=\"SUSE Linux Enterprise Server 15 SP5\"\nID=\"sles\"\n",
+                ),
+            ),
+            ("usr/lib/sysimage/rpm/Packages.db", ndb_packages(&packages)),
+        ],
+    )
+}
+
+#[test]
+fn sles_packages_match_suse_advisories_through_their_source_rpm() {
+    let sb = Sandbox::new();
+    sb.import(&[
+        osv(
+            "SUSE-SU-2024:0100-1",
+            "SUSE:Linux Enterprise Server 15 SP5",
+            "openssl-3",
+            fixed_in("3.0.8-150500.5.20.1"),
+        ),
+        // Another product's record for the same source: not this image's.
+        osv(
+            "openSUSE-SU-2024:0101-1",
+            "openSUSE:Leap 15.5",
+            "openssl-3",
+            fixed_in("3.0.8-150500.5.30.1"),
+        ),
+    ]);
+    let report = sb.scan_json(&sles_root(&sb), &["--offline"]);
+    assert_eq!(
+        report["artifact"]["os"],
+        json!({"family": "sles", "version": "15.5"})
+    );
+    let target = &report["targets"][0];
+    assert_eq!(target["ecosystem"], "SUSE:Linux Enterprise Server 15 SP5");
+    let found = vulns(&report);
+    assert_eq!(
+        ids(&found),
+        [triple("libopenssl3", "SUSE-SU-2024:0100-1", "fixed")]
+    );
+    assert_eq!(found[0]["fixed_version"], "3.0.8-150500.5.20.1");
+    assert_eq!(
+        found[0]["purl"],
+        "pkg:rpm/suse/libopenssl3@3.0.8-150500.5.8.1?arch=x86_64&distro=sles-15.5"
+    );
+}
+
+#[test]
+fn a_detected_distribution_without_its_advisories_fails_closed() {
+    let sb = Sandbox::new();
+    // The database holds Debian's advisories only.
+    sb.import(&[osv(
+        "CVE-2024-0001",
+        "Debian:12",
+        "openssl",
+        fixed_in("3.0.13-1~deb12u1"),
+    )]);
+    let out = sb
+        .cmd()
+        .arg("fs")
+        .arg(sles_root(&sb))
+        .args(["--offline", "-f", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("SUSE:Linux Enterprise Server 15 SP5"),
+        "{stderr}"
+    );
+}
+
+/// A UBI 9 image: rpmdb.sqlite, os-release, and the content manifest
+/// naming the repositories its packages came from.
+fn ubi9_root(sb: &Sandbox, manifest_sets: &[&str]) -> PathBuf {
+    let packages = [
+        RpmPackage::new("openssl-libs", "3.0.7", "24.el9", "x86_64")
+            .epoch(1)
+            .source_rpm("openssl-3.0.7-24.el9.src.rpm"),
+        RpmPackage::new("less", "590", "2.el9_2", "x86_64"),
+        RpmPackage::new(
+            "nodejs",
+            "18.14.2",
+            "2.module+el9.2.0+18113+9c1b8b4e",
+            "x86_64",
+        )
+        .epoch(1)
+        .modularity_label("nodejs:18:9020020230306:9c1b8b4e"),
+    ];
+    let manifest = json!({
+        "metadata": {"icm_version": 1, "image_layer_index": 1},
+        "content_sets": manifest_sets,
+        "image_contents": [],
+    });
+    tree(
+        &sb.path("root"),
+        &[
+            ("etc/os-release", text("ID=\"rhel\"\nVERSION_ID=\"9.2\"\n")),
+            (
+                "etc/redhat-release",
+                text("Red Hat Enterprise Linux release 9.2 (Plow)\n"),
+            ),
+            ("var/lib/rpm/rpmdb.sqlite", rpmdb_sqlite(&packages)),
+            (
+                "root/buildinfo/content_manifests/ubi9-container-9.2-489.json",
+                manifest.to_string().into_bytes(),
+            ),
+        ],
+    )
+}
+
+/// An RHSA as Red Hat publishes it: one `affected` entry per stream.
+fn rhsa(id: &str, cve: &str, package: &str, streams: &[&str], events: Value) -> Value {
+    let affected: Vec<Value> = streams
+        .iter()
+        .map(|s| {
+            json!({
+                "package": {"ecosystem": format!("Red Hat:{s}"), "name": package},
+                "ranges": [{"type": "ECOSYSTEM", "events": events}],
+            })
+        })
+        .collect();
+    let mut record = osv(id, "Red Hat:unused", package, events.clone());
+    record["affected"] = Value::Array(affected);
+    record["upstream"] = json!([cve]);
+    record
+}
+
+#[test]
+fn red_hat_streams_come_from_the_content_manifests() {
+    let sb = Sandbox::new();
+    sb.import(&[
+        rhsa(
+            "RHSA-2024:2447",
+            "CVE-2023-5678",
+            "openssl-libs",
+            &[
+                "enterprise_linux:9::appstream",
+                "enterprise_linux:9::baseos",
+            ],
+            fixed_in("1:3.0.7-27.el9"),
+        ),
+        // The EUS stream's fix is not for this image, whose manifest names
+        // the main streams.
+        rhsa(
+            "RHSA-2024:2500",
+            "CVE-2024-32487",
+            "less",
+            &["rhel_eus:9.2::baseos"],
+            fixed_in("0:590-4.el9_2"),
+        ),
+        // Module streams: the image has nodejs:18; only its stream's fix
+        // applies, not nodejs:20's.
+        with(
+            rhsa(
+                "RHSA-2024:2700",
+                "CVE-2024-27982",
+                "nodejs",
+                &["enterprise_linux:9::appstream"],
+                fixed_in("1:18.20.2-1.module+el9.2.0+21400+5f0d8a6e"),
+            ),
+            "summary",
+            json!("Moderate: nodejs:18 security update"),
+        ),
+        with(
+            rhsa(
+                "RHSA-2024:2701",
+                "CVE-2024-27983",
+                "nodejs",
+                &["enterprise_linux:9::appstream"],
+                fixed_in("1:20.12.2-2.module+el9.2.0+21500+2e0d8a6e"),
+            ),
+            "summary",
+            json!("Important: nodejs:20 security update"),
+        ),
+        // RHEL 8's stream: not this image's.
+        rhsa(
+            "RHSA-2024:2600",
+            "CVE-2024-32487",
+            "less",
+            &["enterprise_linux:8::baseos"],
+            fixed_in("0:530-2.el8"),
+        ),
+    ]);
+    let root = ubi9_root(
+        &sb,
+        &[
+            "rhel-9-for-x86_64-baseos-rpms__9",
+            "rhel-9-for-x86_64-appstream-rpms",
+        ],
+    );
+    let report = sb.scan_json(&root, &["--offline"]);
+    assert_eq!(
+        report["artifact"]["os"],
+        json!({"family": "redhat", "version": "9.2"})
+    );
+    let found = vulns(&report);
+    // One finding for the advisory that lists both streams.
+    assert_eq!(
+        ids(&found),
+        [
+            triple("nodejs", "CVE-2024-27982", "fixed"),
+            triple("openssl-libs", "CVE-2023-5678", "fixed"),
+        ]
+    );
+    let ssl = found
+        .iter()
+        .find(|f| f["package_name"] == "openssl-libs")
+        .unwrap();
+    assert_eq!(ssl["fixed_version"], "1:3.0.7-27.el9");
+    let nodejs = package_purl(&report, "nodejs");
+    assert_eq!(
+        nodejs,
+        "pkg:rpm/redhat/nodejs@18.14.2-2.module%2Bel9.2.0%2B18113%2B9c1b8b4e?arch=x86_64&distro=redhat-9.2&epoch=1&modularitylabel=nodejs:18:9020020230306:9c1b8b4e"
+    );
+
+    // With an EUS manifest the EUS advisory applies and the main one not.
+    let sb = Sandbox::new();
+    sb.import(&[rhsa(
+        "RHSA-2024:2500",
+        "CVE-2024-32487",
+        "less",
+        &["rhel_eus:9.2::baseos"],
+        fixed_in("0:590-4.el9_2"),
+    )]);
+    let root = ubi9_root(&sb, &["rhel-9-for-x86_64-baseos-eus-rpms__9_DOT_2"]);
+    let found = sb.scan_vulns(&root);
+    assert_eq!(ids(&found), [triple("less", "CVE-2024-32487", "fixed")]);
+}
+
+fn package_purl(report: &Value, name: &str) -> String {
+    report["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["packages"].as_array().cloned().unwrap_or_default())
+        .find(|p| p["name"] == name)
+        .map(|p| p["purl"].as_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn azure_linux_and_cbl_mariner_match_by_source_rpm() {
+    for (os_release, ecosystem, family) in [
+        (
+            "ID=azurelinux\nVERSION_ID=\"3.0\"\n",
+            "Azure Linux:3",
+            "azurelinux",
+        ),
+        (
+            "ID=mariner\nVERSION_ID=\"2.0\"\n",
+            "Azure Linux:2",
+            "cbl-mariner",
+        ),
+    ] {
+        let sb = Sandbox::new();
+        sb.import(&[
+            osv("AZL-10003", ecosystem, "openssl", fixed_in("3.3.2-1.azl3")),
+            // Unfixed: kept, and dropped by --ignore-unfixed.
+            osv("AZL-10004", ecosystem, "zlib", unfixed()),
+        ]);
+        let packages = [
+            RpmPackage::new("openssl-libs", "3.3.0", "2.azl3", "x86_64")
+                .source_rpm("openssl-3.3.0-2.azl3.src.rpm"),
+            RpmPackage::new("zlib", "1.3.1", "1.azl3", "x86_64"),
+        ];
+        let root = tree(
+            &sb.path("root"),
+            &[
+                ("etc/os-release", text(os_release)),
+                ("var/lib/rpm/rpmdb.sqlite", rpmdb_sqlite(&packages)),
+            ],
+        );
+        let report = sb.scan_json(&root, &["--offline"]);
+        assert_eq!(report["artifact"]["os"]["family"], family);
+        assert_eq!(
+            ids(&vulns(&report)),
+            [
+                triple("openssl-libs", "AZL-10003", "fixed"),
+                triple("zlib", "AZL-10004", "affected"),
+            ],
+            "{ecosystem}"
+        );
+        let report = sb.scan_json(&root, &["--offline", "--ignore-unfixed"]);
+        assert_eq!(
+            ids(&vulns(&report)),
+            [triple("openssl-libs", "AZL-10003", "fixed")]
+        );
+    }
+}
+
+#[test]
+fn ubuntu_pro_advisories_apply_when_esm_is_enabled() {
+    let records = [
+        with(
+            osv(
+                "UBUNTU-CVE-2024-0001",
+                "Ubuntu:18.04:LTS",
+                "openssl",
+                unfixed(),
+            ),
+            "upstream",
+            json!(["CVE-2024-0001"]),
+        ),
+        with(
+            osv(
+                "UBUNTU-CVE-2024-0002",
+                "Ubuntu:Pro:18.04:LTS",
+                "openssl",
+                fixed_in("1.1.1-1ubuntu2.1~18.04.23+esm5"),
+            ),
+            "upstream",
+            json!(["CVE-2024-0002"]),
+        ),
+    ];
+    let stanza = dpkg("libssl1.1", "1.1.1-1ubuntu2.1~18.04.23", Some("openssl"));
+    let scan = |esm: bool| {
+        let sb = Sandbox::new();
+        sb.import(&records);
+        let mut files = vec![
+            (
+                "etc/lsb-release",
+                text("DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=18.04\n"),
+            ),
+            ("var/lib/dpkg/status", text(&stanza)),
+        ];
+        if esm {
+            files.push((
+                "var/lib/ubuntu-advantage/status.json",
+                text(r#"{"services":[{"name":"esm-infra","status":"enabled"}]}"#),
+            ));
+        }
+        ids(&sb.scan_vulns(&tree(&sb.path("root"), &files)))
+    };
+    assert_eq!(
+        scan(false),
+        [triple("libssl1.1", "CVE-2024-0001", "affected")]
+    );
+    assert_eq!(
+        scan(true),
+        [
+            triple("libssl1.1", "CVE-2024-0001", "affected"),
+            triple("libssl1.1", "CVE-2024-0002", "fixed"),
+        ]
+    );
+}
+
+// ---- vendor feeds: Amazon Linux, Oracle Linux, Photon OS ---------------------
+
+/// ALAS2023-2023-001 as Amazon's repository serves it in `updateinfo.xml`
+/// (trimmed from aquasecurity/vuln-list-update
+/// `amazon/testdata/fixtures/updateinfo_AL2023.xml.gz`).
+const ALAS: &str = r#"<?xml version="1.0" ?>
+<updates><update status="final" version="1.4" author="linux-security@amazon.com" type="security" from="linux-security@amazon.com"><id>ALAS2023-2023-001</id><title>Amazon Linux 2023 - ALAS2023-2023-001: Important priority package update for rsyslog</title><issued date="2023-02-17 20:41" /><updated date="2023-02-22 23:22" /><severity>Important</severity><description>Package updates are available for Amazon Linux 2023.</description><references><reference href="http://cve.mitre.org/cgi-bin/cvename.cgi?name=CVE-2022-24903" title="" id="CVE-2022-24903" type="cve" /></references><pkglist><collection short="amazon-linux-2023"><name>Amazon Linux 2023</name><package name="rsyslog" version="8.2204.0" release="3.amzn2023.0.2" epoch="0" arch="x86_64"><filename>Packages/rsyslog-8.2204.0-3.amzn2023.0.2.x86_64.rpm</filename></package></collection></pkglist></update></updates>"#;
+
+/// Photon 3.0's list as published (from aquasecurity/vuln-list-update
+/// `photon/testdata/cve_data_photon3.0.json`), plus an unfixed entry.
+const PHOTON3: &str = r#"[
+  {"cve_id": "CVE-2019-3828", "pkg": "ansible", "cve_score": 10, "aff_ver": "all versions before 2.7.6-2.ph3 are vulnerable", "res_ver": "2.7.6-2.ph3"},
+  {"cve_id": "CVE-2025-0725", "pkg": "curl", "cve_score": 7.3, "aff_ver": "NA", "res_ver": "NA", "status": "Not Affected"},
+  {"cve_id": "CVE-2024-9999", "pkg": "vim", "cve_score": 5.5, "aff_ver": "all versions are vulnerable", "res_ver": "NA"}
+]"#;
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(data).unwrap();
+    gz.finish().unwrap()
+}
+
+fn photon_root(sb: &Sandbox) -> PathBuf {
+    let packages = [
+        RpmPackage::new("ansible", "2.7.6", "1.ph3", "noarch"),
+        RpmPackage::new("vim", "8.1.1537", "1.ph3", "x86_64"),
+        RpmPackage::new("curl", "7.59.0", "1.ph3", "x86_64"),
+    ];
+    tree(
+        &sb.path("photon"),
+        &[
+            (
+                "etc/os-release",
+                text("NAME=\"VMware Photon OS\"\nID=photon\nVERSION_ID=3.0\n"),
+            ),
+            ("var/lib/rpm/rpmdb.sqlite", rpmdb_sqlite(&packages)),
+        ],
+    )
+}
+
+#[test]
+fn vendor_feeds_are_imported_as_they_are_published_and_matched() {
+    let sb = Sandbox::new();
+    let feeds = tree(
+        &sb.path("feeds"),
+        &[
+            ("updateinfo.xml.gz", gzip(ALAS.as_bytes())),
+            ("cve_data_photon3.0.json", text(PHOTON3)),
+        ],
+    );
+    sb.cmd()
+        .args(["db", "import"])
+        .arg(feeds.join("updateinfo.xml.gz"))
+        .arg(feeds.join("cve_data_photon3.0.json"))
+        .assert()
+        .success();
+
+    let al2023 = tree(
+        &sb.path("al2023"),
+        &[
+            (
+                "usr/lib/system-release",
+                text("Amazon Linux release 2023.3.20240131 (Amazon Linux)\n"),
+            ),
+            (
+                "var/lib/rpm/rpmdb.sqlite",
+                rpmdb_sqlite(&[RpmPackage::new(
+                    "rsyslog",
+                    "8.2204.0",
+                    "2.amzn2023.0.1",
+                    "x86_64",
+                )]),
+            ),
+        ],
+    );
+    let report = sb.scan_json(&al2023, &["--offline"]);
+    assert_eq!(report["targets"][0]["ecosystem"], "Amazon Linux:2023");
+    let found = vulns(&report);
+    assert_eq!(ids(&found), [triple("rsyslog", "CVE-2022-24903", "fixed")]);
+    assert_eq!(found[0]["fixed_version"], "8.2204.0-3.amzn2023.0.2");
+    assert_eq!(found[0]["severity"], "HIGH", "Amazon's Important");
+
+    let root = photon_root(&sb);
+    assert_eq!(
+        ids(&sb.scan_vulns(&root)),
+        [
+            triple("ansible", "CVE-2019-3828", "fixed"),
+            triple("vim", "CVE-2024-9999", "affected"),
+        ]
+    );
+    let report = sb.scan_json(&root, &["--offline", "--ignore-unfixed"]);
+    assert_eq!(
+        ids(&vulns(&report)),
+        [triple("ansible", "CVE-2019-3828", "fixed")]
+    );
+}
+
+#[test]
+fn a_vendor_distribution_without_its_feed_fails_closed() {
+    let sb = Sandbox::new();
+    sb.import(&[osv(
+        "CVE-2024-0001",
+        "Debian:12",
+        "openssl",
+        fixed_in("3.0.13-1~deb12u1"),
+    )]);
+    let out = sb
+        .cmd()
+        .arg("fs")
+        .arg(photon_root(&sb))
+        .args(["--offline", "-f", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Photon OS:3.0"));
+}
+
+#[test]
+fn db_update_fetches_a_vendor_feed_from_its_configured_url() {
+    let stub = Stub::start();
+    stub.serve(
+        "/photon/cve_data_photon3.0.json",
+        Reply::Export {
+            body: PHOTON3.as_bytes().to_vec(),
+            etag: "\"p1\"".into(),
+        },
+    );
+    let sb = Sandbox::with_url(NO_SERVER);
+    sb.cmd()
+        .args(["db", "update", "Photon OS:3.0", "--photon-url"])
+        .arg(format!(
+            "{}/photon/cve_data_photon{{release}}.json",
+            stub.url
+        ))
+        .assert()
+        .success();
+    assert_eq!(
+        ids(&sb.scan_vulns(&photon_root(&sb))),
+        [
+            triple("ansible", "CVE-2019-3828", "fixed"),
+            triple("vim", "CVE-2024-9999", "affected"),
+        ]
+    );
+    assert!(stub
+        .requests()
+        .iter()
+        .any(|r| r.path == "/photon/cve_data_photon3.0.json"));
+}
