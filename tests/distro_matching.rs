@@ -559,3 +559,53 @@ fn db_update_fetches_a_vendor_feed_from_its_configured_url() {
         .iter()
         .any(|r| r.path == "/photon/cve_data_photon3.0.json"));
 }
+
+// ---- Bitnami -----------------------------------------------------------------
+
+#[test]
+fn bitnami_components_are_matched_in_the_bitnami_ecosystem() {
+    let spdx = json!({
+        "spdxVersion": "SPDX-2.3",
+        "packages": [{
+            "name": "nginx", "versionInfo": "1.25.3-0",
+            "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
+                "referenceLocator": "pkg:bitnami/nginx@1.25.3-0?arch=amd64&distro=debian-12"}],
+        }],
+    });
+    let sb = Sandbox::new();
+    sb.import(&[
+        // Fixed in the installed upstream version: Bitnami's revision -0
+        // carries the fix.
+        osv(
+            "BIT-nginx-2023-44487",
+            "Bitnami",
+            "nginx",
+            fixed_in("1.25.3"),
+        ),
+        osv(
+            "BIT-nginx-2024-7347",
+            "Bitnami",
+            "nginx",
+            fixed_in("1.27.1"),
+        ),
+    ]);
+    let root = tree(
+        &sb.path("root"),
+        &[(
+            "opt/bitnami/nginx/.spdx-nginx.spdx",
+            spdx.to_string().into_bytes(),
+        )],
+    );
+    let report = sb.scan_json(&root, &["--offline"]);
+    let target = &report["targets"][0];
+    assert_eq!(target["ecosystem"], "Bitnami");
+    assert_eq!(target["format"], "bitnami");
+    assert_eq!(
+        target["packages"][0]["purl"],
+        "pkg:bitnami/nginx@1.25.3-0?arch=amd64"
+    );
+    assert_eq!(
+        ids(&vulns(&report)),
+        [triple("nginx", "BIT-nginx-2024-7347", "fixed")]
+    );
+}

@@ -529,3 +529,13 @@ fn bad_input_stays_linear() {
         ]
     );
 }
+
+#[test]
+fn a_report_with_secrets_serves_as_a_baseline() {
+    let sb = Sandbox::new();
+    app_image(&sb, &Planted::new());
+    let report = image_json(&sb, &[]);
+    std::fs::write(sb.path("base.json"), report.to_string()).unwrap();
+    let again = image_json(&sb, &["--baseline", sb.path("base.json").to_str().unwrap()]);
+    assert_eq!(secrets_of(&again).len(), 4);
+}

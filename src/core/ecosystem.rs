@@ -25,6 +25,8 @@ pub enum Base {
     OracleLinux,
     /// Converted from Photon's CVE lists (`vulndb::vendor`).
     PhotonOs,
+    /// Bitnami's applications (its own OSV ecosystem).
+    Bitnami,
     Wolfi,
     Chainguard,
     PyPI,
@@ -53,7 +55,7 @@ pub enum VersionScheme {
 }
 
 impl Base {
-    const ALL: [Base; 22] = [
+    const ALL: [Base; 23] = [
         Base::Alpine,
         Base::Debian,
         Base::Ubuntu,
@@ -66,6 +68,7 @@ impl Base {
         Base::AmazonLinux,
         Base::OracleLinux,
         Base::PhotonOs,
+        Base::Bitnami,
         Base::Wolfi,
         Base::Chainguard,
         Base::PyPI,
@@ -93,6 +96,7 @@ impl Base {
             Base::AmazonLinux => "Amazon Linux",
             Base::OracleLinux => "Oracle Linux",
             Base::PhotonOs => "Photon OS",
+            Base::Bitnami => "Bitnami",
             Base::Wolfi => "Wolfi",
             Base::Chainguard => "Chainguard",
             Base::PyPI => "PyPI",
@@ -164,7 +168,7 @@ impl Base {
             | Base::OracleLinux
             | Base::PhotonOs => VersionScheme::Rpm,
             Base::PyPI => VersionScheme::Pep440,
-            Base::Npm | Base::CratesIo => VersionScheme::Semver,
+            Base::Npm | Base::CratesIo | Base::Bitnami => VersionScheme::Semver,
             Base::Go => VersionScheme::Go,
             Base::Maven | Base::RubyGems | Base::Packagist | Base::NuGet => {
                 VersionScheme::ExactOnly

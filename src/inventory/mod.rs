@@ -12,6 +12,7 @@
 mod analyze;
 pub mod apk;
 pub mod binary;
+pub mod bitnami;
 mod collect;
 pub mod dpkg;
 pub mod golang;
@@ -75,6 +76,8 @@ pub enum PackageFormat {
     /// A Rust binary's cargo-auditable crate list.
     #[serde(rename = "rustbinary")]
     RustBinary,
+    /// Bitnami's SPDX documents under `/opt/bitnami`.
+    Bitnami,
 }
 
 impl PackageFormat {
@@ -110,6 +113,7 @@ impl PackageFormat {
             | PackageFormat::Bun => language(Base::Npm),
             PackageFormat::GoMod | PackageFormat::GoBinary => language(Base::Go),
             PackageFormat::Cargo | PackageFormat::RustBinary => language(Base::CratesIo),
+            PackageFormat::Bitnami => language(Base::Bitnami),
         }
     }
 }
@@ -118,7 +122,18 @@ impl Package {
     /// The name and version advisories of `base` refer to this package by:
     /// its source package's where OSV names source packages there (see
     /// [`Base::names_source_packages`]), its own otherwise.
+    ///
+    /// Bitnami's own build revision (`1.25.3-0`) is not part of the
+    /// upstream version its advisories' ranges are written in (Trivy's
+    /// Bitnami comparison ignores it too): `1.25.3-0` is `1.25.3`.
     pub fn query(&self, base: Base) -> (&str, &str) {
+        if base == Base::Bitnami {
+            let version = match self.version.rsplit_once('-') {
+                Some((v, rev)) if !rev.is_empty() && rev.bytes().all(|b| b.is_ascii_digit()) => v,
+                _ => &self.version,
+            };
+            return (&self.name, version);
+        }
         match base.names_source_packages() {
             true => (&self.source_name, &self.source_version),
             false => (&self.name, &self.version),
@@ -325,6 +340,7 @@ pub static ANALYZERS: &[&dyn PackageAnalyzer] = &[
     &javascript::bun::BunAnalyzer,
     &golang::gomod::GoModAnalyzer,
     &rust::cargo_lock::CargoLockAnalyzer,
+    &bitnami::BitnamiAnalyzer,
 ];
 
 /// Files larger than this are skipped with a warning instead of being read

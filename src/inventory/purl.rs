@@ -42,6 +42,14 @@ pub fn for_package(format: PackageFormat, os: Option<&Os>, pkg: &Package) -> Str
                 .join("/"),
             encode(&pkg.version)
         ),
+        // Trivy's bitnami purls: the arch as the only qualifier.
+        PackageFormat::Bitnami => {
+            let mut purl = format!("pkg:bitnami/{}@{}", encode(&pkg.name), encode(&pkg.version));
+            if let Some(arch) = &pkg.arch {
+                purl.push_str(&format!("?arch={}", encode_qualifier(arch)));
+            }
+            purl
+        }
         PackageFormat::Cargo | PackageFormat::RustBinary => {
             format!("pkg:cargo/{}@{}", encode(&pkg.name), encode(&pkg.version))
         }

@@ -115,6 +115,8 @@ struct TargetIn {
     path: String,
     /// Added to the report with baselines; older reports are read by path.
     format: Option<PackageFormat>,
+    /// Config and secret targets have none.
+    #[serde(default)]
     packages: Vec<PackageIn>,
 }
 
