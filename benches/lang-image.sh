@@ -107,6 +107,9 @@ measure() { # label command...
     printf '%-14s wall %-8s peak RSS %5s MB\n' "$label" "$wall" "$rss"
 }
 
+# From the work directory, so no Dockerfile of the current directory is
+# mapped onto the image's history.
+cd "$WORK"
 SCAN=("$SCANGATE" image --input "$WORK/app.tar" --list-packages --format json --scanners none)
 count_packages() {
     python3 -c '
