@@ -553,7 +553,7 @@ mod tests {
     /// bare word mid-version) are totally ordered.
     #[test]
     fn random_versions_are_totally_ordered() {
-        let mut rng = Rng::new(0x6d61_7665_6e);
+        let mut rng = Rng::new(0x006d_6176_656e);
         let numbers = ["0", "1", "2", "9", "10", "01", "1234567890123"];
         let words = [
             "alpha",
