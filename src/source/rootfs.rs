@@ -7,7 +7,8 @@
 use super::{Artifact, ArtifactKind, Collected, Source};
 use crate::error::{Error, Result};
 use crate::image::walk::{walk, Step};
-use crate::image::{LayerFiles, Link};
+use crate::image::Link;
+use crate::inventory::LayerFiles;
 use crate::inventory::{Scope, Want, Wants, MAX_FILE_SIZE};
 use std::fs;
 use std::io::Read;
