@@ -120,15 +120,8 @@ fn a_detected_distribution_without_its_advisories_fails_closed() {
         "openssl",
         fixed_in("3.0.13-1~deb12u1"),
     )]);
-    let out = sb
-        .cmd()
-        .arg("fs")
-        .arg(sles_root(&sb))
-        .args(["--offline", "-f", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3), "{out:?}");
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let root = sles_root(&sb);
+    let stderr = sb.run_fails(["fs", root.to_str().unwrap(), "--offline"], 3);
     assert!(
         stderr.contains("SUSE:Linux Enterprise Server 15 SP5"),
         "{stderr}"
@@ -517,15 +510,9 @@ fn a_vendor_distribution_without_its_feed_fails_closed() {
         "openssl",
         fixed_in("3.0.13-1~deb12u1"),
     )]);
-    let out = sb
-        .cmd()
-        .arg("fs")
-        .arg(photon_root(&sb))
-        .args(["--offline", "-f", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3), "{out:?}");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("Photon OS:3.0"));
+    let root = photon_root(&sb);
+    let stderr = sb.run_fails(["fs", root.to_str().unwrap(), "--offline"], 3);
+    assert!(stderr.contains("Photon OS:3.0"), "{stderr}");
 }
 
 #[test]

@@ -107,21 +107,7 @@ fn installed_node_modules_in_an_image_nested_copies_too() {
                 ),
         )
         .history("RUN npm ci");
-    let input = sb.path("image.tar");
-    image.docker_archive(&input);
-    let out = sb
-        .cmd()
-        .args(["image", "--input"])
-        .arg(&input)
-        .args(["--offline", "--list-packages", "-f", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = sb.image_json(&image, &["--offline", "--list-packages"]);
     let targets = report["targets"].as_array().unwrap();
     assert_eq!(targets.len(), 1, "{report:#}");
     assert_eq!(targets[0]["path"], "app/node_modules");
