@@ -73,6 +73,40 @@ pub fn analyze_files(
     }
 }
 
+/// Whether the file at `path` is parsed the moment it is read (see
+/// `PackageAnalyzer::at_once`): every analyzer that wants it parses at
+/// once, and OS detection does not want it.
+pub fn parsed_at_once(path: &str) -> bool {
+    let mut any = false;
+    for a in ANALYZERS {
+        if a.wants().iter().any(|w| w.matches(path)) {
+            if !a.at_once() {
+                return false;
+            }
+            any = true;
+        }
+    }
+    any && !os::WANTS.iter().any(|w| w.matches(path))
+}
+
+/// Parses the file at `path` now, into `scan`, when it is
+/// [`parsed_at_once`]; `false` (nothing done) otherwise.
+pub fn analyze_at_once(path: &str, content: &[u8], scan: &mut LayerScan) -> bool {
+    if !parsed_at_once(path) {
+        return false;
+    }
+    let found = ANALYZERS
+        .iter()
+        .filter(|a| a.wants().iter().any(|w| w.matches(path)))
+        .map(|a| FileAnalysis {
+            format: a.format(),
+            outcome: a.parse(path, content).map_err(|e| e.to_string()),
+        })
+        .collect();
+    scan.analyses.insert(path.to_string(), found);
+    true
+}
+
 /// The files read beside the one being parsed (its companions: see
 /// `PackageAnalyzer::companions`), by path relative to its directory.
 pub struct Beside<'a> {
@@ -221,6 +255,17 @@ mod tests {
         assert!(scan.os_files.contains_key("etc/os-release"));
         let json = serde_json::to_string(&scan).expect("json");
         assert!(!json.contains("marker-text"), "{json}");
+    }
+
+    #[test]
+    fn analyzers_parsing_at_once_run_everywhere_alone() {
+        for a in ANALYZERS.iter().filter(|a| a.at_once()) {
+            assert_eq!(a.scope(), Scope::Everywhere, "{:?}", a.format());
+            assert!(a.companions().is_empty(), "{:?}", a.format());
+        }
+        assert!(parsed_at_once("opt/app/app.jar"));
+        assert!(!parsed_at_once("var/lib/dpkg/status"));
+        assert!(!parsed_at_once("opt/app/readme.txt"));
     }
 
     #[test]

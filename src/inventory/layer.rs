@@ -6,7 +6,10 @@
 //! bytes, so it is what the layer cache stores.
 
 use super::binary::{analyze as analyze_binary, is_executable_format, BinaryPackages};
-use super::{analyze_files, FileAnalysis, Package, PackageFormat, Scope, Wants, MAX_FILE_SIZE};
+use super::{
+    analyze_at_once, analyze_files, parsed_at_once, FileAnalysis, Package, PackageFormat, Scope,
+    Wants, MAX_FILE_SIZE,
+};
 use crate::image::layer::{walk_layer, EntryVisitor, HeldBytes, LayerError, RegularFile};
 use crate::image::view::Stacked;
 use crate::image::{LayerTree, Link};
@@ -118,9 +121,21 @@ impl LayerFiles {
         self.files.contains_key(path)
     }
 
+    /// Keeps a wanted file until [`LayerFiles::analyze`], or parses it
+    /// now and drops its bytes when its analyzers parse at once (archives:
+    /// see `PackageAnalyzer::at_once`).
     pub(crate) fn add_file(&mut self, path: String, content: Vec<u8>) {
         self.scan.tree.links.remove(&path);
-        self.files.insert(path, content);
+        self.keep(path, content);
+    }
+
+    fn keep(&mut self, path: String, content: Vec<u8>) {
+        if analyze_at_once(&path, &content, &mut self.scan) {
+            self.files.remove(&path);
+        } else {
+            self.scan.analyses.remove(&path);
+            self.files.insert(path, content);
+        }
     }
 
     /// Records that the file at `real` was reached through the wanted
@@ -146,6 +161,7 @@ impl LayerFiles {
 
     pub(crate) fn add_link(&mut self, path: String, link: Link) {
         self.files.remove(&path);
+        self.scan.analyses.remove(&path);
         self.scan.tree.links.insert(path, link);
     }
 
@@ -219,20 +235,25 @@ impl EntryVisitor for Keeper<'_> {
                 );
                 return Ok(false);
             }
-            self.held.take(size)?;
+            // An archive parsed at once is dropped before the next entry:
+            // it is not held with the layer's files.
+            if !parsed_at_once(path) {
+                self.held.take(size)?;
+            }
             // Exactly the size counted against the budget: growing by
             // doubling would hold up to twice as much at the peak.
             let mut content = Vec::with_capacity(size as usize);
             entry.read_to_end(&mut content)?;
             if let Some(engine) = self.wants.secrets() {
+                // Binary first: a large jar is no text to warn about.
                 if engine.wants(path)
-                    && sniff::worth_reading(path, size)
                     && !sniff::is_binary(sniff::head(&content))
+                    && sniff::worth_reading(path, size)
                 {
                     self.layer.add_secrets(path, engine.scan(path, &content));
                 }
             }
-            self.layer.files.insert(path.to_string(), content);
+            self.layer.keep(path.to_string(), content);
             return Ok(true);
         }
         let binaries = self.wants.executables() && executable;
@@ -248,6 +269,7 @@ impl EntryVisitor for Keeper<'_> {
 
     fn displaced(&mut self, path: &str) {
         self.layer.files.remove(path);
+        self.layer.scan.analyses.remove(path);
     }
 }
 

@@ -16,6 +16,7 @@ pub mod bitnami;
 mod collect;
 pub mod dpkg;
 pub mod golang;
+pub mod java;
 pub mod javascript;
 pub mod layer;
 mod lockfile;
@@ -27,7 +28,9 @@ pub mod rust;
 mod skips;
 mod wants;
 
-pub use analyze::{analyze_files, fingerprint, Beside, FileAnalysis};
+pub use analyze::{
+    analyze_at_once, analyze_files, fingerprint, parsed_at_once, Beside, FileAnalysis,
+};
 pub use collect::{inventory, FoundPackage, Inventory, Options, PackageSet};
 pub use layer::{scan_layer, LayerFiles, LayerScan};
 pub use wants::{Want, Wants};
@@ -80,6 +83,13 @@ pub enum PackageFormat {
     RustBinary,
     /// Bitnami's SPDX documents under `/opt/bitnami`.
     Bitnami,
+    /// Java archives: `pom.properties` and `MANIFEST.MF` in `.jar`,
+    /// `.war`, `.ear`, `.par` and the archives nested in them.
+    Jar,
+    /// `pom.xml`.
+    Pom,
+    /// `gradle.lockfile`.
+    Gradle,
 }
 
 impl PackageFormat {
@@ -116,6 +126,9 @@ impl PackageFormat {
             PackageFormat::GoMod | PackageFormat::GoBinary => language(Base::Go),
             PackageFormat::Cargo | PackageFormat::RustBinary => language(Base::CratesIo),
             PackageFormat::Bitnami => language(Base::Bitnami),
+            PackageFormat::Jar | PackageFormat::Pom | PackageFormat::Gradle => {
+                language(Base::Maven)
+            }
         }
     }
 }
@@ -295,6 +308,14 @@ pub trait PackageAnalyzer: Sync {
     fn set_path(&self, file: &str) -> String {
         file.to_string()
     }
+    /// Whether a file is parsed the moment it is read, its bytes dropped
+    /// before the next file, rather than held with the layer's other
+    /// wanted files until the layer ends: archives, which can be large
+    /// and many (an image's jars can pass any sensible total). Only for
+    /// analyzers of [`Scope::Everywhere`] that need no companions.
+    fn at_once(&self) -> bool {
+        false
+    }
 }
 
 /// Which scanned artifacts an analyzer reads.
@@ -343,6 +364,9 @@ pub static ANALYZERS: &[&dyn PackageAnalyzer] = &[
     &golang::gomod::GoModAnalyzer,
     &rust::cargo_lock::CargoLockAnalyzer,
     &bitnami::BitnamiAnalyzer,
+    &java::jar::JarAnalyzer,
+    &java::pom::PomAnalyzer,
+    &java::gradle::GradleLockAnalyzer,
 ];
 
 /// Files larger than this are skipped with a warning instead of being read

@@ -53,6 +53,14 @@ pub fn for_package(format: PackageFormat, os: Option<&Os>, pkg: &Package) -> Str
         PackageFormat::Cargo | PackageFormat::RustBinary => {
             format!("pkg:cargo/{}@{}", encode(&pkg.name), encode(&pkg.version))
         }
+        // `group:artifact`: the group is the namespace.
+        PackageFormat::Jar | PackageFormat::Pom | PackageFormat::Gradle => {
+            let name = match pkg.name.split_once(':') {
+                Some((group, artifact)) => format!("{}/{}", encode(group), encode(artifact)),
+                None => encode(&pkg.name),
+            };
+            format!("pkg:maven/{name}@{}", encode(&pkg.version))
+        }
     }
 }
 
