@@ -37,6 +37,8 @@ pub enum Base {
     RubyGems,
     Packagist,
     NuGet,
+    /// Actions used by GitHub Actions workflows (`owner/repo`), by tag.
+    GithubActions,
 }
 
 /// How versions of an ecosystem are ordered.
@@ -49,13 +51,16 @@ pub enum VersionScheme {
     Semver,
     /// Go modules: SemVer with Go's `v` prefix and shorthands.
     Go,
+    /// GitHub Actions tags: SemVer with an optional `v` and short cores
+    /// (`v4` is `4.0.0`).
+    GithubActions,
     /// Ecosystems whose version rules scangate does not implement yet:
     /// only exact `versions[]` lists can match them.
     ExactOnly,
 }
 
 impl Base {
-    const ALL: [Base; 23] = [
+    const ALL: [Base; 24] = [
         Base::Alpine,
         Base::Debian,
         Base::Ubuntu,
@@ -79,6 +84,7 @@ impl Base {
         Base::RubyGems,
         Base::Packagist,
         Base::NuGet,
+        Base::GithubActions,
     ];
 
     /// OSV's spelling, also the folder of its bulk export.
@@ -107,6 +113,7 @@ impl Base {
             Base::RubyGems => "RubyGems",
             Base::Packagist => "Packagist",
             Base::NuGet => "NuGet",
+            Base::GithubActions => "GitHub Actions",
         }
     }
 
@@ -170,6 +177,7 @@ impl Base {
             Base::PyPI => VersionScheme::Pep440,
             Base::Npm | Base::CratesIo | Base::Bitnami => VersionScheme::Semver,
             Base::Go => VersionScheme::Go,
+            Base::GithubActions => VersionScheme::GithubActions,
             Base::Maven | Base::RubyGems | Base::Packagist | Base::NuGet => {
                 VersionScheme::ExactOnly
             }
@@ -247,6 +255,7 @@ mod tests {
             "PyPI",
             "npm",
             "crates.io",
+            "GitHub Actions",
         ] {
             assert_eq!(name.parse::<Ecosystem>().unwrap().to_string(), name);
         }

@@ -39,6 +39,7 @@ use crate::ecosystem::VersionScheme;
 
 pub mod apk;
 pub mod dpkg;
+pub mod github_actions;
 pub mod go;
 pub mod pep440;
 pub mod rpm;
@@ -85,6 +86,7 @@ pub fn comparator(scheme: VersionScheme) -> Option<&'static dyn Comparator> {
         VersionScheme::Pep440 => Some(&pep440::Pep440),
         VersionScheme::Semver => Some(&semver::Semver),
         VersionScheme::Go => Some(&go::Go),
+        VersionScheme::GithubActions => Some(&github_actions::GithubActions),
         VersionScheme::ExactOnly => None,
     }
 }

@@ -30,6 +30,9 @@ fn versions(scheme: VersionScheme) -> BoxedStrategy<String> {
         VersionScheme::Go => {
             "v?[0-9]{1,2}(\\.[0-9]{1,2}(\\.[0-9]{1,2}(-(0\\.2021010100000[0-9]-abcdef12345[0-9]|rc|pre|[0-9]{1,2})(\\.[0-9a-z]{1,2}){0,2})?(\\+incompatible)?)?)?"
         }
+        VersionScheme::GithubActions => {
+            "v?[0-9]{1,2}(\\.[0-9]{1,2}(\\.[0-9]{1,2}(-(alpha|beta|rc|[0-9]{1,2})(\\.[0-9a-z]{1,2}){0,2})?)?)?"
+        }
         VersionScheme::ExactOnly => unreachable!("no comparator"),
     };
     proptest::string::string_regex(pattern)
@@ -37,13 +40,14 @@ fn versions(scheme: VersionScheme) -> BoxedStrategy<String> {
         .boxed()
 }
 
-const SCHEMES: [VersionScheme; 6] = [
+const SCHEMES: [VersionScheme; 7] = [
     VersionScheme::Dpkg,
     VersionScheme::Apk,
     VersionScheme::Rpm,
     VersionScheme::Pep440,
     VersionScheme::Semver,
     VersionScheme::Go,
+    VersionScheme::GithubActions,
 ];
 
 fn cmp(c: &dyn Comparator, a: &str, b: &str) -> Ordering {
