@@ -10,8 +10,11 @@
 //! or a SHA without such a comment, names no version: nothing is looked
 //! up. Local actions (`./…`) and `docker://` images are not GitHub
 //! Actions packages.
+//!
+//! The file is read line by line (the YAML tree of the config checks sits
+//! above the inventory): a `uses:` key, as a mapping key or a list item's
+//! first key, outside block scalars (`run: |` scripts), quoted or not.
 
-use crate::config::yaml::{self, Node};
 use crate::inventory::{
     AnalyzerInfo, Package, PackageAnalyzer, PackageFormat, ParseError, Scope, Want,
 };
@@ -32,32 +35,43 @@ impl PackageAnalyzer for GithubActionsAnalyzer {
     fn parse(&self, path: &str, content: &[u8]) -> Result<Vec<Package>, ParseError> {
         let text =
             std::str::from_utf8(content).map_err(|_| ParseError::new(path, "not UTF-8 text"))?;
-        let docs = yaml::parse(text).map_err(|e| ParseError::new(path, e))?;
-        let lines: Vec<&str> = text.lines().collect();
         let mut out = Vec::new();
-        let jobs = docs
-            .first()
-            .and_then(|d| d.get("jobs"))
-            .map(Node::entries)
-            .unwrap_or_default();
-        for (_, job) in jobs {
-            let steps = job.get("steps").map(Node::items).unwrap_or_default();
-            let uses = job
-                .get("uses")
-                .into_iter()
-                .chain(steps.iter().filter_map(|s| s.get("uses")));
-            for node in uses {
-                let line = lines
-                    .get(node.line.saturating_sub(1) as usize)
-                    .copied()
-                    .unwrap_or("");
-                if let Some((name, version)) = node.as_str().and_then(|u| action(u, line)) {
-                    out.push(Package::language(&name, &version, Some(node.line)));
+        // The indentation of the key whose block scalar is being skipped.
+        let mut block: Option<usize> = None;
+        for (i, line) in text.lines().enumerate() {
+            let trimmed = line.trim_start();
+            let indent = line.len() - trimmed.len();
+            if let Some(key_indent) = block {
+                if trimmed.is_empty() || indent > key_indent {
+                    continue;
                 }
+                block = None;
+            }
+            let item = trimmed.strip_prefix("- ").map_or(trimmed, str::trim_start);
+            let value = line_value(item);
+            if value.starts_with(['|', '>']) {
+                // The key's own column: a list item's key sits after `- `.
+                block = Some(indent + trimmed.len() - item.len());
+                continue;
+            }
+            let Some(uses) = item.strip_prefix("uses:") else {
+                continue;
+            };
+            let uses = uses.split(" #").next().unwrap_or("").trim();
+            let uses = uses.trim_matches(|c| c == '"' || c == '\'');
+            let number = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            if let Some((name, version)) = action(uses, line) {
+                out.push(Package::language(&name, &version, Some(number)));
             }
         }
         Ok(out)
     }
+}
+
+/// The value part of a `key: value` line, without a trailing comment.
+fn line_value(item: &str) -> &str {
+    item.split_once(": ")
+        .map_or("", |(_, v)| v.split(" #").next().unwrap_or("").trim())
 }
 
 /// The action and version a `uses:` value names, with the text of its line
@@ -110,7 +124,11 @@ jobs:
       - uses: other/action@8f4b7f84864484a7bf31766abe9204da3cbe65b3
       - uses: ./local
       - uses: docker://alpine:3
-      - run: 'echo uses: fake/action@v1' 
+      - run: |
+          echo uses: fake/action@v1
+        shell: bash
+      - name: quoted
+        uses: 'quoted/action@v2.0.0'
   call:
     uses: org/workflows/.github/workflows/ci.yml@v1.2
 ";
@@ -127,16 +145,17 @@ jobs:
                 want("actions/checkout", "v4", 6),
                 want("tj-actions/changed-files", "v45.0.7", 7),
                 want("github/codeql-action", "v3.25.1", 8),
-                want("org/workflows", "v1.2", 15),
+                want("quoted/action", "v2.0.0", 17),
+                want("org/workflows", "v1.2", 19),
             ]
         );
     }
 
     #[test]
-    fn invalid_yaml_is_an_error_naming_the_file() {
+    fn binary_content_is_an_error_naming_the_file() {
         let err = GithubActionsAnalyzer
-            .parse(".github/workflows/x.yml", b"jobs: [\n")
-            .expect_err("invalid");
+            .parse(".github/workflows/x.yml", b"jobs:\xff\n")
+            .expect_err("not text");
         assert!(err.to_string().contains(".github/workflows/x.yml"), "{err}");
     }
 }

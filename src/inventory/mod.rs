@@ -18,6 +18,7 @@ pub mod dpkg;
 pub mod github_actions;
 pub mod golang;
 pub mod javascript;
+pub mod layer;
 mod lockfile;
 pub mod os;
 pub mod purl;
@@ -29,6 +30,7 @@ mod wants;
 
 pub use analyze::{analyze_files, fingerprint, Beside, FileAnalysis};
 pub use collect::{inventory, FoundPackage, Inventory, Options, PackageSet};
+pub use layer::{scan_layer, LayerFiles, LayerScan};
 pub use wants::{Want, Wants};
 
 use crate::ecosystem::{Base, Ecosystem};
