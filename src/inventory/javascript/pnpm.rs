@@ -193,6 +193,129 @@ mod tests {
         );
     }
 
+    /// A workspace (`packages/*`, `apps/*`, linked with `workspace:*`) as
+    /// pnpm 9.15.9 writes it (`pnpm install --lockfile-only`; integrity
+    /// hashes shortened). The production list equals Trivy 0.76's: the
+    /// members' registry dependencies, each member's dev dependency out.
+    #[test]
+    fn a_pnpm_written_workspace_lists_what_trivy_lists() {
+        let text = r#"lockfileVersion: '9.0'
+
+settings:
+  autoInstallPeers: true
+  excludeLinksFromLockfile: false
+
+importers:
+
+  .:
+    dependencies:
+      lodash:
+        specifier: 4.17.20
+        version: 4.17.20
+    devDependencies:
+      left-pad:
+        specifier: 1.3.0
+        version: 1.3.0
+
+  apps/web:
+    dependencies:
+      '@ws/a':
+        specifier: workspace:*
+        version: link:../../packages/a
+      minimist:
+        specifier: 1.2.5
+        version: 1.2.5
+
+  packages/a:
+    dependencies:
+      '@ws/b':
+        specifier: workspace:*
+        version: link:../b
+      ms:
+        specifier: 2.1.2
+        version: 2.1.2
+
+  packages/b:
+    dependencies:
+      debug:
+        specifier: 4.3.4
+        version: 4.3.4
+      ms:
+        specifier: 2.0.0
+        version: 2.0.0
+    devDependencies:
+      is-number:
+        specifier: 7.0.0
+        version: 7.0.0
+
+packages:
+
+  debug@4.3.4:
+    resolution: {integrity: sha512-x}
+    engines: {node: '>=6.0'}
+    peerDependencies:
+      supports-color: '*'
+    peerDependenciesMeta:
+      supports-color:
+        optional: true
+
+  is-number@7.0.0:
+    resolution: {integrity: sha512-x}
+    engines: {node: '>=0.12.0'}
+
+  left-pad@1.3.0:
+    resolution: {integrity: sha512-x}
+
+  lodash@4.17.20:
+    resolution: {integrity: sha512-x}
+
+  minimist@1.2.5:
+    resolution: {integrity: sha512-x}
+
+  ms@2.0.0:
+    resolution: {integrity: sha512-x}
+
+  ms@2.1.2:
+    resolution: {integrity: sha512-x}
+
+snapshots:
+
+  debug@4.3.4:
+    dependencies:
+      ms: 2.1.2
+
+  is-number@7.0.0: {}
+
+  left-pad@1.3.0: {}
+
+  lodash@4.17.20: {}
+
+  minimist@1.2.5: {}
+
+  ms@2.0.0: {}
+
+  ms@2.1.2: {}
+"#;
+        let mut found: Vec<(String, String, bool)> = got(text)
+            .into_iter()
+            .map(|(n, v, _, dev)| (n, v, dev))
+            .collect();
+        found.sort();
+        let expect = |n: &str, v: &str, dev: bool| (n.to_string(), v.to_string(), dev);
+        assert_eq!(
+            found,
+            vec![
+                expect("debug", "4.3.4", false),
+                expect("is-number", "7.0.0", true),
+                expect("left-pad", "1.3.0", true),
+                expect("lodash", "4.17.20", false),
+                expect("minimist", "1.2.5", false),
+                expect("ms", "2.0.0", false),
+                expect("ms", "2.1.2", false),
+            ]
+        );
+    }
+
     #[test]
     fn version_9_works_out_dev_dependencies_from_the_graph() {
         let v9 = r#"lockfileVersion: '9.0'
