@@ -296,24 +296,7 @@ snapshots:
 
   ms@2.1.2: {}
 "#;
-        let mut found: Vec<(String, String, bool)> = got(text)
-            .into_iter()
-            .map(|(n, v, _, dev)| (n, v, dev))
-            .collect();
-        found.sort();
-        let expect = |n: &str, v: &str, dev: bool| (n.to_string(), v.to_string(), dev);
-        assert_eq!(
-            found,
-            vec![
-                expect("debug", "4.3.4", false),
-                expect("is-number", "7.0.0", true),
-                expect("left-pad", "1.3.0", true),
-                expect("lodash", "4.17.20", false),
-                expect("minimist", "1.2.5", false),
-                expect("ms", "2.0.0", false),
-                expect("ms", "2.1.2", false),
-            ]
-        );
+        super::super::assert_workspace_packages(got(text));
     }
 
     #[test]
