@@ -124,17 +124,10 @@ fn v1(
 mod tests {
     use super::*;
 
-    fn got(text: &str) -> Vec<(String, String, Option<u32>, bool)> {
-        NpmLockAnalyzer
-            .parse("package-lock.json", text.as_bytes())
-            .unwrap()
-            .into_iter()
-            .map(|p| (p.name, p.version, p.line, p.dev))
-            .collect()
-    }
+    use super::super::{row, rows, Row};
 
-    fn row(n: &str, v: &str, line: u32, dev: bool) -> (String, String, Option<u32>, bool) {
-        (n.into(), v.into(), Some(line), dev)
+    fn got(text: &str) -> Vec<Row> {
+        rows(&NpmLockAnalyzer, "package-lock.json", text)
     }
 
     #[test]

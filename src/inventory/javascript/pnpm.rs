@@ -160,17 +160,10 @@ fn production(lock: &Lock) -> BTreeSet<(String, String)> {
 mod tests {
     use super::*;
 
-    fn got(text: &str) -> Vec<(String, String, Option<u32>, bool)> {
-        PnpmAnalyzer
-            .parse("pnpm-lock.yaml", text.as_bytes())
-            .unwrap()
-            .into_iter()
-            .map(|p| (p.name, p.version, p.line, p.dev))
-            .collect()
-    }
+    use super::super::{row, rows, Row};
 
-    fn row(n: &str, v: &str, line: u32, dev: bool) -> (String, String, Option<u32>, bool) {
-        (n.into(), v.into(), Some(line), dev)
+    fn got(text: &str) -> Vec<Row> {
+        rows(&PnpmAnalyzer, "pnpm-lock.yaml", text)
     }
 
     #[test]
