@@ -49,6 +49,8 @@ pub enum VersionScheme {
     Semver,
     /// Go modules: SemVer with Go's `v` prefix and shorthands.
     Go,
+    /// Maven's `ComparableVersion`.
+    Maven,
     /// Ecosystems whose version rules scangate does not implement yet:
     /// only exact `versions[]` lists can match them.
     ExactOnly,
@@ -170,9 +172,8 @@ impl Base {
             Base::PyPI => VersionScheme::Pep440,
             Base::Npm | Base::CratesIo | Base::Bitnami => VersionScheme::Semver,
             Base::Go => VersionScheme::Go,
-            Base::Maven | Base::RubyGems | Base::Packagist | Base::NuGet => {
-                VersionScheme::ExactOnly
-            }
+            Base::Maven => VersionScheme::Maven,
+            Base::RubyGems | Base::Packagist | Base::NuGet => VersionScheme::ExactOnly,
         }
     }
 }
