@@ -15,6 +15,7 @@ pub mod binary;
 pub mod bitnami;
 mod collect;
 pub mod dpkg;
+pub mod github_actions;
 pub mod golang;
 pub mod java;
 pub mod javascript;
@@ -90,6 +91,8 @@ pub enum PackageFormat {
     Pom,
     /// `gradle.lockfile`.
     Gradle,
+    /// The actions a GitHub Actions workflow uses.
+    GithubActions,
 }
 
 impl PackageFormat {
@@ -129,6 +132,7 @@ impl PackageFormat {
             PackageFormat::Jar | PackageFormat::Pom | PackageFormat::Gradle => {
                 language(Base::Maven)
             }
+            PackageFormat::GithubActions => language(Base::GithubActions),
         }
     }
 }
@@ -367,6 +371,7 @@ pub static ANALYZERS: &[&dyn PackageAnalyzer] = &[
     &java::jar::JarAnalyzer,
     &java::pom::PomAnalyzer,
     &java::gradle::GradleLockAnalyzer,
+    &github_actions::GithubActionsAnalyzer,
 ];
 
 /// Files larger than this are skipped with a warning instead of being read
