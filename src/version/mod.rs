@@ -38,10 +38,13 @@ use std::fmt;
 use crate::ecosystem::VersionScheme;
 
 pub mod apk;
+pub mod composer;
 pub mod dpkg;
 pub mod go;
+pub mod nuget;
 pub mod pep440;
 pub mod rpm;
+pub mod rubygems;
 pub mod semver;
 
 #[cfg(test)]
@@ -85,6 +88,9 @@ pub fn comparator(scheme: VersionScheme) -> Option<&'static dyn Comparator> {
         VersionScheme::Pep440 => Some(&pep440::Pep440),
         VersionScheme::Semver => Some(&semver::Semver),
         VersionScheme::Go => Some(&go::Go),
+        VersionScheme::RubyGems => Some(&rubygems::RubyGems),
+        VersionScheme::Composer => Some(&composer::Composer),
+        VersionScheme::NuGet => Some(&nuget::NuGet),
         VersionScheme::ExactOnly => None,
     }
 }
@@ -169,6 +175,9 @@ mod tests {
             VersionScheme::Pep440,
             VersionScheme::Semver,
             VersionScheme::Go,
+            VersionScheme::RubyGems,
+            VersionScheme::Composer,
+            VersionScheme::NuGet,
         ] {
             let c = comparator(scheme).expect("implemented");
             assert_eq!(c.compare("1.0.0", "1.1.0"), Ok(Ordering::Less));

@@ -30,6 +30,15 @@ fn versions(scheme: VersionScheme) -> BoxedStrategy<String> {
         VersionScheme::Go => {
             "v?[0-9]{1,2}(\\.[0-9]{1,2}(\\.[0-9]{1,2}(-(0\\.2021010100000[0-9]-abcdef12345[0-9]|rc|pre|[0-9]{1,2})(\\.[0-9a-z]{1,2}){0,2})?(\\+incompatible)?)?)?"
         }
+        VersionScheme::RubyGems => {
+            "[0-9]{1,2}(\\.([0-9]{1,2}|a|b|rc|pre|[0-9]a)){0,3}(-(rc|[0-9]|beta)(\\.[0-9a-z]{1,2}){0,2})?"
+        }
+        VersionScheme::Composer => {
+            "v?[0-9]{1,2}(\\.[0-9]{1,2}){0,3}([-.]?(alpha|beta|RC|rc|a|b|p|pl|patch|stable)[0-9]{0,2})?(-dev)?"
+        }
+        VersionScheme::NuGet => {
+            "[0-9]{1,2}(\\.[0-9]{1,2}){0,3}(-(alpha|Beta|rc|[0-9]{1,2}|x-y)(\\.[0-9a-zA-Z]{1,2}){0,2})?(\\+[a-z0-9]{1,3})?"
+        }
         VersionScheme::ExactOnly => unreachable!("no comparator"),
     };
     proptest::string::string_regex(pattern)
@@ -37,13 +46,16 @@ fn versions(scheme: VersionScheme) -> BoxedStrategy<String> {
         .boxed()
 }
 
-const SCHEMES: [VersionScheme; 6] = [
+const SCHEMES: [VersionScheme; 9] = [
     VersionScheme::Dpkg,
     VersionScheme::Apk,
     VersionScheme::Rpm,
     VersionScheme::Pep440,
     VersionScheme::Semver,
     VersionScheme::Go,
+    VersionScheme::RubyGems,
+    VersionScheme::Composer,
+    VersionScheme::NuGet,
 ];
 
 fn cmp(c: &dyn Comparator, a: &str, b: &str) -> Ordering {
