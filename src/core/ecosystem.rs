@@ -49,6 +49,8 @@ pub enum VersionScheme {
     Semver,
     /// Go modules: SemVer with Go's `v` prefix and shorthands.
     Go,
+    /// Maven's `ComparableVersion`.
+    Maven,
     /// RubyGems' `Gem::Version`.
     RubyGems,
     /// Composer's `composer/semver` (Packagist).
@@ -180,10 +182,10 @@ impl Base {
             Base::PyPI => VersionScheme::Pep440,
             Base::Npm | Base::CratesIo | Base::Bitnami => VersionScheme::Semver,
             Base::Go => VersionScheme::Go,
+            Base::Maven => VersionScheme::Maven,
             Base::RubyGems => VersionScheme::RubyGems,
             Base::Packagist => VersionScheme::Composer,
             Base::NuGet => VersionScheme::NuGet,
-            Base::Maven => VersionScheme::ExactOnly,
         }
     }
 }

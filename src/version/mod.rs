@@ -41,6 +41,7 @@ pub mod apk;
 pub mod composer;
 pub mod dpkg;
 pub mod go;
+pub mod maven;
 pub mod nuget;
 pub mod pep440;
 pub mod rpm;
@@ -67,7 +68,10 @@ pub trait Comparator: Sync {
     /// For valid inputs the order is total (antisymmetric and transitive),
     /// so it is safe to sort with; "equal" may still join different
     /// spellings (`1.0` and `1.00` in dpkg, `1.0` and `1_0` in rpm), exactly
-    /// as the owning tool does.
+    /// as the owning tool does. One exception, kept because it is the
+    /// owning tool's: Maven's `ComparableVersion` is antisymmetric but has
+    /// cycles on versions with a word in the middle (`1 < 1.x.2 < 1-beta <
+    /// 1`); see [`maven`]. Matching relies on pairwise answers only.
     fn compare(&self, a: &str, b: &str) -> Result<Ordering, VersionError>;
 
     /// Checks that `v` is a version this comparator accepts, e.g. to
@@ -88,6 +92,7 @@ pub fn comparator(scheme: VersionScheme) -> Option<&'static dyn Comparator> {
         VersionScheme::Pep440 => Some(&pep440::Pep440),
         VersionScheme::Semver => Some(&semver::Semver),
         VersionScheme::Go => Some(&go::Go),
+        VersionScheme::Maven => Some(&maven::Maven),
         VersionScheme::RubyGems => Some(&rubygems::RubyGems),
         VersionScheme::Composer => Some(&composer::Composer),
         VersionScheme::NuGet => Some(&nuget::NuGet),
@@ -175,6 +180,7 @@ mod tests {
             VersionScheme::Pep440,
             VersionScheme::Semver,
             VersionScheme::Go,
+            VersionScheme::Maven,
             VersionScheme::RubyGems,
             VersionScheme::Composer,
             VersionScheme::NuGet,

@@ -39,6 +39,12 @@ fn versions(scheme: VersionScheme) -> BoxedStrategy<String> {
         VersionScheme::NuGet => {
             "[0-9]{1,2}(\\.[0-9]{1,2}){0,3}(-(alpha|Beta|rc|[0-9]{1,2}|x-y)(\\.[0-9a-zA-Z]{1,2}){0,2})?(\\+[a-z0-9]{1,3})?"
         }
+        // Well-formed Maven versions: Maven's own order has cycles on
+        // versions with a bare word in the middle (`1.x.2`, `1.rc-1`)
+        // and on runs of ten zeros (see `maven.rs`).
+        VersionScheme::Maven => {
+            "[0-9]{1,2}(\\.([0-9]{1,3}|1234567890123)){0,3}(-?(alpha|beta|milestone|rc|cr|snapshot|ga|final|release|sp|a|b|m|jre|xyz)(-?[0-9]{1,2})?|\\.(alpha|beta|rc|snapshot|final|release|sp|jre|xyz)([0-9]{1,2})?)?"
+        }
         VersionScheme::ExactOnly => unreachable!("no comparator"),
     };
     proptest::string::string_regex(pattern)
@@ -46,13 +52,14 @@ fn versions(scheme: VersionScheme) -> BoxedStrategy<String> {
         .boxed()
 }
 
-const SCHEMES: [VersionScheme; 9] = [
+const SCHEMES: [VersionScheme; 10] = [
     VersionScheme::Dpkg,
     VersionScheme::Apk,
     VersionScheme::Rpm,
     VersionScheme::Pep440,
     VersionScheme::Semver,
     VersionScheme::Go,
+    VersionScheme::Maven,
     VersionScheme::RubyGems,
     VersionScheme::Composer,
     VersionScheme::NuGet,
