@@ -57,9 +57,6 @@ pub enum VersionScheme {
     Composer,
     /// `NuGet.Versioning`.
     NuGet,
-    /// Ecosystems whose version rules scangate does not implement yet:
-    /// only exact `versions[]` lists can match them.
-    ExactOnly,
 }
 
 impl Base {
