@@ -110,16 +110,22 @@ fn sles_packages_match_suse_advisories_through_their_source_rpm() {
     );
 }
 
-#[test]
-fn a_detected_distribution_without_its_advisories_fails_closed() {
+/// A database holding Debian's advisories only: any other distribution
+/// it is asked about fails closed, naming the missing ecosystem.
+fn debian_only() -> Sandbox {
     let sb = Sandbox::new();
-    // The database holds Debian's advisories only.
     sb.import(&[osv(
         "CVE-2024-0001",
         "Debian:12",
         "openssl",
         fixed_in("3.0.13-1~deb12u1"),
     )]);
+    sb
+}
+
+#[test]
+fn a_detected_distribution_without_its_advisories_fails_closed() {
+    let sb = debian_only();
     let root = sles_root(&sb);
     let stderr = sb.run_fails(["fs", root.to_str().unwrap(), "--offline"], 3);
     assert!(
@@ -507,13 +513,7 @@ fn vendor_feeds_are_imported_as_they_are_published_and_matched() {
 
 #[test]
 fn a_vendor_distribution_without_its_feed_fails_closed() {
-    let sb = Sandbox::new();
-    sb.import(&[osv(
-        "CVE-2024-0001",
-        "Debian:12",
-        "openssl",
-        fixed_in("3.0.13-1~deb12u1"),
-    )]);
+    let sb = debian_only();
     let root = photon_root(&sb);
     let stderr = sb.run_fails(["fs", root.to_str().unwrap(), "--offline"], 3);
     assert!(stderr.contains("Photon OS:3.0"), "{stderr}");
