@@ -37,6 +37,8 @@ pub enum Base {
     RubyGems,
     Packagist,
     NuGet,
+    /// Actions used by GitHub Actions workflows (`owner/repo`), by tag.
+    GithubActions,
 }
 
 /// How versions of an ecosystem are ordered.
@@ -57,10 +59,13 @@ pub enum VersionScheme {
     Composer,
     /// `NuGet.Versioning`.
     NuGet,
+    /// GitHub Actions tags: SemVer with an optional `v` and short cores
+    /// (`v4` is `4.0.0`).
+    GithubActions,
 }
 
 impl Base {
-    const ALL: [Base; 23] = [
+    const ALL: [Base; 24] = [
         Base::Alpine,
         Base::Debian,
         Base::Ubuntu,
@@ -84,6 +89,7 @@ impl Base {
         Base::RubyGems,
         Base::Packagist,
         Base::NuGet,
+        Base::GithubActions,
     ];
 
     /// OSV's spelling, also the folder of its bulk export.
@@ -112,6 +118,7 @@ impl Base {
             Base::RubyGems => "RubyGems",
             Base::Packagist => "Packagist",
             Base::NuGet => "NuGet",
+            Base::GithubActions => "GitHub Actions",
         }
     }
 
@@ -183,6 +190,7 @@ impl Base {
             Base::RubyGems => VersionScheme::RubyGems,
             Base::Packagist => VersionScheme::Composer,
             Base::NuGet => VersionScheme::NuGet,
+            Base::GithubActions => VersionScheme::GithubActions,
         }
     }
 }
@@ -277,6 +285,7 @@ mod tests {
             "PyPI",
             "npm",
             "crates.io",
+            "GitHub Actions",
         ] {
             assert_eq!(name.parse::<Ecosystem>().unwrap().to_string(), name);
         }

@@ -16,6 +16,7 @@ pub mod bitnami;
 mod collect;
 pub mod dotnet;
 pub mod dpkg;
+pub mod github_actions;
 pub mod golang;
 pub mod javascript;
 pub mod layer;
@@ -97,6 +98,8 @@ pub enum PackageFormat {
     Nuget,
     /// `packages.config`.
     PackagesConfig,
+    /// The actions a GitHub Actions workflow uses.
+    GithubActions,
 }
 
 impl PackageFormat {
@@ -138,6 +141,7 @@ impl PackageFormat {
             PackageFormat::DotnetCore | PackageFormat::Nuget | PackageFormat::PackagesConfig => {
                 language(Base::NuGet)
             }
+            PackageFormat::GithubActions => language(Base::GithubActions),
         }
     }
 }
@@ -372,6 +376,7 @@ pub static ANALYZERS: &[&dyn PackageAnalyzer] = &[
     &dotnet::deps_json::DepsJsonAnalyzer,
     &dotnet::packages_lock::PackagesLockAnalyzer,
     &dotnet::packages_config::PackagesConfigAnalyzer,
+    &github_actions::GithubActionsAnalyzer,
 ];
 
 /// Files larger than this are skipped with a warning instead of being read

@@ -67,6 +67,16 @@ pub fn for_package(format: PackageFormat, os: Option<&Os>, pkg: &Package) -> Str
         PackageFormat::DotnetCore | PackageFormat::Nuget | PackageFormat::PackagesConfig => {
             format!("pkg:nuget/{}@{}", encode(&pkg.name), encode(&pkg.version))
         }
+        // purl-spec's `githubactions` type: the owner as namespace.
+        PackageFormat::GithubActions => format!(
+            "pkg:githubactions/{}@{}",
+            pkg.name
+                .split('/')
+                .map(encode)
+                .collect::<Vec<_>>()
+                .join("/"),
+            encode(&pkg.version)
+        ),
     }
 }
 

@@ -40,6 +40,7 @@ use crate::ecosystem::VersionScheme;
 pub mod apk;
 pub mod composer;
 pub mod dpkg;
+pub mod github_actions;
 pub mod go;
 pub mod maven;
 pub mod nuget;
@@ -95,6 +96,7 @@ pub fn comparator(scheme: VersionScheme) -> &'static dyn Comparator {
         VersionScheme::RubyGems => &rubygems::RubyGems,
         VersionScheme::Composer => &composer::Composer,
         VersionScheme::NuGet => &nuget::NuGet,
+        VersionScheme::GithubActions => &github_actions::GithubActions,
     }
 }
 
@@ -182,6 +184,7 @@ mod tests {
             VersionScheme::RubyGems,
             VersionScheme::Composer,
             VersionScheme::NuGet,
+            VersionScheme::GithubActions,
         ] {
             let c = comparator(scheme);
             assert_eq!(c.compare("1.0.0", "1.1.0"), Ok(Ordering::Less));

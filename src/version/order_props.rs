@@ -45,13 +45,16 @@ fn versions(scheme: VersionScheme) -> BoxedStrategy<String> {
         VersionScheme::Maven => {
             "[0-9]{1,2}(\\.([0-9]{1,3}|1234567890123)){0,3}(-?(alpha|beta|milestone|rc|cr|snapshot|ga|final|release|sp|a|b|m|jre|xyz)(-?[0-9]{1,2})?|\\.(alpha|beta|rc|snapshot|final|release|sp|jre|xyz)([0-9]{1,2})?)?"
         }
+        VersionScheme::GithubActions => {
+            "v?[0-9]{1,2}(\\.[0-9]{1,2}(\\.[0-9]{1,2}(-(alpha|beta|rc|[0-9]{1,2})(\\.[0-9a-z]{1,2}){0,2})?)?)?"
+        }
     };
     proptest::string::string_regex(pattern)
         .expect("valid pattern")
         .boxed()
 }
 
-const SCHEMES: [VersionScheme; 10] = [
+const SCHEMES: [VersionScheme; 11] = [
     VersionScheme::Dpkg,
     VersionScheme::Apk,
     VersionScheme::Rpm,
@@ -62,6 +65,7 @@ const SCHEMES: [VersionScheme; 10] = [
     VersionScheme::RubyGems,
     VersionScheme::Composer,
     VersionScheme::NuGet,
+    VersionScheme::GithubActions,
 ];
 
 fn cmp(c: &dyn Comparator, a: &str, b: &str) -> Ordering {
