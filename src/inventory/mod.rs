@@ -14,6 +14,7 @@ pub mod apk;
 pub mod binary;
 pub mod bitnami;
 mod collect;
+pub mod dotnet;
 pub mod dpkg;
 pub mod github_actions;
 pub mod golang;
@@ -22,9 +23,11 @@ pub mod javascript;
 pub mod layer;
 mod lockfile;
 pub mod os;
+pub mod php;
 pub mod purl;
 pub mod python;
 pub mod rpm;
+pub mod ruby;
 pub mod rust;
 mod skips;
 mod wants;
@@ -91,6 +94,20 @@ pub enum PackageFormat {
     Pom,
     /// `gradle.lockfile`.
     Gradle,
+    /// Installed gems' `specifications/*.gemspec`.
+    Gemspec,
+    /// `Gemfile.lock`.
+    Bundler,
+    /// `composer.lock`.
+    Composer,
+    /// `vendor/composer/installed.json`.
+    ComposerVendor,
+    /// `*.deps.json`.
+    DotnetCore,
+    /// `packages.lock.json`.
+    Nuget,
+    /// `packages.config`.
+    PackagesConfig,
     /// The actions a GitHub Actions workflow uses.
     GithubActions,
 }
@@ -131,6 +148,11 @@ impl PackageFormat {
             PackageFormat::Bitnami => language(Base::Bitnami),
             PackageFormat::Jar | PackageFormat::Pom | PackageFormat::Gradle => {
                 language(Base::Maven)
+            }
+            PackageFormat::Gemspec | PackageFormat::Bundler => language(Base::RubyGems),
+            PackageFormat::Composer | PackageFormat::ComposerVendor => language(Base::Packagist),
+            PackageFormat::DotnetCore | PackageFormat::Nuget | PackageFormat::PackagesConfig => {
+                language(Base::NuGet)
             }
             PackageFormat::GithubActions => language(Base::GithubActions),
         }
@@ -371,6 +393,13 @@ pub static ANALYZERS: &[&dyn PackageAnalyzer] = &[
     &java::jar::JarAnalyzer,
     &java::pom::PomAnalyzer,
     &java::gradle::GradleLockAnalyzer,
+    &ruby::gemspec::GemspecAnalyzer,
+    &ruby::gemfile_lock::GemfileLockAnalyzer,
+    &php::composer_lock::ComposerLockAnalyzer,
+    &php::installed_json::InstalledJsonAnalyzer,
+    &dotnet::deps_json::DepsJsonAnalyzer,
+    &dotnet::packages_lock::PackagesLockAnalyzer,
+    &dotnet::packages_config::PackagesConfigAnalyzer,
     &github_actions::GithubActionsAnalyzer,
 ];
 
