@@ -74,9 +74,13 @@ fn terraform_and_dockerfile_findings_in_json() {
                 "terraform".into(),
                 vec![
                     tf("SG-TF-003", 1),
-                    tf("SG-TF-008", 1),
+                    tf("SG-TF-004", 1),
+                    tf("SG-TF-005", 1),
+                    tf("SG-TF-006", 1),
+                    tf("SG-TF-007", 1),
                     tf("SG-TF-009", 1),
                     tf("SG-TF-010", 1),
+                    tf("SG-TF-268", 1),
                     tf("SG-TF-002", 3),
                 ]
             ),

@@ -9,6 +9,7 @@
 //! scanner uses.
 
 pub mod dockerfile;
+pub mod json;
 pub mod kubernetes;
 pub mod rules_doc;
 pub mod scan;
@@ -27,7 +28,8 @@ pub static CHECKERS: &[&dyn Checker] = &[
     &workflow::Workflows,
     &kubernetes::Kubernetes,
     &dockerfile::DockerfileChecker,
-    &terraform::TerraformChecker,
+    &terraform::TerraformChecker::DEFAULT,
+    &terraform::TerraformPlanChecker,
 ];
 
 /// Every rule of every checker, in registry order: what `scangate rules`
@@ -44,6 +46,7 @@ pub enum FileType {
     Kubernetes,
     Terraform,
     GithubWorkflow,
+    TerraformPlan,
 }
 
 impl FileType {
@@ -54,6 +57,7 @@ impl FileType {
             FileType::Kubernetes => "kubernetes",
             FileType::Terraform => "terraform",
             FileType::GithubWorkflow => "github-workflow",
+            FileType::TerraformPlan => "terraformplan-json",
         }
     }
 }
@@ -112,6 +116,30 @@ pub trait Checker: Sync {
     fn check(&self, path: &str, content: &str) -> Result<Vec<Violation>, String>;
     /// Every rule this checker can report, for documentation.
     fn rules(&self) -> &'static [&'static Rule];
+    /// A rule's failing and passing example, for its documentation, when
+    /// the checker keeps them as data.
+    fn examples(&self, _rule_id: &str) -> Option<(&'static str, &'static str)> {
+        None
+    }
+    /// Whether this checker's files depend on each other (a Terraform
+    /// module is a directory of files that share variables and resources):
+    /// the scan then hands them all to [`Checker::check_together`] after
+    /// the walk instead of checking them one by one.
+    fn together(&self) -> bool {
+        false
+    }
+    /// Checks files that are read together (`(path, content)` pairs). Each
+    /// result names one of the given files; files missing from the results
+    /// (inputs such as variables files) are not targets of the report.
+    fn check_together(
+        &self,
+        files: &[(String, String)],
+    ) -> Vec<(String, Result<Vec<Violation>, String>)> {
+        files
+            .iter()
+            .map(|(path, content)| (path.clone(), self.check(path, content)))
+            .collect()
+    }
 }
 
 impl Violation {
