@@ -82,7 +82,7 @@ fn config_result<'a>(
 ) -> Result<(ScanResult, ReportOptions<'a>)> {
     let started_at = crate::vulndb::time::now_unix();
     let policy = build_policy(policy, Some(path))?;
-    let config = check_config(path, &skip(walk)?)?;
+    let config = check_config(path, &skip(walk)?, &walk.tf_vars)?;
     if config.files.is_empty() {
         tracing::warn!(
             "{}: no supported config files (Kubernetes manifests, GitHub workflows)",
@@ -186,13 +186,32 @@ fn scan_secrets(root: &Path, engine: &secret::Engine, skip: &Skip) -> SecretScan
     SecretScan::from_tree(files, engine)
 }
 
-/// Runs the config checkers on the tree at `path`.
-fn check_config(path: &Path, skip: &Skip) -> Result<ConfigScan> {
+/// Runs the config checkers on the tree at `path`; `tf_vars` are the
+/// `--tf-vars` files for its Terraform root modules.
+fn check_config(path: &Path, skip: &Skip, tf_vars: &[PathBuf]) -> Result<ConfigScan> {
     if !path.exists() {
         return Err(Error::input(path.display(), "no such file or directory"));
     }
     let started = Instant::now();
-    let scan = config::scan::scan(path, config::CHECKERS, skip);
+    let vars = tf_vars
+        .iter()
+        .map(|file| match std::fs::read_to_string(file) {
+            Ok(content) => Ok((file.display().to_string(), content)),
+            Err(e) => Err(Error::input(
+                file.display(),
+                format!("cannot read --tf-vars file: {e}"),
+            )),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let terraform = config::terraform::TerraformChecker::with_vars(vars);
+    let checkers: Vec<&dyn config::Checker> = config::CHECKERS
+        .iter()
+        .map(|c| match c.file_type() {
+            config::FileType::Terraform => &terraform,
+            _ => *c,
+        })
+        .collect();
+    let scan = config::scan::scan(path, &checkers, skip);
     tracing::info!(
         "checked {} config files in {:.0?}",
         scan.files.len(),
@@ -414,7 +433,7 @@ pub fn scan_result<'a>(
         old
     });
     let config = match config_root {
-        Some(root) => check_config(root, &skip)?,
+        Some(root) => check_config(root, &skip, &args.walk.tf_vars)?,
         None => ConfigScan::default(),
     };
     let config_scanned = config_root.is_some();

@@ -86,7 +86,7 @@ fn terraform_and_dockerfile_findings_in_json() {
             ),
         ]
     );
-    insta::assert_json_snapshot!(report["targets"][1]["misconfigurations"][4]);
+    insta::assert_json_snapshot!(report["targets"][1]["misconfigurations"][8]);
 }
 
 #[test]

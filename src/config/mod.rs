@@ -30,6 +30,8 @@ pub static CHECKERS: &[&dyn Checker] = &[
     &dockerfile::DockerfileChecker,
     &terraform::TerraformChecker::DEFAULT,
     &terraform::TerraformPlanChecker,
+    &terraform::CloudFormationChecker,
+    &terraform::ArmChecker,
 ];
 
 /// Every rule of every checker, in registry order: what `scangate rules`
@@ -47,6 +49,8 @@ pub enum FileType {
     Terraform,
     GithubWorkflow,
     TerraformPlan,
+    CloudFormation,
+    AzureArm,
 }
 
 impl FileType {
@@ -58,6 +62,8 @@ impl FileType {
             FileType::Terraform => "terraform",
             FileType::GithubWorkflow => "github-workflow",
             FileType::TerraformPlan => "terraformplan-json",
+            FileType::CloudFormation => "cloudformation",
+            FileType::AzureArm => "azure-arm",
         }
     }
 }

@@ -16,13 +16,13 @@ use hcl_edit::Span;
 use std::collections::HashMap;
 
 /// A parsed `.tf` file: its top-level blocks in file order.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Module {
     pub blocks: Vec<Block>,
 }
 
 /// A block (`resource "aws_s3_bucket" "logs" { … }` or a nested `ingress { … }`).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Block {
     /// The block type: `resource`, `data`, `variable`, `ingress`, …
     pub kind: String,
@@ -34,7 +34,7 @@ pub struct Block {
 }
 
 /// One `key = value` line (or lines, for heredocs and lists).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Attr {
     pub key: String,
     pub value: Value,

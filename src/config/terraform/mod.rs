@@ -10,6 +10,8 @@
 //! example; the first rules are hand-written modules. What is and is not
 //! evaluated is described in `hcl.rs`.
 
+mod adapt;
+mod arm;
 mod aws_cloudtrail;
 mod aws_compute;
 mod aws_data;
@@ -21,6 +23,7 @@ mod aws_services;
 mod azure;
 mod azure_compute;
 mod azure_data;
+mod cloudformation;
 mod gcp;
 mod gcp_compute;
 mod gcp_data;
@@ -55,6 +58,14 @@ impl TerraformChecker {
 /// Terraform plan output (`terraform show -json`): its planned values are
 /// checked with the Terraform rules.
 pub struct TerraformPlanChecker;
+
+/// CloudFormation templates (YAML or JSON), adapted to the Terraform model
+/// and checked with the AWS rules.
+pub struct CloudFormationChecker;
+
+/// Azure Resource Manager templates, adapted to the Terraform model and
+/// checked with the Azure rules.
+pub struct ArmChecker;
 
 /// The hand-written rules, in id order.
 static HAND_RULES: &[&Rule] = &[
@@ -197,6 +208,54 @@ impl Checker for TerraformPlanChecker {
             return Err("not Terraform plan JSON (no `planned_values`)".into());
         }
         Ok(check_module(&tfjson::plan_module(&root)))
+    }
+
+    fn rules(&self) -> &'static [&'static Rule] {
+        // The Terraform checker lists the same rules.
+        &[]
+    }
+}
+
+impl Checker for CloudFormationChecker {
+    fn file_type(&self) -> FileType {
+        FileType::CloudFormation
+    }
+
+    fn wants(&self, path: &str) -> bool {
+        [".yaml", ".yml", ".json", ".template"]
+            .iter()
+            .any(|suffix| path.ends_with(suffix))
+    }
+
+    fn accepts(&self, content: &str) -> bool {
+        cloudformation::looks_like_template(content)
+    }
+
+    fn check(&self, _path: &str, content: &str) -> Result<Vec<Violation>, String> {
+        Ok(check_module(&cloudformation::module(content)?))
+    }
+
+    fn rules(&self) -> &'static [&'static Rule] {
+        // The Terraform checker lists the same rules.
+        &[]
+    }
+}
+
+impl Checker for ArmChecker {
+    fn file_type(&self) -> FileType {
+        FileType::AzureArm
+    }
+
+    fn wants(&self, path: &str) -> bool {
+        path.ends_with(".json")
+    }
+
+    fn accepts(&self, content: &str) -> bool {
+        arm::looks_like_template(content)
+    }
+
+    fn check(&self, _path: &str, content: &str) -> Result<Vec<Violation>, String> {
+        Ok(check_module(&arm::module(content)?))
     }
 
     fn rules(&self) -> &'static [&'static Rule] {

@@ -317,7 +317,7 @@ impl<R: Fn(&Module) -> Vec<Violation>> Project<'_, R> {
                         f.path,
                     )
                 });
-                for file in auto.into_iter().map(|f| *f).chain(self.tf_vars.iter()) {
+                for file in auto.into_iter().copied().chain(self.tf_vars.iter()) {
                     scope.variables.extend(assignments(file));
                 }
             }
