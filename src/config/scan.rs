@@ -4,7 +4,7 @@
 //! skipped; each file goes to the first checker that wants it, and files
 //! are read and checked on the walker's threads, one per core.
 
-use super::{Checker, ConfigFile, Violation};
+use super::{helm, CheckOptions, Checker, ConfigFile, FileType, Violation};
 use crate::finding::{Finding, TargetRef};
 use crate::image::skip::{relative, Skip};
 use crate::policy::inline::InlineIgnores;
@@ -40,7 +40,12 @@ struct Checked {
 /// Checks every supported file under `root` (a directory, or one file)
 /// with `checkers`, except what `skip` skips. Unreadable or unparsable
 /// files are a one-line warning naming the file; the scan goes on.
-pub fn scan(root: &Path, checkers: &[&dyn Checker], skip: &Skip) -> ConfigScan {
+pub fn scan(
+    root: &Path,
+    checkers: &[&dyn Checker],
+    skip: &Skip,
+    options: &CheckOptions,
+) -> ConfigScan {
     let checked = Mutex::new(Vec::new());
     let deferred = Mutex::new(Vec::new());
     WalkBuilder::new(root)
@@ -71,18 +76,24 @@ pub fn scan(root: &Path, checkers: &[&dyn Checker], skip: &Skip) -> ConfigScan {
                 match entry {
                     Ok(entry) if entry.file_type().is_some_and(|t| t.is_file()) => {
                         let rel = relative(root, entry.path());
-                        match check_file(entry.path(), &rel, checkers) {
-                            Some(Outcome::Checked(found)) => {
-                                if let Ok(mut all) = checked.lock() {
-                                    all.push(found);
+                        let found = if entry.file_name() == helm::CHART_FILE {
+                            check_chart(entry.path(), &rel, options)
+                        } else if helm::in_chart(root, entry.path()) {
+                            Vec::new() // checked through its chart
+                        } else {
+                            match check_file(entry.path(), &rel, checkers, options) {
+                                Some(Outcome::Checked(found)) => vec![found],
+                                Some(Outcome::Deferred(index, content)) => {
+                                    if let Ok(mut all) = deferred.lock() {
+                                        all.push((index, rel, content));
+                                    }
+                                    Vec::new()
                                 }
+                                None => Vec::new(),
                             }
-                            Some(Outcome::Deferred(index, content)) => {
-                                if let Ok(mut all) = deferred.lock() {
-                                    all.push((index, rel, content));
-                                }
-                            }
-                            None => {}
+                        };
+                        if let Ok(mut all) = checked.lock() {
+                            all.extend(found);
                         }
                     }
                     Ok(_) => {}
@@ -107,6 +118,38 @@ pub fn scan(root: &Path, checkers: &[&dyn Checker], skip: &Skip) -> ConfigScan {
         result.inline.extend(one.inline);
     }
     result
+}
+
+/// The rendered templates of the chart whose `Chart.yaml` is at `path`
+/// (`rel`), checked; none, with one warning naming the chart, when it
+/// cannot be rendered.
+fn check_chart(path: &Path, rel: &str, options: &CheckOptions) -> Vec<Checked> {
+    let dir = path.parent().unwrap_or(path);
+    let chart_rel = rel.rsplit_once('/').map_or("", |(d, _)| d);
+    match helm::check_chart(dir, chart_rel, options) {
+        Ok(templates) => templates
+            .into_iter()
+            .map(|t| {
+                let content = t.content.unwrap_or_default();
+                Checked {
+                    findings: t
+                        .violations
+                        .into_iter()
+                        .map(|v| v.into_finding(&t.path, 0, &content))
+                        .collect(),
+                    inline: InlineIgnores::from_comments(&t.path, &content),
+                    file: ConfigFile {
+                        path: t.path,
+                        file_type: FileType::Kubernetes,
+                    },
+                }
+            })
+            .collect(),
+        Err(reason) => {
+            tracing::warn!("{rel}: Helm chart skipped: {reason}");
+            Vec::new()
+        }
+    }
 }
 
 /// A walked file: checked, or kept (with the index of its checker and its
@@ -175,7 +218,12 @@ fn to_checked(
     }
 }
 
-fn check_file(path: &Path, rel: &str, checkers: &[&dyn Checker]) -> Option<Outcome> {
+fn check_file(
+    path: &Path,
+    rel: &str,
+    checkers: &[&dyn Checker],
+    options: &CheckOptions,
+) -> Option<Outcome> {
     let wanting: Vec<&dyn Checker> = checkers.iter().copied().filter(|c| c.wants(rel)).collect();
     if wanting.is_empty() {
         return None;
@@ -201,5 +249,6 @@ fn check_file(path: &Path, rel: &str, checkers: &[&dyn Checker]) -> Option<Outco
             .position(|c| std::ptr::addr_eq(*c, checker))?;
         return Some(Outcome::Deferred(index, content.to_string()));
     }
-    to_checked(checker, rel, content, checker.check(rel, content)).map(Outcome::Checked)
+    let result = checker.check_with(rel, content, options);
+    to_checked(checker, rel, content, result).map(Outcome::Checked)
 }
