@@ -78,7 +78,8 @@ pub fn scan(
                         let rel = relative(root, entry.path());
                         let found = if entry.file_name() == helm::CHART_FILE {
                             check_chart(entry.path(), &rel, options)
-                        } else if helm::in_chart(root, entry.path()) {
+                        } else if helm::is_template_name(&rel) && helm::in_chart(root, entry.path())
+                        {
                             Vec::new() // checked through its chart
                         } else {
                             match check_file(entry.path(), &rel, checkers, options) {
