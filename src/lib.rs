@@ -15,6 +15,7 @@ pub mod dockerfile;
 pub mod error;
 pub mod image;
 pub mod inventory;
+pub mod manifests;
 pub mod matching;
 pub mod policy;
 pub mod publish;
