@@ -43,7 +43,7 @@ pub fn rpm(data: &[u8]) {
 pub fn layer(data: &[u8]) {
     let wants = scangate::inventory::all_wants();
     let held = HeldBytes::new(64 << 20);
-    if let Ok(scan) = scangate::image::scan_layer(data, wants, None, &held) {
+    if let Ok(scan) = scangate::inventory::scan_layer(data, wants, None, &held) {
         let options = scangate::inventory::Options {
             include_dev_deps: true,
             comprehensive: true,

@@ -1,9 +1,13 @@
 //! scangate: a container and repository security scanner for CI.
 //!
-//! The modules follow the data, in order: [`source`] (where the image comes
-//! from) → [`image`] (layers stacked into one file view) → [`inventory`]
-//! (the packages found, and the layer that brought each) → [`report`]
-//! (what the user reads). [`cli`] and [`error`] frame them for the binary.
+//! The modules follow the data, in order: [`core`] (the shared types) →
+//! [`image`] (layers stacked into one file view) → [`inventory`] (the
+//! packages found, and the layer that brought each) → [`source`] (where
+//! the image comes from) → [`vulndb`] → [`matching`] → [`policy`] →
+//! [`report`] (what the user reads) → [`publish`] → [`cmd`]. Imports
+//! point down that order only; `src/layering.rs` holds the full tier list
+//! and a test that fails on any import against it, so no module cycle
+//! comes back.
 
 pub mod cache;
 pub mod ci;
@@ -15,6 +19,8 @@ pub mod dockerfile;
 pub mod error;
 pub mod image;
 pub mod inventory;
+#[cfg(test)]
+mod layering;
 pub mod manifests;
 pub mod matching;
 pub mod policy;
@@ -26,6 +32,7 @@ pub mod run;
 pub mod secret;
 pub mod settings;
 pub mod source;
+pub mod text_file;
 pub mod version;
 pub mod vulndb;
 

@@ -120,15 +120,8 @@ fn a_detected_distribution_without_its_advisories_fails_closed() {
         "openssl",
         fixed_in("3.0.13-1~deb12u1"),
     )]);
-    let out = sb
-        .cmd()
-        .arg("fs")
-        .arg(sles_root(&sb))
-        .args(["--offline", "-f", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3), "{out:?}");
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let root = sles_root(&sb);
+    let stderr = sb.run_fails(["fs", root.to_str().unwrap(), "--offline"], 3);
     assert!(
         stderr.contains("SUSE:Linux Enterprise Server 15 SP5"),
         "{stderr}"
@@ -433,6 +426,28 @@ fn gzip(data: &[u8]) -> Vec<u8> {
     gz.finish().unwrap()
 }
 
+/// An Amazon Linux 2023 root with the rsyslog build ALAS2023-2023-001 fixes.
+fn al2023_root(sb: &Sandbox) -> PathBuf {
+    tree(
+        &sb.path("al2023"),
+        &[
+            (
+                "usr/lib/system-release",
+                text("Amazon Linux release 2023.3.20240131 (Amazon Linux)\n"),
+            ),
+            (
+                "var/lib/rpm/rpmdb.sqlite",
+                rpmdb_sqlite(&[RpmPackage::new(
+                    "rsyslog",
+                    "8.2204.0",
+                    "2.amzn2023.0.1",
+                    "x86_64",
+                )]),
+            ),
+        ],
+    )
+}
+
 fn photon_root(sb: &Sandbox) -> PathBuf {
     let packages = [
         RpmPackage::new("ansible", "2.7.6", "1.ph3", "noarch"),
@@ -468,25 +483,7 @@ fn vendor_feeds_are_imported_as_they_are_published_and_matched() {
         .assert()
         .success();
 
-    let al2023 = tree(
-        &sb.path("al2023"),
-        &[
-            (
-                "usr/lib/system-release",
-                text("Amazon Linux release 2023.3.20240131 (Amazon Linux)\n"),
-            ),
-            (
-                "var/lib/rpm/rpmdb.sqlite",
-                rpmdb_sqlite(&[RpmPackage::new(
-                    "rsyslog",
-                    "8.2204.0",
-                    "2.amzn2023.0.1",
-                    "x86_64",
-                )]),
-            ),
-        ],
-    );
-    let report = sb.scan_json(&al2023, &["--offline"]);
+    let report = sb.scan_json(&al2023_root(&sb), &["--offline"]);
     assert_eq!(report["targets"][0]["ecosystem"], "Amazon Linux:2023");
     let found = vulns(&report);
     assert_eq!(ids(&found), [triple("rsyslog", "CVE-2022-24903", "fixed")]);
@@ -517,15 +514,9 @@ fn a_vendor_distribution_without_its_feed_fails_closed() {
         "openssl",
         fixed_in("3.0.13-1~deb12u1"),
     )]);
-    let out = sb
-        .cmd()
-        .arg("fs")
-        .arg(photon_root(&sb))
-        .args(["--offline", "-f", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3), "{out:?}");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("Photon OS:3.0"));
+    let root = photon_root(&sb);
+    let stderr = sb.run_fails(["fs", root.to_str().unwrap(), "--offline"], 3);
+    assert!(stderr.contains("Photon OS:3.0"), "{stderr}");
 }
 
 #[test]
@@ -558,6 +549,193 @@ fn db_update_fetches_a_vendor_feed_from_its_configured_url() {
         .requests()
         .iter()
         .any(|r| r.path == "/photon/cve_data_photon3.0.json"));
+}
+
+/// A file the stub serves as it is.
+fn file(body: Vec<u8>) -> Reply {
+    Reply::Export {
+        body,
+        etag: "\"f\"".into(),
+    }
+}
+
+#[test]
+fn db_update_follows_amazons_mirror_list_to_the_repositorys_updateinfo() {
+    let stub = Stub::start();
+    // As `dnf` finds it: the mirror list names the repository, whose
+    // repomd.xml names the updateinfo (the shape of Amazon's repomd.xml,
+    // as in aquasecurity/vuln-list-update's amazon testdata).
+    stub.serve(
+        "/al2023/mirror.list",
+        file(format!("{}/repo/core/\n", stub.url).into_bytes()),
+    );
+    stub.serve(
+        "/repo/core/repodata/repomd.xml",
+        file(
+            br#"<?xml version="1.0" encoding="UTF-8"?>
+<repomd xmlns="http://linux.duke.edu/metadata/repo"><revision>1706659200</revision>
+<data type="primary"><checksum type="sha256">aa</checksum><location href="repodata/aa-primary.xml.gz"/></data>
+<data type="updateinfo"><checksum type="sha256">bb</checksum><location href="repodata/bb-updateinfo.xml.gz"/></data>
+</repomd>"#
+                .to_vec(),
+        ),
+    );
+    stub.serve(
+        "/repo/core/repodata/bb-updateinfo.xml.gz",
+        file(gzip(ALAS.as_bytes())),
+    );
+    let sb = Sandbox::with_url(NO_SERVER);
+    sb.cmd()
+        .args(["db", "update", "Amazon Linux:2023", "--amazon-url"])
+        .arg(format!("{}/al{{release}}/mirror.list", stub.url))
+        .assert()
+        .success();
+    let found = sb.scan_vulns(&al2023_root(&sb));
+    assert_eq!(ids(&found), [triple("rsyslog", "CVE-2022-24903", "fixed")]);
+    assert_eq!(found[0]["fixed_version"], "8.2204.0-3.amzn2023.0.2");
+    let paths: Vec<String> = stub.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(
+        paths,
+        [
+            "/al2023/mirror.list",
+            "/repo/core/repodata/repomd.xml",
+            "/repo/core/repodata/bb-updateinfo.xml.gz"
+        ]
+    );
+}
+
+#[test]
+fn an_amazon_repository_without_updateinfo_fails_the_update_naming_the_feed() {
+    let stub = Stub::start();
+    stub.serve(
+        "/al2023/mirror.list",
+        file(format!("{}/repo/\n", stub.url).into_bytes()),
+    );
+    stub.serve(
+        "/repo/repodata/repomd.xml",
+        file(
+            b"<repomd><data type=\"primary\"><location href=\"p.xml.gz\"/></data></repomd>"
+                .to_vec(),
+        ),
+    );
+    let sb = Sandbox::with_url(NO_SERVER);
+    let url = format!("{}/al{{release}}/mirror.list", stub.url);
+    let stderr = sb.run_fails(
+        ["db", "update", "Amazon Linux:2023", "--amazon-url", &url],
+        3,
+    );
+    assert!(stderr.contains("names no updateinfo"), "{stderr}");
+    assert!(stderr.contains("/al2023/mirror.list"), "{stderr}");
+}
+
+/// Oracle's OVAL for Oracle Linux 9: an openssl ELSA with the normal
+/// build, and a FIPS-flavoured ELSA of the same package (Oracle publishes
+/// `_fips` builds as advisories of their own, e.g. ELSA-2022-9221 for
+/// gnutls). Trimmed to the criteria comments the converter reads; the
+/// shape of `com.oracle.elsa-all.xml` (see `vulndb/vendor/oracle.rs`).
+const ELSA9: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<oval_definitions xmlns="http://oval.mitre.org/XMLSchema/oval-definitions-5"><definitions>
+<definition id="oval:com.oracle.elsa:def:20242447" version="501" class="patch"><metadata>
+<title>ELSA-2024-2447:  openssl and pyOpenSSL security update (MODERATE)</title>
+<reference source="elsa" ref_id="ELSA-2024-2447" ref_url="https://linux.oracle.com/errata/ELSA-2024-2447.html"/>
+<reference source="CVE" ref_id="CVE-2023-5678" ref_url="https://linux.oracle.com/cve/CVE-2023-5678.html"/>
+<advisory><severity>MODERATE</severity><issued date="2024-05-06"/></advisory></metadata>
+<criteria operator="AND"><criterion test_ref="t1" comment="Oracle Linux 9 is installed"/>
+<criteria operator="OR"><criteria operator="AND">
+<criterion test_ref="t2" comment="openssl-libs is earlier than 1:3.0.7-27.0.1.el9"/>
+<criterion test_ref="t3" comment="openssl-libs is signed with the Oracle Linux 9 key"/>
+</criteria></criteria></criteria></definition>
+<definition id="oval:com.oracle.elsa:def:20249999" version="501" class="patch"><metadata>
+<title>ELSA-2024-9999:  openssl FIPS security update (MODERATE)</title>
+<reference source="elsa" ref_id="ELSA-2024-9999" ref_url="https://linux.oracle.com/errata/ELSA-2024-9999.html"/>
+<reference source="CVE" ref_id="CVE-2023-5678" ref_url="https://linux.oracle.com/cve/CVE-2023-5678.html"/>
+<advisory><severity>MODERATE</severity><issued date="2024-05-07"/></advisory></metadata>
+<criteria operator="AND"><criterion test_ref="t4" comment="Oracle Linux 9 is installed"/>
+<criteria operator="OR"><criteria operator="AND">
+<criterion test_ref="t5" comment="openssl-libs is earlier than 1:3.0.7-27.0.2.el9_fips"/>
+<criterion test_ref="t6" comment="openssl-libs is signed with the Oracle Linux 9 key"/>
+</criteria></criteria></criteria></definition>
+</definitions></oval_definitions>"#;
+
+/// An Oracle Linux 9 root with openssl-libs at `release`.
+fn oracle9_root(sb: &Sandbox, dir: &str, release: &str) -> PathBuf {
+    tree(
+        &sb.path(dir),
+        &[
+            (
+                "etc/os-release",
+                text("NAME=\"Oracle Linux Server\"\nID=\"ol\"\nVERSION_ID=\"9.3\"\n"),
+            ),
+            (
+                "etc/oracle-release",
+                text("Oracle Linux Server release 9.3\n"),
+            ),
+            (
+                "var/lib/rpm/rpmdb.sqlite",
+                rpmdb_sqlite(&[
+                    RpmPackage::new("openssl-libs", "3.0.7", release, "x86_64").epoch(1)
+                ]),
+            ),
+        ],
+    )
+}
+
+#[test]
+fn db_update_fetches_oracles_oval_and_matches_each_build_flavor_to_its_own_advisories() {
+    use std::io::Write;
+    let stub = Stub::start();
+    let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    bz.write_all(ELSA9.as_bytes()).unwrap();
+    stub.serve(
+        "/oval/com.oracle.elsa-all.xml.bz2",
+        file(bz.finish().unwrap()),
+    );
+    let sb = Sandbox::with_url(NO_SERVER);
+    sb.cmd()
+        .args(["db", "update", "Oracle Linux:9", "--oracle-url"])
+        .arg(format!("{}/oval/com.oracle.elsa-all.xml.bz2", stub.url))
+        .assert()
+        .success();
+    assert!(stub
+        .requests()
+        .iter()
+        .any(|r| r.path == "/oval/com.oracle.elsa-all.xml.bz2"));
+    // A normal build: the normal advisory only (the FIPS build's fix,
+    // 27.0.2, is no fix for it), as Trivy's Oracle detector matches.
+    let found = sb.scan_vulns(&oracle9_root(&sb, "normal", "24.0.1.el9"));
+    assert_eq!(
+        found
+            .iter()
+            .map(|v| (
+                v["id"].as_str().unwrap(),
+                v["fixed_version"].as_str().unwrap()
+            ))
+            .collect::<Vec<_>>(),
+        [("CVE-2023-5678", "1:3.0.7-27.0.1.el9")],
+        "{found:#?}"
+    );
+    // A patched normal build is done: the FIPS build's later fix is not
+    // one it can install.
+    assert!(sb
+        .scan_vulns(&oracle9_root(&sb, "patched", "27.0.1.el9"))
+        .is_empty());
+    // A FIPS build is matched against the FIPS advisory only.
+    let found = sb.scan_vulns(&oracle9_root(&sb, "fips", "27.0.1.el9_fips"));
+    assert_eq!(
+        found
+            .iter()
+            .map(|v| (
+                v["id"].as_str().unwrap(),
+                v["fixed_version"].as_str().unwrap()
+            ))
+            .collect::<Vec<_>>(),
+        [("CVE-2023-5678", "1:3.0.7-27.0.2.el9_fips")],
+        "{found:#?}"
+    );
+    // A ksplice build has no ksplice advisory here: nothing applies.
+    assert!(sb
+        .scan_vulns(&oracle9_root(&sb, "ksplice", "24.0.1.ksplice1.el9"))
+        .is_empty());
 }
 
 // ---- Bitnami -----------------------------------------------------------------

@@ -65,19 +65,7 @@ fn go_mod_and_cargo_lock_findings_sit_on_their_lines() {
             pair("time", "RUSTSEC-2020-0071"),
         ]
     );
-    let out = sb
-        .cmd()
-        .arg("fs")
-        .arg(&root)
-        .args(["--offline", "-f", "sarif"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sarif = sb.fs_report(&root, "sarif", &["--offline"]);
     let places: Vec<(String, u64)> = sarif["runs"][0]["results"]
         .as_array()
         .unwrap()
@@ -197,21 +185,7 @@ fn go_and_rust_binaries_in_an_image() {
                 .file_mode("srv/data.bin", &go, 0o644),
         )
         .history("COPY --from=build /out/ /usr/local/bin/");
-    let input = sb.path("image.tar");
-    image.docker_archive(&input);
-    let out = sb
-        .cmd()
-        .args(["image", "--input"])
-        .arg(&input)
-        .args(["--offline", "--list-packages", "-f", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = sb.image_json(&image, &["--offline", "--list-packages"]);
     let targets: Vec<(String, String)> = report["targets"]
         .as_array()
         .unwrap()
@@ -251,19 +225,15 @@ fn a_json_report_of_lockfiles_is_a_baseline() {
     sb.import(&records());
     let root = write_tree(&sb.path("repo"), &[("Cargo.lock", CARGO_LOCK.into())]);
     let base = sb.path("base.json");
-    let out = sb
-        .cmd()
-        .arg("fs")
-        .arg(&root)
-        .args(["--offline", "-f", "json", "-o"])
-        .arg(&base)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    sb.run_ok([
+        "fs",
+        root.to_str().unwrap(),
+        "--offline",
+        "-f",
+        "json",
+        "-o",
+        base.to_str().unwrap(),
+    ]);
     write_tree(&root, &[("svc/go.mod", GO_MOD.into())]);
     let report = sb.scan_json(&root, &["--offline", "--baseline", base.to_str().unwrap()]);
     let states: Vec<(String, String)> = vulns(&report)

@@ -107,21 +107,7 @@ fn installed_node_modules_in_an_image_nested_copies_too() {
                 ),
         )
         .history("RUN npm ci");
-    let input = sb.path("image.tar");
-    image.docker_archive(&input);
-    let out = sb
-        .cmd()
-        .args(["image", "--input"])
-        .arg(&input)
-        .args(["--offline", "--list-packages", "-f", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = sb.image_json(&image, &["--offline", "--list-packages"]);
     let targets = report["targets"].as_array().unwrap();
     assert_eq!(targets.len(), 1, "{report:#}");
     assert_eq!(targets[0]["path"], "app/node_modules");
@@ -214,4 +200,37 @@ fn yarn_workspace_members_dependencies_are_found() {
         pairs(&vulns(&report)),
         vec![("lodash".to_string(), "GHSA-35jh-r3h4-6jhm".to_string())]
     );
+}
+
+/// Members at any depth, through `**` globs too (Trivy matches workspace
+/// globs with doublestar): a member five directories down is found.
+#[test]
+fn yarn_workspace_members_deeper_than_three_directories_are_found() {
+    let sb = Sandbox::new();
+    sb.import(&records());
+    let lock = "# yarn lockfile v1\n\nlodash@^4.17.0:\n  version \"4.17.20\"\n\nminimist@^0.0.8:\n  version \"0.0.8\"\n";
+    for globs in [r#"["services/eu/west/team/*"]"#, r#"["services/**"]"#] {
+        let root = write_tree(
+            &sb.path(&format!("repo{}", globs.len())),
+            &[
+                ("yarn.lock", lock.into()),
+                (
+                    "package.json",
+                    format!(
+                        r#"{{"private":true,"workspaces":{globs},"devDependencies":{{"minimist":"^0.0.8"}}}}"#
+                    ),
+                ),
+                (
+                    "services/eu/west/team/api/package.json",
+                    r#"{"name":"api","dependencies":{"lodash":"^4.17.0"}}"#.into(),
+                ),
+            ],
+        );
+        let report = sb.scan_json(&root, &["--offline"]);
+        assert_eq!(
+            pairs(&vulns(&report)),
+            vec![("lodash".to_string(), "GHSA-35jh-r3h4-6jhm".to_string())],
+            "{globs}"
+        );
+    }
 }

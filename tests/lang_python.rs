@@ -88,19 +88,7 @@ fn a_lockfile_finding_is_on_its_lockfile_line_in_sarif() {
     let sb = Sandbox::new();
     sb.import(&records());
     let root = tree(&sb, &[("poetry.lock", POETRY_LOCK.to_string())]);
-    let out = sb
-        .cmd()
-        .arg("fs")
-        .arg(&root)
-        .args(["--offline", "-f", "sarif"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sarif = sb.fs_report(&root, "sarif", &["--offline"]);
     let result = &sarif["runs"][0]["results"][0];
     let place = &result["locations"][0]["physicalLocation"];
     assert_eq!(place["artifactLocation"]["uri"], "poetry.lock");
@@ -192,20 +180,12 @@ fn a_broken_lockfile_is_one_warning_and_the_scan_goes_on() {
             ("b/poetry.lock", POETRY_LOCK.into()),
         ],
     );
-    let out = sb
-        .cmd()
-        .arg("fs")
-        .arg(&root)
-        .args(["--offline", "-f", "json"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (stdout, stderr) = sb.run_ok(["fs", root.to_str().unwrap(), "--offline", "-f", "json"]);
     assert!(
         stderr.contains("a/poetry.lock: line 3"),
         "the warning names the file and line: {stderr}"
     );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report: Value = serde_json::from_slice(&stdout).unwrap();
     assert_eq!(vulns(&report).len(), 1);
 }
 
@@ -234,21 +214,7 @@ fn installed_distributions_in_an_image_carry_their_layer_and_metadata_file() {
                 .file("app/poetry.lock", POETRY_LOCK),
         )
         .history("RUN pip install jinja2 six");
-    let input = sb.path("image.tar");
-    image.docker_archive(&input);
-    let out = sb
-        .cmd()
-        .args(["image", "--input"])
-        .arg(&input)
-        .args(["--offline", "--list-packages", "-f", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = sb.image_json(&image, &["--offline", "--list-packages"]);
     let targets = report["targets"].as_array().unwrap();
     assert_eq!(targets.len(), 1, "{report:#}");
     assert_eq!(targets[0]["path"], site);
@@ -271,18 +237,7 @@ fn the_markdown_report_names_the_lockfile_line() {
     let sb = Sandbox::new();
     sb.import(&records());
     let root = tree(&sb, &[("app/poetry.lock", POETRY_LOCK.to_string())]);
-    let out = sb
-        .cmd()
-        .arg("fs")
-        .arg(&root)
-        .args(["--offline", "-f", "markdown"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
+    let (stdout, _) = sb.run_ok(["fs", root.to_str().unwrap(), "--offline", "-f", "markdown"]);
+    let text = String::from_utf8_lossy(&stdout);
     assert!(text.contains("`app/poetry.lock:4`"), "{text}");
 }

@@ -259,27 +259,14 @@ fn kev_and_epss_are_shown_sorted_first_and_gate() {
     let first = &report["targets"][0]["vulnerabilities"][0];
     assert_eq!(first["id"], "CVE-2024-1003", "{report:#}");
 
-    let table = sb
-        .cmd()
-        .arg("fs")
-        .arg(&root)
-        .arg("--offline")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&table.stdout);
+    let root_arg = root.to_str().unwrap();
+    let (table, _) = sb.run_ok(["fs", root_arg, "--offline"]);
+    let text = String::from_utf8_lossy(&table);
     assert!(text.contains("EXPLOIT"), "{text}");
     assert!(text.contains("KEV 2024-05-01, EPSS 0.97 (99th)"), "{text}");
-    let md = sb
-        .cmd()
-        .arg("fs")
-        .arg(&root)
-        .args(["--offline", "-f", "markdown"])
-        .output()
-        .unwrap();
-    assert!(
-        String::from_utf8_lossy(&md.stdout).contains("**KEV 2024-05-01"),
-        "{md:?}"
-    );
+    let (md, _) = sb.run_ok(["fs", root_arg, "--offline", "-f", "markdown"]);
+    let md = String::from_utf8_lossy(&md);
+    assert!(md.contains("**KEV 2024-05-01"), "{md}");
 
     let scan = |extra: &[&str]| {
         sb.cmd()

@@ -271,20 +271,15 @@ fn app_image(sb: &Sandbox, p: &Planted) -> ImageBuilder {
 }
 
 fn image_json(sb: &Sandbox, extra: &[&str]) -> Value {
-    let out = sb
-        .cmd()
-        .args(["image", "--input"])
-        .arg(sb.path("app.tar"))
-        .args(["--scanners", "secret", "-f", "json"])
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let app = sb.path("app.tar");
+    let mut args = vec!["image".as_ref(), "--input".as_ref(), app.as_os_str()];
+    args.extend(
+        ["--scanners", "secret", "-f", "json"]
+            .iter()
+            .chain(extra)
+            .map(std::ffi::OsStr::new),
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    sb.json_of(args)
 }
 
 #[test]
@@ -454,19 +449,7 @@ fn sarif_puts_secrets_in_a_category_of_their_own_on_their_lines() {
     let sb = Sandbox::new();
     let root = sb.path("repo");
     tree(&root, &Planted::new());
-    let out = sb
-        .cmd()
-        .arg("fs")
-        .arg(&root)
-        .args(["--offline", "-f", "sarif"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let log: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let log = sb.fs_report(&root, "sarif", &["--offline"]);
     let runs = log["runs"].as_array().unwrap();
     let secret_run = runs
         .iter()

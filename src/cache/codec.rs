@@ -7,8 +7,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::io;
 
-/// Bumped whenever the encoding changes; part of the cache key.
-pub(super) const FORMAT_VERSION: u32 = 3;
+/// Bumped whenever the encoding changes; part of the cache key. (4: a
+/// layer's links, whiteouts and replaced paths nested under `tree`.)
+pub(super) const FORMAT_VERSION: u32 = 4;
 
 /// zstd level 3: fast, and most of the gain.
 const ZSTD_LEVEL: i32 = 3;
@@ -26,29 +27,33 @@ pub(super) fn decode<T: DeserializeOwned>(compressed: &[u8]) -> io::Result<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::image::{LayerScan, Link};
+    use crate::image::Link;
+    use crate::inventory::LayerScan;
 
     #[test]
     fn a_layer_scan_survives_the_round_trip() {
-        let mut scan = LayerScan::default();
-        scan.diff_id = Some("sha256:abc".into());
+        let mut scan = LayerScan {
+            diff_id: Some("sha256:abc".into()),
+            read_bytes: 10,
+            ..Default::default()
+        };
         scan.os_files
             .insert("etc/os-release".into(), b"ID=debian\n".to_vec());
-        scan.links.insert(
+        scan.tree.links.insert(
             "etc/x".into(),
             Link::Symbolic("../usr/lib/os-release".into()),
         );
-        scan.links
+        scan.tree
+            .links
             .insert("bin/x".into(), Link::Hard("bin/y".into()));
-        scan.whiteouts.push("etc/gone".into());
-        scan.opaque_dirs.push("opt".into());
-        scan.read_bytes = 10;
+        scan.tree.whiteouts.push("etc/gone".into());
+        scan.tree.opaque_dirs.push("opt".into());
         let back: LayerScan = decode(&encode(&scan).expect("encode")).expect("decode");
         assert_eq!(back.diff_id, None, "the diff ID is the row's key");
         assert_eq!(back.os_files, scan.os_files);
-        assert_eq!(back.links, scan.links);
-        assert_eq!(back.whiteouts, scan.whiteouts);
-        assert_eq!(back.opaque_dirs, scan.opaque_dirs);
+        assert_eq!(back.tree.links, scan.tree.links);
+        assert_eq!(back.tree.whiteouts, scan.tree.whiteouts);
+        assert_eq!(back.tree.opaque_dirs, scan.tree.opaque_dirs);
         assert_eq!(back.read_bytes, 10);
     }
 

@@ -3,22 +3,10 @@
 //! this output checked in (a test fails when the two differ).
 
 use super::{Checker, Rule};
-use serde::Serialize;
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-/// One rule as `scangate rules --format json` lists it (config rules and
-/// secret rules alike; a secret rule's `file_type` is `secret`).
-#[derive(Serialize)]
-pub struct RuleEntry<'a> {
-    pub id: &'a str,
-    pub file_type: &'static str,
-    pub aliases: &'a [&'a str],
-    pub title: &'a str,
-    pub severity: crate::matching::severity::Severity,
-    pub rationale: Cow<'a, str>,
-    pub resolution: &'a str,
-}
+pub use crate::core::rule_entry::RuleEntry;
 
 /// Every rule of `checkers`, then `more`, as a JSON array.
 pub fn write_json(

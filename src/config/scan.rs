@@ -6,8 +6,8 @@
 
 use super::{Checker, ConfigFile};
 use crate::finding::{Finding, TargetRef};
+use crate::image::skip::{relative, Skip};
 use crate::policy::inline::InlineIgnores;
-use crate::source::skip::Skip;
 use ignore::{WalkBuilder, WalkState};
 use std::path::Path;
 use std::sync::Mutex;
@@ -96,21 +96,6 @@ pub fn scan(root: &Path, checkers: &[&dyn Checker], skip: &Skip) -> ConfigScan {
         result.inline.extend(one.inline);
     }
     result
-}
-
-/// `path` relative to `root` with `/` separators; the file name when the
-/// root is the file itself.
-pub(crate) fn relative(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    let rel = if rel.as_os_str().is_empty() {
-        path.file_name().map(Path::new).unwrap_or(path)
-    } else {
-        rel
-    };
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 fn check_file(path: &Path, rel: &str, checkers: &[&dyn Checker]) -> Option<Checked> {

@@ -49,6 +49,8 @@ pub enum VersionScheme {
     Semver,
     /// Go modules: SemVer with Go's `v` prefix and shorthands.
     Go,
+    /// Maven's `ComparableVersion`.
+    Maven,
     /// Ecosystems whose version rules scangate does not implement yet:
     /// only exact `versions[]` lists can match them.
     ExactOnly,
@@ -170,9 +172,8 @@ impl Base {
             Base::PyPI => VersionScheme::Pep440,
             Base::Npm | Base::CratesIo | Base::Bitnami => VersionScheme::Semver,
             Base::Go => VersionScheme::Go,
-            Base::Maven | Base::RubyGems | Base::Packagist | Base::NuGet => {
-                VersionScheme::ExactOnly
-            }
+            Base::Maven => VersionScheme::Maven,
+            Base::RubyGems | Base::Packagist | Base::NuGet => VersionScheme::ExactOnly,
         }
     }
 }
@@ -222,6 +223,26 @@ impl FromStr for Ecosystem {
             .find(|b| b.as_str() == base)
             .ok_or_else(|| UnknownEcosystem(s.to_string()))?;
         Ok(Ecosystem::new(base, release.filter(|r| !r.is_empty())))
+    }
+}
+
+/// The release part of a vendor ecosystem for an OS version as Trivy states
+/// it: Amazon `2 (Karoo)` → `2`, `2023.3.20240131 (Amazon Linux)` → `2023`,
+/// `AMI release 2018.03` → `1` (Amazon Linux 1, as in Trivy); Oracle
+/// `8.9` → `8`; Photon `5.0` as is. Here rather than with the feeds
+/// (`vulndb::vendor`), because OS detection names the ecosystems too.
+pub fn release_of(base: Base, version: &str) -> Option<String> {
+    let first = version.split_whitespace().next()?;
+    let major = first.split('.').next().unwrap_or("");
+    let numeric = !major.is_empty() && major.bytes().all(|b| b.is_ascii_digit());
+    match base {
+        Base::AmazonLinux => Some(match major {
+            "2" | "2022" | "2023" => major.to_string(),
+            _ => "1".to_string(),
+        }),
+        Base::OracleLinux => numeric.then(|| major.to_string()),
+        Base::PhotonOs => numeric.then(|| first.to_string()),
+        _ => None,
     }
 }
 

@@ -6,5 +6,7 @@
 
 pub mod ecosystem;
 pub mod finding;
+pub mod rule_entry;
+pub mod schema;
 pub mod severity;
 pub mod time;

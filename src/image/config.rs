@@ -133,3 +133,10 @@ pub fn blob_path(digest: &str) -> Option<String> {
     let ok = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric());
     (ok(alg) && ok(hex)).then(|| format!("blobs/{alg}/{hex}"))
 }
+
+#[derive(Debug, Clone)]
+pub struct LayerInfo {
+    pub diff_id: String,
+    /// The build step that made the layer (`RUN apt-get install …`).
+    pub created_by: Option<String>,
+}

@@ -32,9 +32,9 @@
 //! earliest match is left unmatched (its layer is missing or differs, so
 //! where the base image ends cannot be told).
 
+use super::config::LayerInfo;
 use crate::dockerfile::{Arguments, Dockerfile, Instruction, Keyword, LineRange};
 use crate::error::Result;
-use crate::source::LayerInfo;
 use std::path::{Component, Path, PathBuf};
 
 /// The Dockerfile lines of each layer of an image.

@@ -1,13 +1,12 @@
 //! Streaming one layer tar: decompress by magic bytes, verify its digest,
-//! keep wanted files, links and whiteouts, then reduce the wanted files to
-//! what the analyzers found in them (as Trivy's per-layer analysis does):
-//! a [`LayerScan`] holds analysis results, never file bytes, so it is what
-//! the layer cache stores.
+//! and report each entry to the caller. This module owns the tar format
+//! (whiteouts, links, path normalisation, the digest); what is kept of a
+//! file is the caller's decision, made through [`EntryVisitor`]. The
+//! inventory's per-layer scan (`inventory::layer`) is that caller, so the
+//! image layer knows nothing of analyzers or secrets: data flows from
+//! `image` up to `inventory`, never back.
 
 use super::tar_guard::{tar_problem, ExtensionGuard};
-use crate::inventory::binary::{analyze as analyze_binary, is_executable_format, BinaryPackages};
-use crate::inventory::{analyze_files, FileAnalysis, Scope, Wants, MAX_FILE_SIZE};
-use crate::secret::{sniff, Hit, SecretFile};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
@@ -19,10 +18,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// for one image, all layers together. Each layer that changes a package
 /// database carries a whole copy of it, and what is parsed from each copy
 /// is kept for the layer; without a total, an image of many layers each
-/// rewriting a large database multiplies the per-file limit
-/// ([`MAX_FILE_SIZE`]) by its layer count.
+/// rewriting a large database multiplies the per-file limit by its layer
+/// count.
 pub const MAX_HELD_BYTES: u64 = 1 << 30;
-
 /// The running total against [`MAX_HELD_BYTES`] for one image, shared by
 /// the threads scanning its layers.
 #[derive(Debug)]
@@ -66,163 +64,66 @@ pub enum Link {
     Hard(String),
 }
 
-/// What one layer contributes to the final file view: the analysis of its
-/// wanted files, and enough of its tree (links, whiteouts, replaced paths)
-/// to stack it on the layers below. This is what the layer cache stores
-/// per diff ID.
+/// The shape of one layer's tree that stacking needs: its links,
+/// whiteouts, and the paths it replaces with entries nobody kept. What a
+/// caller keeps of the layer's files lives beside it (see [`Stacked`]).
+///
+/// [`Stacked`]: super::view::Stacked
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
-pub struct LayerScan {
-    /// `sha256:<hex>` of the uncompressed tar (the OCI diff ID); `None` for a
-    /// plain directory, which has no layers. The cache's key, not its data.
-    #[serde(skip)]
-    pub diff_id: Option<String>,
-    /// What each analyzer that wants a file of this layer made of it, by
-    /// the file's path. A file with nothing in it is still listed: it
-    /// replaces lower layers' versions.
-    pub analyses: BTreeMap<String, Vec<FileAnalysis>>,
-    /// The files OS detection reads (`etc/os-release`, release files: the
-    /// OS analyzer's wants), as read: detection weighs several of them,
-    /// from whichever layers hold their final versions. Each is at most
-    /// [`MAX_OS_FILE`] bytes.
-    pub os_files: BTreeMap<String, Vec<u8>>,
+pub struct LayerTree {
     /// Every symlink and hardlink, so paths can be resolved through them.
     pub links: BTreeMap<String, Link>,
     /// Paths deleted from lower layers (`.wh.NAME`).
     pub whiteouts: Vec<String>,
     /// Directories whose lower-layer contents are hidden (`.wh..wh..opq`).
     pub opaque_dirs: Vec<String>,
-    /// Executables of this layer and the packages they were built from
-    /// (Go build info, cargo-auditable crate lists): an analysis result,
-    /// not the file, which is never held.
-    pub binaries: BTreeMap<String, BinaryPackages>,
-    /// The files of this layer with secrets, in tar order: what the secret
-    /// scanner found, never the files.
-    pub secrets: Vec<SecretFile>,
-    /// The bytes of wanted files this layer's analysis read: what a cached
-    /// scan counts against the image's [`HeldBytes`], as reading it would.
-    pub read_bytes: u64,
     /// Hashes of every other entry's path: an upper layer that puts a
     /// directory or file where a lower layer had a link replaces that link.
     others: HashSet<u64>,
 }
 
-/// The largest OS identification file kept: real ones are a few hundred
-/// bytes to a few KiB.
-pub const MAX_OS_FILE: usize = 1 << 20;
-
-impl LayerScan {
-    /// Whether [`LayerScan::replaces`] is false for every path.
+impl LayerTree {
+    /// Whether [`LayerTree::replaces`] is false for every path.
     pub fn replaces_nothing(&self) -> bool {
         self.others.is_empty()
     }
 
     /// Whether this layer has an entry at `path` that is neither a link nor
-    /// a wanted file (i.e. it replaces whatever lower layers had there).
+    /// a kept file (i.e. it replaces whatever lower layers had there).
     pub fn replaces(&self, path: &str) -> bool {
         self.others.contains(&path_hash(path))
     }
 
-    /// Paths of the wanted files and binaries this layer holds.
-    pub fn wanted_paths(&self) -> impl Iterator<Item = &String> {
-        self.analyses
-            .keys()
-            .chain(self.os_files.keys())
-            .chain(self.binaries.keys())
-    }
-
-    /// What the analyzer of `format` found in this layer's version of
-    /// `path`, if it read it.
-    pub fn analysis(
-        &self,
-        path: &str,
-        format: crate::inventory::PackageFormat,
-    ) -> Option<&Result<Vec<crate::inventory::Package>, String>> {
-        self.analyses
-            .get(path)?
-            .iter()
-            .find(|a| a.format == format)
-            .map(|a| &a.outcome)
-    }
-
-    /// Forgets the wanted files (and binaries) for which `skip` holds, as
-    /// if the layer had not had them (`--skip-files`).
-    pub fn forget(&mut self, skip: impl Fn(&str) -> bool) {
-        self.analyses.retain(|path, _| !skip(path));
-        self.os_files.retain(|path, _| !skip(path));
-        self.binaries.retain(|path, _| !skip(path));
-        self.secrets.retain(|file| !skip(&file.path));
+    /// Records an entry at `path` that is neither a link nor a kept file.
+    pub fn add_other(&mut self, path: &str) {
+        self.links.remove(path);
+        self.others.insert(path_hash(path));
     }
 }
 
-/// A layer (or tree) being read: its scan so far, and the bytes of its
-/// wanted files, which live only until [`LayerFiles::analyze`].
-#[derive(Debug, Default)]
-pub struct LayerFiles {
-    pub scan: LayerScan,
-    files: BTreeMap<String, Vec<u8>>,
-    /// For a file read through links (a root filesystem's `etc/os-release
-    /// -> /etc/os-release-real`), the wanted paths that led to it: the
-    /// analyzers that wanted those read it.
-    aliases: BTreeMap<String, Vec<String>>,
+/// A regular file of a layer, offered to an [`EntryVisitor`].
+pub struct RegularFile<'a> {
+    /// Relative to the image root, `/`-separated.
+    pub path: &'a str,
+    /// The size the tar header gives.
+    pub size: u64,
+    /// Any execute bit set.
+    pub executable: bool,
+    /// The file's bytes, streamed from the layer: read what is needed.
+    pub content: &'a mut dyn Read,
 }
 
-impl LayerFiles {
-    /// Whether a wanted file at `path` has been read.
-    pub fn has_file(&self, path: &str) -> bool {
-        self.files.contains_key(path)
-    }
-
-    pub(crate) fn add_file(&mut self, path: String, content: Vec<u8>) {
-        self.scan.links.remove(&path);
-        self.files.insert(path, content);
-    }
-
-    /// Records that the file at `real` was reached through the wanted
-    /// path `wanted`.
-    pub(crate) fn add_alias(&mut self, real: &str, wanted: String) {
-        if real != wanted {
-            self.aliases
-                .entry(real.to_string())
-                .or_default()
-                .push(wanted);
-        }
-    }
-
-    /// Records the secrets found in the file at `path`, if any.
-    pub(crate) fn add_secrets(&mut self, path: &str, hits: Vec<Hit>) {
-        if !hits.is_empty() {
-            self.scan.secrets.push(SecretFile {
-                path: path.to_string(),
-                hits,
-            });
-        }
-    }
-
-    pub(crate) fn add_link(&mut self, path: String, link: Link) {
-        self.files.remove(&path);
-        self.scan.links.insert(path, link);
-    }
-
-    /// An entry that is neither a link nor a wanted file: it replaces
-    /// whatever lower layers had at `path`.
-    fn add_other(&mut self, path: &str) {
-        self.files.remove(path);
-        self.scan.links.remove(path);
-        self.scan.others.insert(path_hash(path));
-    }
-
-    /// Runs the analyzers of `scope` over the wanted files and drops their
-    /// bytes: the scan keeps only what was found.
-    pub fn analyze(self, scope: Scope) -> LayerScan {
-        let LayerFiles {
-            mut scan,
-            files,
-            aliases,
-        } = self;
-        scan.read_bytes = files.values().map(|c| c.len() as u64).sum();
-        analyze_files(files, &aliases, scope, &mut scan);
-        scan
-    }
+/// What the caller of [`walk_layer`] does with the layer's entries. The
+/// walk records links, whiteouts and replaced paths in the [`LayerTree`]
+/// itself; the visitor sees the regular files.
+pub trait EntryVisitor {
+    /// A regular file. `Ok(true)` when the visitor keeps it (its path then
+    /// holds one of the visitor's files); `Ok(false)` when it does not,
+    /// and the path counts as replaced by an entry nobody kept.
+    fn regular(&mut self, file: RegularFile<'_>) -> Result<bool, LayerError>;
+    /// A later entry of the same layer (a link, a directory, a file not
+    /// kept) took `path`: forget any file kept there.
+    fn displaced(&mut self, path: &str);
 }
 
 fn path_hash(path: &str) -> u64 {
@@ -247,24 +148,24 @@ pub enum LayerError {
     DigestMismatch { expected: String, actual: String },
 }
 
-/// Reads one layer tar stream (gzip, zstd or uncompressed, detected by magic
-/// bytes) keeping only what `wants` asks for, analysed as image content. When `expected_diff_id` is
-/// given, the uncompressed stream's digest must match it: this is what
-/// catches a truncated layer even when the cut falls on an entry boundary.
-/// The wanted files kept count against `held`, the image's total.
-pub fn scan_layer(
+/// Reads one layer tar stream (gzip, zstd or uncompressed, detected by
+/// magic bytes), recording its links and whiteouts in `tree` and offering
+/// each regular file to `visitor`. When `expected_diff_id` is given, the
+/// uncompressed stream's digest must match it: this is what catches a
+/// truncated layer even when the cut falls on an entry boundary. Returns
+/// the stream's diff ID (`sha256:<hex>`).
+pub fn walk_layer(
     reader: impl Read,
-    wants: &Wants,
     expected_diff_id: Option<&str>,
-    held: &HeldBytes,
-) -> Result<LayerScan, LayerError> {
+    tree: &mut LayerTree,
+    visitor: &mut impl EntryVisitor,
+) -> Result<String, LayerError> {
     let mut hashing = HashingReader::new(decompress(reader)?);
-    let mut layer = LayerFiles::default();
     let mut guarded = ExtensionGuard::new(&mut hashing);
     {
         let mut archive = tar::Archive::new(&mut guarded);
         for entry in archive.entries()? {
-            read_entry(&mut entry?, wants, &mut layer, held)?;
+            read_entry(&mut entry?, tree, visitor)?;
         }
     }
     // The diff ID covers the trailing zero blocks too.
@@ -278,16 +179,13 @@ pub fn scan_layer(
             });
         }
     }
-    let mut scan = layer.analyze(Scope::Images);
-    scan.diff_id = Some(actual);
-    Ok(scan)
+    Ok(actual)
 }
 
 fn read_entry<R: Read>(
     entry: &mut tar::Entry<'_, R>,
-    wants: &Wants,
-    layer: &mut LayerFiles,
-    held: &HeldBytes,
+    tree: &mut LayerTree,
+    visitor: &mut impl EntryVisitor,
 ) -> Result<(), LayerError> {
     let raw = entry.path_bytes();
     let Some(path) = normalize(&raw) else {
@@ -307,9 +205,9 @@ fn read_entry<R: Read>(
     };
     if let Some(hidden) = name.strip_prefix(".wh.") {
         if hidden == ".wh..opq" {
-            layer.scan.opaque_dirs.push(dir.to_string());
+            tree.opaque_dirs.push(dir.to_string());
         } else {
-            layer.scan.whiteouts.push(join(dir, hidden));
+            tree.whiteouts.push(join(dir, hidden));
         }
         return Ok(());
     }
@@ -328,87 +226,26 @@ fn read_entry<R: Read>(
                 None => return Ok(()),
             }
         };
-        layer.add_link(path, link);
+        visitor.displaced(&path);
+        tree.links.insert(path, link);
         return Ok(());
     }
-    let regular = kind.is_file() || kind == tar::EntryType::Continuous;
-    let size = header.size()?;
-    let executable = header.mode().is_ok_and(|m| m & 0o111 != 0);
-    if regular && wants.matches(&path) {
-        if size > MAX_FILE_SIZE {
-            tracing::warn!(
-                path,
-                size,
-                limit = MAX_FILE_SIZE,
-                "skipping file larger than the size limit"
-            );
-        } else {
-            held.take(size)?;
-            // Exactly the size counted against the budget: growing by
-            // doubling would hold up to twice as much at the peak.
-            let mut content = Vec::with_capacity(size as usize);
-            entry.read_to_end(&mut content)?;
-            if let Some(engine) = wants.secrets() {
-                if engine.wants(&path)
-                    && sniff::worth_reading(&path, size)
-                    && !sniff::is_binary(sniff::head(&content))
-                {
-                    layer.add_secrets(&path, engine.scan(&path, &content));
-                }
-            }
-            layer.add_file(path, content);
+    if kind.is_file() || kind == tar::EntryType::Continuous {
+        let size = header.size()?;
+        let executable = header.mode().is_ok_and(|m| m & 0o111 != 0);
+        let kept = visitor.regular(RegularFile {
+            path: &path,
+            size,
+            executable,
+            content: entry,
+        })?;
+        if kept {
+            tree.links.remove(&path);
             return Ok(());
         }
-    } else if regular {
-        let binaries = wants.executables() && executable;
-        let secrets = wants
-            .secrets()
-            .filter(|e| e.wants(&path) && sniff::worth_reading(&path, size));
-        if binaries || secrets.is_some() {
-            read_other(entry, &path, size, binaries, secrets, layer)?;
-        }
     }
-    layer.add_other(&path);
-    Ok(())
-}
-
-/// Reads a file no analyzer keeps: an executable goes through the binary
-/// analyzers as a stream (their result is kept, never the file); a text
-/// file goes through the secret scanner (`secrets`) and is dropped. Both
-/// are told apart by the file's first bytes, read once. Its path still
-/// counts as replacing lower layers' entries.
-fn read_other<R: Read>(
-    entry: &mut tar::Entry<'_, R>,
-    path: &str,
-    size: u64,
-    binaries: bool,
-    secrets: Option<&crate::secret::Engine>,
-    layer: &mut LayerFiles,
-) -> Result<(), LayerError> {
-    let mut head = Vec::with_capacity(sniff::SNIFF_BYTES as usize);
-    entry
-        .by_ref()
-        .take(sniff::SNIFF_BYTES)
-        .read_to_end(&mut head)?;
-    if binaries && is_executable_format(&head) {
-        let mut whole = io::Cursor::new(head).chain(entry);
-        match analyze_binary(&mut whole)? {
-            Ok(Some(found)) => {
-                layer.scan.binaries.insert(path.to_string(), found);
-            }
-            Ok(None) => {}
-            Err(why) => tracing::warn!("skipping {path}: {why}"),
-        }
-        return Ok(());
-    }
-    if let Some(engine) = secrets.filter(|_| !sniff::is_binary(&head)) {
-        let mut content = head;
-        content.reserve_exact((size as usize).saturating_sub(content.len()));
-        entry
-            .take(sniff::MAX_SCANNED_SIZE)
-            .read_to_end(&mut content)?;
-        layer.add_secrets(path, engine.scan(path, &content));
-    }
+    visitor.displaced(&path);
+    tree.add_other(&path);
     Ok(())
 }
 

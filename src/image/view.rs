@@ -2,7 +2,7 @@
 //! whiteouts applied. It records where each wanted file's final version
 //! lives (which layer) and resolves symlinks inside the image.
 
-use super::layer::{LayerScan, Link};
+use super::layer::{LayerTree, Link};
 use super::walk::{walk, Step};
 use std::collections::BTreeMap;
 
@@ -23,6 +23,14 @@ pub struct Located {
     pub layer: usize,
 }
 
+/// One layer as stacking sees it: its tree, and the paths of the files
+/// its scan kept. Implemented by the inventory's per-layer scan, so this
+/// module stacks layers without knowing what was made of their files.
+pub trait Stacked {
+    fn tree(&self) -> &LayerTree;
+    fn held_paths(&self) -> Box<dyn Iterator<Item = &String> + '_>;
+}
+
 /// The image's files as a running container would see them, restricted to
 /// wanted files and links.
 #[derive(Debug, Default)]
@@ -32,9 +40,10 @@ pub struct FileView {
 
 impl FileView {
     /// Stacks layer scans, lowest first.
-    pub fn stack(layers: &[LayerScan]) -> FileView {
+    pub fn stack(layers: &[impl Stacked]) -> FileView {
         let mut nodes: BTreeMap<String, Node> = BTreeMap::new();
-        for (index, layer) in layers.iter().enumerate() {
+        for (index, scan) in layers.iter().enumerate() {
+            let layer = scan.tree();
             for dir in &layer.opaque_dirs {
                 remove_below(&mut nodes, dir);
             }
@@ -45,7 +54,7 @@ impl FileView {
             if !layer.replaces_nothing() {
                 nodes.retain(|path, _| !layer.replaces(path));
             }
-            for path in layer.wanted_paths() {
+            for path in scan.held_paths() {
                 nodes.insert(path.clone(), Node::File { layer: index });
             }
             for (path, link) in &layer.links {
@@ -103,13 +112,29 @@ fn remove_below(nodes: &mut BTreeMap<String, Node>, dir: &str) {
 mod tests {
     use super::*;
 
-    fn layer(files: &[&str], links: &[(&str, Link)]) -> LayerScan {
-        let mut scan = LayerScan::default();
+    /// A layer holding `files` and `links`.
+    #[derive(Default)]
+    struct Held {
+        tree: LayerTree,
+        files: Vec<String>,
+    }
+
+    impl Stacked for Held {
+        fn tree(&self) -> &LayerTree {
+            &self.tree
+        }
+        fn held_paths(&self) -> Box<dyn Iterator<Item = &String> + '_> {
+            Box::new(self.files.iter())
+        }
+    }
+
+    fn layer(files: &[&str], links: &[(&str, Link)]) -> Held {
+        let mut scan = Held::default();
         for f in files {
-            scan.os_files.insert(f.to_string(), Vec::new());
+            scan.files.push(f.to_string());
         }
         for (p, l) in links {
-            scan.links.insert(p.to_string(), l.clone());
+            scan.tree.links.insert(p.to_string(), l.clone());
         }
         scan
     }
@@ -130,8 +155,8 @@ mod tests {
     #[test]
     fn whiteout_and_opaque_dir_hide_lower_files() {
         let mut upper = layer(&[], &[]);
-        upper.whiteouts.push("var/lib/dpkg/status".into());
-        upper.opaque_dirs.push("var/lib/dpkg/status.d".into());
+        upper.tree.whiteouts.push("var/lib/dpkg/status".into());
+        upper.tree.opaque_dirs.push("var/lib/dpkg/status.d".into());
         let view = FileView::stack(&[
             layer(
                 &[
@@ -151,7 +176,7 @@ mod tests {
     #[test]
     fn whiteout_of_a_directory_hides_everything_below() {
         let mut upper = layer(&[], &[]);
-        upper.whiteouts.push("var/lib/dpkg".into());
+        upper.tree.whiteouts.push("var/lib/dpkg".into());
         let view = FileView::stack(&[layer(&["var/lib/dpkg/status"], &[]), upper]);
         assert_eq!(view.resolve("var/lib/dpkg/status"), None);
     }
@@ -197,13 +222,13 @@ mod tests {
         // The hostile case of issue 18: one whiteout per link. Pairwise
         // work (the old retain per whiteout) would be 10^10 steps here.
         const N: usize = 100_000;
-        let mut lower = LayerScan::default();
-        let mut upper = LayerScan::default();
+        let mut lower = Held::default();
+        let mut upper = Held::default();
         for i in 0..N {
-            lower.links.insert(format!("d/l{i}"), sym("x"));
-            upper.whiteouts.push(format!("d/l{i}"));
+            lower.tree.links.insert(format!("d/l{i}"), sym("x"));
+            upper.tree.whiteouts.push(format!("d/l{i}"));
         }
-        lower.links.insert("d0".into(), sym("kept"));
+        lower.tree.links.insert("d0".into(), sym("kept"));
         let started = std::time::Instant::now();
         let view = FileView::stack(&[lower, upper]);
         assert!(started.elapsed() < std::time::Duration::from_secs(20));

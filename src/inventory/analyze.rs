@@ -6,10 +6,9 @@
 //! file wins, whiteouts, the layer that added each package) is worked out
 //! later, from these results, by [`inventory`](super::inventory).
 
+use super::layer::{LayerScan, MAX_OS_FILE};
 use super::os::{self, Os};
 use super::{Package, PackageFormat, Scope, Wants, ANALYZERS};
-use crate::image::layer::MAX_OS_FILE;
-use crate::image::LayerScan;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;

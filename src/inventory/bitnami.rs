@@ -5,6 +5,7 @@
 //! Trivy's SBOM analyzer reads the same files; Bitnami's advisories are
 //! published in OSV's `Bitnami` ecosystem.
 
+use super::purl::decode;
 use crate::inventory::{AnalyzerInfo, Package, PackageAnalyzer, PackageFormat, ParseError, Want};
 use serde::Deserialize;
 
@@ -79,24 +80,6 @@ fn from_purl(purl: &str) -> Option<Package> {
         .find_map(|q| q.strip_prefix("arch="))
         .and_then(decode);
     Some(package)
-}
-
-/// Undoes purl percent-encoding.
-fn decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]

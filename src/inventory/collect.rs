@@ -6,10 +6,11 @@
 
 use super::analyze::detect_os;
 use super::os::Os;
+use super::LayerScan;
 use super::{purl, Package, PackageAnalyzer, PackageFormat, Want, ANALYZERS};
 use crate::ecosystem::Ecosystem;
 use crate::image::view::Located;
-use crate::image::{FileView, LayerScan};
+use crate::image::FileView;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// Everything found in an image or tree.
@@ -240,7 +241,7 @@ fn origin_layers(
 /// Whether `layer` deletes what lower layers had at `path`.
 fn hides(layer: &LayerScan, path: &str) -> bool {
     let covers = |dir: &str| dir.is_empty() || path == dir || path.starts_with(&format!("{dir}/"));
-    layer.whiteouts.iter().any(|w| covers(w))
-        || layer.opaque_dirs.iter().any(|d| covers(d))
-        || layer.replaces(path)
+    layer.tree.whiteouts.iter().any(|w| covers(w))
+        || layer.tree.opaque_dirs.iter().any(|d| covers(d))
+        || layer.tree.replaces(path)
 }

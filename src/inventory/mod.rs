@@ -17,6 +17,7 @@ mod collect;
 pub mod dpkg;
 pub mod golang;
 pub mod javascript;
+pub mod layer;
 mod lockfile;
 pub mod os;
 pub mod purl;
@@ -28,6 +29,7 @@ mod wants;
 
 pub use analyze::{analyze_files, fingerprint, Beside, FileAnalysis};
 pub use collect::{inventory, FoundPackage, Inventory, Options, PackageSet};
+pub use layer::{scan_layer, LayerFiles, LayerScan};
 pub use wants::{Want, Wants};
 
 use crate::ecosystem::{Base, Ecosystem};

@@ -126,6 +126,26 @@ fn for_os_package(format: PackageFormat, os: Option<&Os>, pkg: &Package) -> Stri
     purl
 }
 
+/// Percent-decodes one purl component (the inverse of the encoding
+/// below); `None` on a broken escape or non-UTF-8. Used wherever a purl is
+/// read back: Bitnami's SPDX files, VEX and ignore-file purls.
+pub fn decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 /// Percent-encodes everything but the purl spec's unreserved characters.
 fn encode(s: &str) -> String {
     encode_except(s, b"")

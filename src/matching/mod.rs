@@ -9,11 +9,12 @@
 //! Each finding names the package the user has.
 
 pub mod enrich;
+mod flavors;
 pub mod module_streams;
 pub mod ranges;
 pub mod severity;
 
-use crate::ecosystem::{Ecosystem, VersionScheme};
+use crate::ecosystem::{Base, Ecosystem, VersionScheme};
 use crate::error::Result;
 use crate::finding::{
     fingerprint, Detail, Finding, Location, PackageVulnerability, Status, TargetRef,
@@ -118,6 +119,9 @@ fn match_package(at: &Place<'_>, name: &str, version: &str, records: &[Record]) 
             if eco.base.version_scheme() == VersionScheme::Rpm
                 && !module_streams::applies(label, record, affected)
             {
+                continue;
+            }
+            if eco.base == Base::OracleLinux && !flavors::applies(version, affected) {
                 continue;
             }
             match ranges::evaluate(version, affected, cmp, semver) {

@@ -96,23 +96,31 @@ fn in_range(installed: &str, events: &[Event], cmp: &dyn Comparator) -> Result<b
             return Ok(false);
         }
     }
-    let mut sorted: Vec<&Event> = events
+    let unsorted: Vec<&Event> = events
         .iter()
         .filter(|e| !matches!(e, Event::Limit(_)))
         .collect();
     // Validate first so the sort below never meets an error half way.
-    for e in &sorted {
+    for e in &unsorted {
         if let Some(v) = version_of(e) {
             cmp.validate(v)?;
         }
     }
     cmp.validate(installed)?;
-    sorted.sort_by(|a, b| match (version_of(a), version_of(b)) {
+    let order = |a: &Event, b: &Event| match (version_of(a), version_of(b)) {
         (None, None) => Ordering::Equal,
         (None, Some(_)) => Ordering::Less,
         (Some(_), None) => Ordering::Greater,
         (Some(x), Some(y)) => cmp.compare(x, y).unwrap_or(Ordering::Equal),
-    });
+    };
+    // A stable binary-insertion sort: unlike `sort_by`, it cannot panic
+    // when an ecosystem's own order is not transitive (Maven's
+    // `ComparableVersion` has cycles on odd versions).
+    let mut sorted: Vec<&Event> = Vec::with_capacity(unsorted.len());
+    for event in unsorted {
+        let at = sorted.partition_point(|x| order(x, event) != Ordering::Greater);
+        sorted.insert(at, event);
+    }
     let mut affected = false;
     for event in sorted {
         let at_or_below = |v: &str| cmp.compare(v, installed).map(|o| o != Ordering::Greater);

@@ -16,6 +16,7 @@
 //! fingerprint like every finding; see [`crate::secret`] for what a
 //! secret's fingerprint is made of and why.
 
+use crate::core::schema::JSON_REPORT_SCHEMA_VERSION as SCHEMA_VERSION;
 use crate::error::{Error, Result};
 use crate::finding::{Detail, Finding, Location, SecretDetail, TargetRef};
 use crate::inventory::os::{Os, OsFamily};
@@ -23,7 +24,6 @@ use crate::inventory::{
     FoundPackage, Inventory, Options, Package, PackageFormat, PackageSet, Want, ANALYZERS,
 };
 use crate::matching::severity::Severity;
-use crate::report::json::SCHEMA_VERSION;
 use crate::secret::{Engine, SecretScan};
 use crate::source::skip::Skip;
 use crate::source::{Collected, LayerInfo};
@@ -79,7 +79,7 @@ impl Baseline {
     /// error naming the file.
     pub fn from_report(path: &Path) -> Result<Baseline> {
         let name = path.display();
-        let text = super::text_file::read(path, "--baseline", "baseline report")?;
+        let text = crate::text_file::read(path, "--baseline", "baseline report")?;
         let not_report =
             |why: String| Error::Usage(format!("{name}: not a scangate JSON report: {why}"));
         let value: Value = serde_json::from_str(&text).map_err(|e| not_report(e.to_string()))?;

@@ -64,7 +64,7 @@ impl IgnoreFile {
     /// that expiry can be tested). A file that is not valid YAML of the
     /// expected shape is a usage error naming the file and line.
     pub fn load(path: &Path, now: i64) -> Result<IgnoreFile> {
-        let text = super::text_file::read(path, "--ignorefile", "ignore file")?;
+        let text = crate::text_file::read(path, "--ignorefile", "ignore file")?;
         let name = path.display().to_string();
         let yaml = matches!(
             path.extension().and_then(|e| e.to_str()),

@@ -10,7 +10,6 @@ pub mod inline;
 mod purl_match;
 #[cfg(test)]
 mod tests;
-pub(crate) mod text_file;
 pub mod vex;
 
 use crate::finding::Finding;

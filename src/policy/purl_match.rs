@@ -5,6 +5,7 @@
 //! and equal in the package's purl; what the pattern leaves out matches
 //! anything (`pkg:deb/debian/openssl` names every version of it).
 
+use crate::inventory::purl::decode;
 use std::collections::BTreeMap;
 
 /// A parsed package URL (https://github.com/package-url/purl-spec).
@@ -92,24 +93,6 @@ fn qualifiers(q: &str) -> Option<BTreeMap<String, String>> {
         }
     }
     Some(map)
-}
-
-/// Percent-decodes one component; `None` on a broken escape or non-UTF-8.
-fn decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]

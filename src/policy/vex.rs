@@ -66,7 +66,7 @@ impl Vex {
         let mut vex = Vex::default();
         for path in paths {
             let path = path.as_ref();
-            let text = super::text_file::read(path, "--vex", "VEX document")?;
+            let text = crate::text_file::read(path, "--vex", "VEX document")?;
             vex.add(&path.display().to_string(), &text)?;
         }
         Ok(vex)

@@ -10,7 +10,9 @@
 //! Only vulnerabilities belong here: misconfigurations go to the SAST
 //! report ([`super::gitlab_sast`]) and the code-quality report
 //! ([`super::gitlab_codequality`]), secrets to the secret-detection report
-//! ([`super::gitlab_secrets`]).
+//! ([`super::gitlab_secrets`]). The shapes every type shares (the report,
+//! its `scan` header, a vulnerability, identifiers, links) are defined
+//! here once.
 
 use super::{advisory_url, uuid_from, ReportOptions, ScanResult};
 use crate::finding::Finding;
@@ -22,11 +24,31 @@ use std::io::{self, Write};
 /// The security-report schema version the report declares.
 pub const SCHEMA_VERSION: &str = "15.2.1";
 
+/// A GitLab security report of any type: the schema version, the `scan`
+/// header, and the vulnerabilities (their `location` is each type's own).
 #[derive(Serialize)]
-struct Report<'a> {
+struct Report<V> {
     version: &'static str,
     scan: Scan,
-    vulnerabilities: Vec<Vulnerability<'a>>,
+    vulnerabilities: Vec<V>,
+}
+
+/// Writes a security report of `scan_type` (`container_scanning`,
+/// `dependency_scanning`, `sast`, `secret_detection`) holding
+/// `vulnerabilities`.
+pub(super) fn write_report<V: Serialize>(
+    scan_type: &'static str,
+    options: &ReportOptions,
+    vulnerabilities: Vec<V>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let report = Report {
+        version: SCHEMA_VERSION,
+        scan: Scan::new(scan_type, options),
+        vulnerabilities,
+    };
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    writeln!(out)
 }
 
 /// The `scan` header every GitLab security report carries.
@@ -54,17 +76,22 @@ pub(super) struct Vendor {
     name: &'static str,
 }
 
+/// One vulnerability, as every report type's schema has it; `L` is the
+/// type's own `location`.
 #[derive(Serialize)]
-struct Vulnerability<'a> {
-    id: String,
-    name: String,
-    description: &'a str,
-    severity: &'static str,
+pub(super) struct Vulnerability<'a, L> {
+    pub id: String,
+    /// At most 255 characters (the schemas' limit).
+    pub name: String,
+    pub description: Cow<'a, str>,
+    pub severity: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    solution: Option<String>,
-    location: Location<'a>,
-    identifiers: Vec<Identifier<'a>>,
-    links: Vec<Link>,
+    pub solution: Option<Cow<'a, str>>,
+    pub location: L,
+    pub identifiers: Vec<Identifier<'a>>,
+    /// `None`: the type writes no `links` at all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub links: Option<Vec<Link>>,
 }
 
 /// Where a vulnerability is, as each report type's schema has it.
@@ -113,17 +140,18 @@ struct Package<'a> {
 }
 
 #[derive(Serialize)]
-struct Identifier<'a> {
+pub(super) struct Identifier<'a> {
     #[serde(rename = "type")]
-    kind: &'static str,
-    name: &'a str,
-    value: &'a str,
-    url: String,
+    pub kind: &'static str,
+    pub name: Cow<'a, str>,
+    pub value: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 #[derive(Serialize)]
-struct Link {
-    url: String,
+pub(super) struct Link {
+    pub url: String,
 }
 
 impl Scan {
@@ -180,18 +208,13 @@ pub fn write(
         .os
         .as_ref()
         .map_or_else(|| "Unknown".to_string(), |os| os.to_string());
-    let report = Report {
-        version: SCHEMA_VERSION,
-        scan: Scan::new(kind.scan_type(), &options),
-        vulnerabilities: result
-            .outcome
-            .findings
-            .iter()
-            .filter_map(|r| vulnerability(kind, result, &r.finding, &operating_system))
-            .collect(),
-    };
-    serde_json::to_writer_pretty(&mut *out, &report)?;
-    writeln!(out)
+    let vulnerabilities: Vec<_> = result
+        .outcome
+        .findings
+        .iter()
+        .filter_map(|r| vulnerability(kind, result, &r.finding, &operating_system))
+        .collect();
+    write_report(kind.scan_type(), &options, vulnerabilities, out)
 }
 
 fn vulnerability<'a>(
@@ -199,7 +222,7 @@ fn vulnerability<'a>(
     result: &'a ScanResult,
     f: &'a Finding,
     operating_system: &str,
-) -> Option<Vulnerability<'a>> {
+) -> Option<Vulnerability<'a, Location<'a>>> {
     let p = f.package()?;
     let dependency = Dependency {
         package: Package {
@@ -235,28 +258,30 @@ fn vulnerability<'a>(
     Some(Vulnerability {
         id: uuid_from(&["gitlab", &f.fingerprint]),
         name,
-        description: &f.title,
+        description: Cow::Borrowed(&f.title),
         severity: severity(f.severity),
         solution: p
             .fixed_version
             .as_ref()
-            .map(|v| format!("Upgrade {} to {v}", p.package_name)),
+            .map(|v| Cow::Owned(format!("Upgrade {} to {v}", p.package_name))),
         location,
         identifiers: f
             .ids()
             .filter(|id| !id.is_empty())
             .map(identifier)
             .collect(),
-        links: advisory_url(f)
-            .into_iter()
-            .chain(f.references.iter().cloned())
-            .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
-            .fold(Vec::new(), |mut links: Vec<Link>, url| {
-                if !links.iter().any(|l| l.url == url) {
-                    links.push(Link { url });
-                }
-                links
-            }),
+        links: Some(
+            advisory_url(f)
+                .into_iter()
+                .chain(f.references.iter().cloned())
+                .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+                .fold(Vec::new(), |mut links: Vec<Link>, url| {
+                    if !links.iter().any(|l| l.url == url) {
+                        links.push(Link { url });
+                    }
+                    links
+                }),
+        ),
     })
 }
 
@@ -272,9 +297,9 @@ fn identifier(id: &str) -> Identifier<'_> {
     };
     Identifier {
         kind,
-        name: id,
+        name: Cow::Borrowed(id),
         value: id,
-        url,
+        url: Some(url),
     }
 }
 

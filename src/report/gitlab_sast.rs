@@ -11,35 +11,16 @@
 //! Only misconfigurations belong here: an image's vulnerabilities go to the
 //! container-scanning report ([`super::gitlab`]).
 
-use super::gitlab::{severity, Scan, SCHEMA_VERSION};
+use super::gitlab::{severity, write_report, Identifier, Link, Vulnerability};
 use super::{advisory_url, uuid_from, ReportOptions, ScanResult};
 use crate::finding::{Detail, Finding, Location};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 /// The schema's length limits, in characters.
 const NAME_MAX: usize = 255;
 const SOLUTION_MAX: usize = 7000;
-
-#[derive(Serialize)]
-struct Report<'a> {
-    version: &'static str,
-    scan: Scan,
-    vulnerabilities: Vec<Vulnerability<'a>>,
-}
-
-#[derive(Serialize)]
-struct Vulnerability<'a> {
-    id: String,
-    name: String,
-    description: &'a str,
-    severity: &'static str,
-    solution: String,
-    location: FileLocation<'a>,
-    identifiers: Vec<Identifier<'a>>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    links: Vec<Link>,
-}
 
 #[derive(Serialize)]
 struct FileLocation<'a> {
@@ -48,37 +29,19 @@ struct FileLocation<'a> {
     end_line: u32,
 }
 
-#[derive(Serialize)]
-struct Identifier<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    name: String,
-    value: &'a str,
-}
-
-#[derive(Serialize)]
-struct Link {
-    url: String,
-}
-
 pub fn write(result: &ScanResult, options: ReportOptions, out: &mut dyn Write) -> io::Result<()> {
-    let report = Report {
-        version: SCHEMA_VERSION,
-        scan: Scan::new("sast", &options),
-        vulnerabilities: result
-            .outcome
-            .findings
-            .iter()
-            .filter_map(|r| vulnerability(&r.finding))
-            .collect(),
-    };
-    serde_json::to_writer_pretty(&mut *out, &report)?;
-    writeln!(out)
+    let vulnerabilities: Vec<_> = result
+        .outcome
+        .findings
+        .iter()
+        .filter_map(|r| vulnerability(&r.finding))
+        .collect();
+    write_report("sast", &options, vulnerabilities, out)
 }
 
 /// A misconfiguration on lines of a repository file; anything else is not
 /// SAST's.
-fn vulnerability(f: &Finding) -> Option<Vulnerability<'_>> {
+fn vulnerability(f: &Finding) -> Option<Vulnerability<'_, FileLocation<'_>>> {
     let Detail::Misconfiguration(m) = &f.detail else {
         return None;
     };
@@ -97,8 +60,9 @@ fn vulnerability(f: &Finding) -> Option<Vulnerability<'_>> {
     // findings.
     let identifiers = std::iter::once(Identifier {
         kind: "scangate_rule_id",
-        name: format!("scangate rule {}", f.id),
+        name: Cow::Owned(format!("scangate rule {}", f.id)),
         value: &f.id,
+        url: None,
     })
     .chain(
         f.aliases
@@ -106,27 +70,27 @@ fn vulnerability(f: &Finding) -> Option<Vulnerability<'_>> {
             .filter(|a| !a.is_empty())
             .map(|a| Identifier {
                 kind: "trivy_misconfiguration_id",
-                name: format!("Trivy {a}"),
+                name: Cow::Owned(format!("Trivy {a}")),
                 value: a,
+                url: None,
             }),
     )
     .collect();
     Some(Vulnerability {
         id: uuid_from(&["gitlab-sast", &f.fingerprint]),
         name: f.title.chars().take(NAME_MAX).collect(),
-        description: &m.message,
+        description: Cow::Borrowed(&m.message),
         severity: severity(f.severity),
-        solution: m.resolution.chars().take(SOLUTION_MAX).collect(),
+        solution: Some(Cow::Owned(
+            m.resolution.chars().take(SOLUTION_MAX).collect(),
+        )),
         location: FileLocation {
             file: path,
             start_line,
             end_line: (*end_line).max(start_line),
         },
         identifiers,
-        links: advisory_url(f)
-            .map(|url| Link { url })
-            .into_iter()
-            .collect(),
+        links: advisory_url(f).map(|url| vec![Link { url }]),
     })
 }
 

@@ -7,29 +7,12 @@
 //! Never the secret: no `raw_source_code_extract`; the description carries
 //! the masked prefix only.
 
-use super::gitlab::{severity, Scan, SCHEMA_VERSION};
+use super::gitlab::{severity, write_report, Identifier, Vulnerability};
 use super::{uuid_from, ReportOptions, ScanResult};
 use crate::finding::{Finding, Location};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::io::{self, Write};
-
-#[derive(Serialize)]
-struct Report<'a> {
-    version: &'static str,
-    scan: Scan,
-    vulnerabilities: Vec<Vulnerability<'a>>,
-}
-
-#[derive(Serialize)]
-struct Vulnerability<'a> {
-    id: String,
-    name: String,
-    description: String,
-    severity: &'static str,
-    solution: &'static str,
-    location: SecretLocation<'a>,
-    identifiers: Vec<Identifier<'a>>,
-}
 
 #[derive(Serialize)]
 struct SecretLocation<'a> {
@@ -47,30 +30,20 @@ struct Commit {
     sha: &'static str,
 }
 
-#[derive(Serialize)]
-struct Identifier<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    name: String,
-    value: &'a str,
-}
-
 pub fn write(result: &ScanResult, options: ReportOptions, out: &mut dyn Write) -> io::Result<()> {
-    let report = Report {
-        version: SCHEMA_VERSION,
-        scan: Scan::new("secret_detection", &options),
-        vulnerabilities: result
-            .outcome
-            .findings
-            .iter()
-            .filter_map(|r| vulnerability(result, &r.finding))
-            .collect(),
-    };
-    serde_json::to_writer_pretty(&mut *out, &report)?;
-    writeln!(out)
+    let vulnerabilities: Vec<_> = result
+        .outcome
+        .findings
+        .iter()
+        .filter_map(|r| vulnerability(result, &r.finding))
+        .collect();
+    write_report("secret_detection", &options, vulnerabilities, out)
 }
 
-fn vulnerability<'a>(result: &'a ScanResult, f: &'a Finding) -> Option<Vulnerability<'a>> {
+fn vulnerability<'a>(
+    result: &'a ScanResult,
+    f: &'a Finding,
+) -> Option<Vulnerability<'a, SecretLocation<'a>>> {
     let secret = f.secret()?;
     let Location::Lines {
         path,
@@ -98,9 +71,9 @@ fn vulnerability<'a>(result: &'a ScanResult, f: &'a Finding) -> Option<Vulnerabi
         id: uuid_from(&["gitlab-secret", &f.fingerprint]),
         // The schema caps `name` at 255 characters.
         name: f.title.chars().take(255).collect(),
-        description,
+        description: Cow::Owned(description),
         severity: severity(f.severity),
-        solution: crate::secret::rules_doc::RESOLUTION,
+        solution: Some(Cow::Borrowed(crate::secret::rules_doc::RESOLUTION)),
         location: SecretLocation {
             file: path,
             start_line: *start_line,
@@ -109,8 +82,10 @@ fn vulnerability<'a>(result: &'a ScanResult, f: &'a Finding) -> Option<Vulnerabi
         },
         identifiers: vec![Identifier {
             kind: "scangate_secret_rule",
-            name: format!("scangate secret rule {}", f.id),
+            name: Cow::Owned(format!("scangate secret rule {}", f.id)),
             value: &f.id,
+            url: None,
         }],
+        links: None,
     })
 }

@@ -11,8 +11,9 @@ use crate::source::ArtifactKind;
 use serde::Serialize;
 use std::io::{self, Write};
 
-/// Bumped on any incompatible change to the report's shape.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Bumped on any incompatible change to the report's shape (kept in
+/// [`core`](crate::core::schema), where the baseline reader finds it too).
+pub use crate::core::schema::JSON_REPORT_SCHEMA_VERSION as SCHEMA_VERSION;
 
 #[derive(Serialize)]
 struct Report<'a> {

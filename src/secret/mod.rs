@@ -1,7 +1,7 @@
 //! The secret scanner: credentials committed to a tree or baked into an
 //! image. Rules are data ([`rules`], Trivy's built-in set plus the user's
 //! `trivy-secret.yaml`); [`engine`] finds them in a file's bytes; [`tree`]
-//! walks a directory, and the image layer walk (`image::layer`) hands every
+//! walks a directory, and the inventory's layer scan (`inventory::layer`) hands every
 //! text file of every layer to the same engine as the layer streams past,
 //! so a key added in one layer and deleted in the next is still found, at
 //! the layer that added it.
@@ -13,8 +13,15 @@ pub mod sniff;
 pub mod tree;
 
 use crate::finding::{fingerprint, Detail, Finding, Location, SecretDetail, TargetRef};
-use crate::image::LayerScan;
+use crate::image::view::Stacked;
 pub use engine::{Engine, Hit};
+
+/// A scanned layer as the secret scan reads it: how it stacks, and the
+/// files in it with secrets. Implemented by the inventory's per-layer
+/// scan, which runs the [`Engine`] as the layer streams past.
+pub trait LayerSecrets: Stacked {
+    fn secrets(&self) -> &[SecretFile];
+}
 
 /// A file with secrets: its path (relative, `/`-separated) and what was
 /// found in it.
@@ -57,12 +64,12 @@ impl SecretScan {
     /// a later layer copies again unchanged (same path, rule and value) is
     /// reported once, at the layer that first added it; a file a later
     /// layer deletes, hides or overwrites is flagged `deleted_later`.
-    pub fn from_layers(layers: &[LayerScan], engine: &Engine) -> SecretScan {
+    pub fn from_layers(layers: &[impl LayerSecrets], engine: &Engine) -> SecretScan {
         let mut seen = std::collections::HashSet::new();
         let mut scan = SecretScan::default();
         for (i, layer) in layers.iter().enumerate() {
             let mut added = Vec::new();
-            for file in &layer.secrets {
+            for file in layer.secrets() {
                 let hits: Vec<Hit> = file
                     .hits
                     .iter()
@@ -82,7 +89,7 @@ impl SecretScan {
                 let last = (i..layers.len())
                     .rev()
                     .find(|&j| {
-                        layers[j].secrets.iter().any(|f| {
+                        layers[j].secrets().iter().any(|f| {
                             f.path == file.path
                                 && f.hits
                                     .iter()
@@ -160,15 +167,15 @@ pub fn secret_fingerprint(path: &str, digest: &str) -> String {
 /// Whether `upper` deletes, hides or replaces the file at `path` of a
 /// lower layer: a whiteout of it or of a parent, an opaque parent, or an
 /// entry of its own at that path.
-fn removes(upper: &LayerScan, path: &str) -> bool {
+fn removes(upper: &impl Stacked, path: &str) -> bool {
     let parents =
         || std::iter::successors(Some(path), |p| p.rsplit_once('/').map(|(d, _)| d)).skip(1);
-    upper
-        .whiteouts
+    let tree = upper.tree();
+    tree.whiteouts
         .iter()
         .any(|w| w == path || parents().any(|p| p == w))
-        || upper.opaque_dirs.iter().any(|o| parents().any(|p| p == o))
-        || upper.wanted_paths().any(|p| p == path)
-        || upper.links.contains_key(path)
-        || upper.replaces(path)
+        || tree.opaque_dirs.iter().any(|o| parents().any(|p| p == o))
+        || upper.held_paths().any(|p| p == path)
+        || tree.links.contains_key(path)
+        || tree.replaces(path)
 }

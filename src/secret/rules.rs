@@ -157,7 +157,7 @@ impl RuleSet {
         let Some(path) = path.filter(|p| p.is_file()) else {
             return Self::build(None);
         };
-        let text = crate::policy::text_file::read(path, "--secret-config", "secret config")?;
+        let text = crate::text_file::read(path, "--secret-config", "secret config")?;
         let shown = path.display().to_string();
         let parsed: Option<ConfigFile> = serde_saphyr::from_str(&text).map_err(|e| {
             let first = e.to_string();

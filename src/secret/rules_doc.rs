@@ -2,7 +2,7 @@
 //! the rule data the scanner runs, like the config rules.
 
 use super::rules::RuleSet;
-use crate::config::rules_doc::RuleEntry;
+use crate::core::rule_entry::RuleEntry;
 use std::borrow::Cow;
 use std::io::{self, Write};
 

@@ -7,8 +7,7 @@
 use super::engine::Engine;
 use super::sniff::read_text;
 use super::SecretFile;
-use crate::config::scan::relative;
-use crate::source::skip::Skip;
+use crate::image::skip::{relative, Skip};
 use ignore::{WalkBuilder, WalkState};
 use std::path::Path;
 use std::sync::Mutex;

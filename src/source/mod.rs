@@ -9,7 +9,9 @@ mod registry;
 mod rootfs;
 mod safe_open;
 mod select;
-pub mod skip;
+/// Moved below the sources, where the secret scanner's tree walk reads it
+/// too; still named here for the stages that knew it as a source option.
+pub use crate::image::skip;
 
 pub use archive::Archive;
 pub use daemon::Daemon;
@@ -20,7 +22,7 @@ pub use rootfs::RootFs;
 use crate::cache::LayerCache;
 use crate::error::{Error, Result};
 use crate::image::layer::HeldBytes;
-use crate::image::LayerScan;
+use crate::inventory::LayerScan;
 use crate::inventory::Wants;
 use std::io::Read;
 use std::path::Path;
@@ -50,12 +52,7 @@ pub enum ArtifactKind {
     Filesystem,
 }
 
-#[derive(Debug, Clone)]
-pub struct LayerInfo {
-    pub diff_id: String,
-    /// The build step that made the layer (`RUN apt-get install …`).
-    pub created_by: Option<String>,
-}
+pub use crate::image::config::LayerInfo;
 
 /// A source's result: the artifact and, per layer in order, the files the
 /// analyzers want.
@@ -180,7 +177,7 @@ fn scan_layers_holding(
     let scan_one = |i: usize| {
         let diff_id = diff_ids.get(i).map(String::as_str);
         open(&paths[i]).and_then(|reader| {
-            crate::image::scan_layer(reader, wants, diff_id, held).map_err(|e| Error::Layer {
+            crate::inventory::scan_layer(reader, wants, diff_id, held).map_err(|e| Error::Layer {
                 layer: diff_id.unwrap_or(&paths[i]).to_string(),
                 message: e.to_string(),
             })

@@ -13,8 +13,8 @@ use crate::cache::LayerCache;
 use crate::error::{json_problem, Error, Result};
 use crate::image::config::{ImageConfig, ImageIndex, ImageManifest, Platform};
 use crate::image::layer::HeldBytes;
-use crate::image::{scan_layer, LayerScan};
 use crate::inventory::Wants;
+use crate::inventory::{scan_layer, LayerScan};
 use crate::registry::{Options, Session};
 use oci_client::manifest::{
     IMAGE_MANIFEST_LIST_MEDIA_TYPE, IMAGE_MANIFEST_MEDIA_TYPE, OCI_IMAGE_INDEX_MEDIA_TYPE,

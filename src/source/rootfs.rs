@@ -7,7 +7,8 @@
 use super::{Artifact, ArtifactKind, Collected, Source};
 use crate::error::{Error, Result};
 use crate::image::walk::{walk, Step};
-use crate::image::{LayerFiles, Link};
+use crate::image::Link;
+use crate::inventory::LayerFiles;
 use crate::inventory::{Scope, Want, Wants, MAX_FILE_SIZE};
 use std::fs;
 use std::io::Read;
@@ -128,9 +129,10 @@ const MAX_COMPANIONS: usize = 10_000;
 
 impl RootFs {
     /// The relative paths a companion pattern names: each `*` component
-    /// is every directory there, except `node_modules` and hidden ones,
-    /// through no link (a workspace member's `package.json`, not an
-    /// installed package's).
+    /// is every directory there, and a `**` component every directory at
+    /// any depth below (that one included), except `node_modules` and
+    /// hidden ones, through no link (a workspace member's `package.json`,
+    /// not an installed package's). At most [`MAX_COMPANIONS`] paths.
     fn expand(&self, pattern: &str) -> Vec<String> {
         let parts: Vec<&str> = pattern.split('/').collect();
         let mut paths = vec![String::new()];
@@ -142,21 +144,32 @@ impl RootFs {
                     format!("{dir}/{name}")
                 }
             };
+            let subdirs = |dir: &str| -> Vec<String> {
+                let Ok(entries) = fs::read_dir(self.root.join(dir)) else {
+                    return Vec::new();
+                };
+                entries
+                    .flatten()
+                    .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|name| !name.starts_with('.') && name != "node_modules")
+                    .map(|name| join(dir, &name))
+                    .collect()
+            };
             let mut next = Vec::new();
             for dir in &paths {
-                if *part != "*" || k + 1 == parts.len() {
-                    next.push(join(dir, part));
-                    continue;
-                }
-                let Ok(entries) = fs::read_dir(self.root.join(dir)) else {
-                    continue;
-                };
-                for entry in entries.flatten() {
-                    let name = entry.file_name().to_string_lossy().into_owned();
-                    let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-                    if is_dir && !name.starts_with('.') && name != "node_modules" {
-                        next.push(join(dir, &name));
+                match *part {
+                    _ if k + 1 == parts.len() => next.push(join(dir, part)),
+                    "*" => next.extend(subdirs(dir)),
+                    "**" => {
+                        // Breadth first, so a bound keeps the shallow ones.
+                        let mut level = vec![dir.clone()];
+                        while !level.is_empty() && next.len() < MAX_COMPANIONS {
+                            next.extend(level.iter().cloned());
+                            level = level.iter().flat_map(|d| subdirs(d)).collect();
+                        }
                     }
+                    _ => next.push(join(dir, part)),
                 }
             }
             next.truncate(MAX_COMPANIONS);

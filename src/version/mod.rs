@@ -40,6 +40,7 @@ use crate::ecosystem::VersionScheme;
 pub mod apk;
 pub mod dpkg;
 pub mod go;
+pub mod maven;
 pub mod pep440;
 pub mod rpm;
 pub mod semver;
@@ -64,7 +65,10 @@ pub trait Comparator: Sync {
     /// For valid inputs the order is total (antisymmetric and transitive),
     /// so it is safe to sort with; "equal" may still join different
     /// spellings (`1.0` and `1.00` in dpkg, `1.0` and `1_0` in rpm), exactly
-    /// as the owning tool does.
+    /// as the owning tool does. One exception, kept because it is the
+    /// owning tool's: Maven's `ComparableVersion` is antisymmetric but has
+    /// cycles on versions with a word in the middle (`1 < 1.x.2 < 1-beta <
+    /// 1`); see [`maven`]. Matching relies on pairwise answers only.
     fn compare(&self, a: &str, b: &str) -> Result<Ordering, VersionError>;
 
     /// Checks that `v` is a version this comparator accepts, e.g. to
@@ -85,6 +89,7 @@ pub fn comparator(scheme: VersionScheme) -> Option<&'static dyn Comparator> {
         VersionScheme::Pep440 => Some(&pep440::Pep440),
         VersionScheme::Semver => Some(&semver::Semver),
         VersionScheme::Go => Some(&go::Go),
+        VersionScheme::Maven => Some(&maven::Maven),
         VersionScheme::ExactOnly => None,
     }
 }
@@ -169,6 +174,7 @@ mod tests {
             VersionScheme::Pep440,
             VersionScheme::Semver,
             VersionScheme::Go,
+            VersionScheme::Maven,
         ] {
             let c = comparator(scheme).expect("implemented");
             assert_eq!(c.compare("1.0.0", "1.1.0"), Ok(Ordering::Less));

@@ -30,6 +30,12 @@ fn versions(scheme: VersionScheme) -> BoxedStrategy<String> {
         VersionScheme::Go => {
             "v?[0-9]{1,2}(\\.[0-9]{1,2}(\\.[0-9]{1,2}(-(0\\.2021010100000[0-9]-abcdef12345[0-9]|rc|pre|[0-9]{1,2})(\\.[0-9a-z]{1,2}){0,2})?(\\+incompatible)?)?)?"
         }
+        // Well-formed Maven versions: Maven's own order has cycles on
+        // versions with a bare word in the middle (`1.x.2`, `1.rc-1`)
+        // and on runs of ten zeros (see `maven.rs`).
+        VersionScheme::Maven => {
+            "[0-9]{1,2}(\\.([0-9]{1,3}|1234567890123)){0,3}(-?(alpha|beta|milestone|rc|cr|snapshot|ga|final|release|sp|a|b|m|jre|xyz)(-?[0-9]{1,2})?|\\.(alpha|beta|rc|snapshot|final|release|sp|jre|xyz)([0-9]{1,2})?)?"
+        }
         VersionScheme::ExactOnly => unreachable!("no comparator"),
     };
     proptest::string::string_regex(pattern)
@@ -37,13 +43,14 @@ fn versions(scheme: VersionScheme) -> BoxedStrategy<String> {
         .boxed()
 }
 
-const SCHEMES: [VersionScheme; 6] = [
+const SCHEMES: [VersionScheme; 7] = [
     VersionScheme::Dpkg,
     VersionScheme::Apk,
     VersionScheme::Rpm,
     VersionScheme::Pep440,
     VersionScheme::Semver,
     VersionScheme::Go,
+    VersionScheme::Maven,
 ];
 
 fn cmp(c: &dyn Comparator, a: &str, b: &str) -> Ordering {

@@ -11,6 +11,7 @@ pub mod image;
 use assert_cmd::Command;
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -107,20 +108,49 @@ impl Sandbox {
 
     /// `fs ROOT -f FORMAT` plus `extra`, a JSON report; must succeed.
     pub fn fs_report(&self, root: &Path, format: &str, extra: &[&str]) -> Value {
-        let out = self
-            .cmd()
-            .arg("fs")
-            .arg(root)
-            .args(["-f", format])
-            .args(extra)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "scan failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
+        let mut args = vec![
+            "fs".as_ref(),
+            root.as_os_str(),
+            "-f".as_ref(),
+            format.as_ref(),
+        ];
+        args.extend(extra.iter().map(OsStr::new));
+        self.json_of(args)
+    }
+
+    /// `image --input IMAGE -f json` plus `extra`, `image` written as a
+    /// docker archive; must succeed.
+    pub fn image_json(&self, image: &image::ImageBuilder, extra: &[&str]) -> Value {
+        let input = self.path("image.tar");
+        image.docker_archive(&input);
+        let mut args = vec!["image".as_ref(), "--input".as_ref(), input.as_os_str()];
+        args.extend(["-f", "json"].iter().chain(extra).map(OsStr::new));
+        self.json_of(args)
+    }
+
+    /// `scangate ARGS`; must succeed. Its stdout as JSON.
+    pub fn json_of<S: AsRef<OsStr>>(&self, args: impl IntoIterator<Item = S>) -> Value {
+        let (stdout, stderr) = self.run_ok(args);
+        serde_json::from_slice(&stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"))
+    }
+
+    /// `scangate ARGS`; must succeed. Its stdout, and its stderr as text.
+    pub fn run_ok<S: AsRef<OsStr>>(&self, args: impl IntoIterator<Item = S>) -> (Vec<u8>, String) {
+        let out = self.cmd().args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "scangate failed: {stderr}");
+        (out.stdout, stderr)
+    }
+
+    /// `scangate ARGS`; must exit with `code`. Its stderr as text.
+    pub fn run_fails<S: AsRef<OsStr>>(
+        &self,
+        args: impl IntoIterator<Item = S>,
+        code: i32,
+    ) -> String {
+        let out = self.cmd().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(code), "{out:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
     }
 }
 

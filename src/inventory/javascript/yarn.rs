@@ -14,10 +14,9 @@
 //! `dependencies`, as Trivy works it out; without it every package counts.
 //! A workspace root (a `package.json` with `workspaces` globs) adds its
 //! members' `dependencies` and `optionalDependencies`, from the
-//! `package.json` of each directory the globs match, as Trivy does. Globs
-//! deeper than the member manifests read (three directories) match
-//! nothing, so a root whose globs match no member counts every package
-//! rather than hide the members' production dependencies.
+//! `package.json` of each directory the globs match, at any depth (`**`
+//! too), as Trivy does. A root whose globs match no member counts every
+//! package rather than hide the members' production dependencies.
 
 use super::split_spec;
 use crate::inventory::{
@@ -41,12 +40,7 @@ impl PackageAnalyzer for YarnAnalyzer {
     }
 
     fn companions(&self) -> &'static [&'static str] {
-        &[
-            "package.json",
-            "*/package.json",
-            "*/*/package.json",
-            "*/*/*/package.json",
-        ]
+        &["package.json", "**/package.json"]
     }
 
     fn parse_beside(

@@ -225,7 +225,7 @@ impl Os {
                     OsFamily::Oracle => Base::OracleLinux,
                     _ => Base::PhotonOs,
                 };
-                crate::vulndb::vendor::release_of(base, &self.version)
+                crate::ecosystem::release_of(base, &self.version)
                     .map(|r| one(base, Some(&r)))
                     .unwrap_or_default()
             }

@@ -163,24 +163,7 @@ pub fn import(
     importer.commit()
 }
 
-/// The release part of a vendor ecosystem for an OS version as Trivy states
-/// it: Amazon `2 (Karoo)` → `2`, `2023.3.20240131 (Amazon Linux)` → `2023`,
-/// `AMI release 2018.03` → `1` (Amazon Linux 1, as in Trivy); Oracle
-/// `8.9` → `8`; Photon `5.0` as is.
-pub fn release_of(base: Base, version: &str) -> Option<String> {
-    let first = version.split_whitespace().next()?;
-    let major = first.split('.').next().unwrap_or("");
-    let numeric = !major.is_empty() && major.bytes().all(|b| b.is_ascii_digit());
-    match base {
-        Base::AmazonLinux => Some(match major {
-            "2" | "2022" | "2023" => major.to_string(),
-            _ => "1".to_string(),
-        }),
-        Base::OracleLinux => numeric.then(|| major.to_string()),
-        Base::PhotonOs => numeric.then(|| first.to_string()),
-        _ => None,
-    }
-}
+pub use crate::core::ecosystem::release_of;
 
 /// An `affected[]` entry: `name` in `ecosystem`, fixed in `fixed` (none:
 /// no fix yet), compared as rpm versions.

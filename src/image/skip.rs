@@ -6,6 +6,7 @@
 
 use crate::error::{Error, Result};
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+use std::path::Path;
 
 /// The compiled patterns.
 #[derive(Debug, Clone, Default)]
@@ -83,6 +84,22 @@ fn ancestors(path: &str) -> impl Iterator<Item = &str> {
     std::iter::successors(Some(path).filter(|p| !p.is_empty()), |p| {
         p.rsplit_once('/').map(|(parent, _)| parent)
     })
+}
+
+/// `path` of a walked tree as the skip patterns and reports name it:
+/// relative to `root` with `/` separators; the file name when the root is
+/// the file itself.
+pub fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let rel = if rel.as_os_str().is_empty() {
+        path.file_name().map(Path::new).unwrap_or(path)
+    } else {
+        rel
+    };
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! Reading the policy files a user names (ignore files, VEX documents,
-//! baseline reports). They are configuration: a file that is missing or is
+//! Reading the files a user names (ignore files, VEX documents, baseline
+//! reports, secret rules). They are configuration: a file that is missing or is
 //! not UTF-8 text is a usage error (exit 2) naming it, not a failed scan.
 
 use crate::error::{Error, Result};

@@ -1,0 +1,191 @@
+//! The crate's layering, enforced. Data moves one way, and so do imports:
+//! each top-level module may use only modules of a lower tier below. A
+//! `use crate::…` (or any `crate::…` path outside a comment) that points
+//! up or sideways fails this test, so a new module cycle fails CI instead
+//! of growing quietly. (The compiler cannot enforce this inside one crate;
+//! separate crates under `crates/` would, later.)
+//!
+//! The order, bottom to top, is the pipeline's: shared types (`core`),
+//! then the image's files (`image`), what the analyzers make of them
+//! (`inventory`, with the `secret` engine the layer scan runs), where
+//! images come from (`source`), advisories (`vulndb`), matching, policy,
+//! the config checks, reports, publishing, and the command layer.
+
+/// Tiers, bottom first. A module may import modules of lower tiers only:
+/// not its own tier's, not a higher one's. A new top-level module must be
+/// placed here (the test says so).
+const TIERS: &[&[&str]] = &[
+    &["core", "redact"],
+    &["error"],
+    &["text_file", "dockerfile", "registry", "version"],
+    &["image"],
+    &["secret"],
+    &["inventory"],
+    &["cache"],
+    &["source"],
+    &["vulndb"],
+    &["matching"],
+    &["policy"],
+    &["config"],
+    &["report"],
+    &["publish"],
+    &["cli", "settings"],
+    &["run"],
+    &["ci", "manifests"],
+    &["cmd"],
+];
+
+/// Names `lib.rs` re-exports from `core` for the stages that name them
+/// (`crate::finding`, `crate::ecosystem`).
+const CORE_ALIASES: &[&str] = &["finding", "ecosystem"];
+
+/// `module` with `lib.rs`'s aliases of `core` resolved.
+fn canonical(module: &str) -> &str {
+    if CORE_ALIASES.contains(&module) {
+        "core"
+    } else {
+        module
+    }
+}
+
+fn tier(module: &str) -> Option<usize> {
+    let module = canonical(module);
+    TIERS.iter().position(|t| t.contains(&module))
+}
+
+/// The top-level modules a line of Rust names through `crate::`, including
+/// grouped imports (`use crate::{a::X, b};`). Comment lines name nothing.
+fn crate_refs(line: &str) -> Vec<String> {
+    let code = line.trim_start();
+    if code.starts_with("//") {
+        return Vec::new();
+    }
+    let code = code.split(" //").next().unwrap_or(code);
+    let ident = |s: &str| -> String {
+        s.chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let mut found = Vec::new();
+    for (at, _) in code.match_indices("crate::") {
+        // `scangate::crate::` does not exist, but `$crate::` (macros) and
+        // identifiers ending in `crate` must not count.
+        let before = code[..at].chars().next_back();
+        if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$') {
+            continue;
+        }
+        let rest = &code[at + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let mut depth = 0;
+            let mut start = true;
+            for (i, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => break,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => start = true,
+                    c if start && !c.is_whitespace() => {
+                        start = false;
+                        found.push(ident(&group[i..]));
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            found.push(ident(rest));
+        }
+    }
+    found.retain(|m| !m.is_empty());
+    found
+}
+
+/// Every import of `src/` that breaks the tiers, as `file:line: a -> b`,
+/// plus every top-level module the tiers do not place.
+fn violations(src: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut files = Vec::new();
+    let mut pending = vec![src.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read src") {
+            let path = entry.expect("dir entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    for path in files {
+        let rel = path.strip_prefix(src).expect("under src");
+        let first = rel.components().next().expect("a component");
+        let module = first.as_os_str().to_string_lossy();
+        let module = module.trim_end_matches(".rs");
+        // The crate root and the binary wire everything together; this
+        // file's own examples are not imports.
+        if module == "lib" || module == "main" || module == "layering" {
+            continue;
+        }
+        let Some(own) = tier(module) else {
+            out.push(format!("{}: module `{module}` has no tier", rel.display()));
+            continue;
+        };
+        let text = std::fs::read_to_string(&path).expect("read source");
+        for (n, line) in text.lines().enumerate() {
+            for target in crate_refs(line) {
+                match tier(&target) {
+                    Some(t) if t < own => {}
+                    _ if canonical(&target) == module => {}
+                    _ => out.push(format!("{}:{}: {module} -> {target}", rel.display(), n + 1)),
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_import_points_down_the_tiers() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let found = violations(&src);
+    assert!(
+        found.is_empty(),
+        "imports against the layering in src/layering.rs (move the shared piece down, or invert \
+         the dependency with a trait the lower module defines):\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_scanner_sees_plain_grouped_and_nested_paths() {
+    assert_eq!(crate_refs("use crate::report::json;"), ["report"]);
+    assert_eq!(
+        crate_refs("use crate::{error::Error, finding::{A, B}, run};"),
+        ["error", "finding", "run"]
+    );
+    assert_eq!(
+        crate_refs("    let x = crate::vulndb::open(); // crate::cmd"),
+        ["vulndb"]
+    );
+    assert!(crate_refs("/// see [`x`](crate::report::json)").is_empty());
+    assert!(crate_refs("$crate::x!(); let notcrate::y = 1;").is_empty());
+}
+
+#[test]
+fn an_upward_import_is_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("policy")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("policy/baseline.rs"),
+        "use crate::matching::X;\nuse crate::report::json::SCHEMA_VERSION;\n",
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("shiny.rs"), "").expect("write");
+    assert_eq!(
+        violations(dir.path()),
+        [
+            "policy/baseline.rs:2: policy -> report",
+            "shiny.rs: module `shiny` has no tier"
+        ]
+    );
+}
