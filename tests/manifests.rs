@@ -473,3 +473,31 @@ fn the_registry_going_away_mid_run_fails_closed() {
         out.stderr
     );
 }
+
+/// The shipped Flux example (deploy/flux/) parses and passes scangate's
+/// own config checks: the pattern users copy is not a bad example.
+#[test]
+fn the_shipped_flux_example_passes_the_config_checks() {
+    let sb = Sandbox::new();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/flux");
+    let out = run(
+        &sb,
+        &[
+            "config",
+            dir.to_str().unwrap(),
+            "--exit-code",
+            "1",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let report: Value = serde_json::from_str(&out.stdout).unwrap();
+    let checked: Vec<&str> = report["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["path"].as_str())
+        .collect();
+    assert!(checked.contains(&"gate/job.yaml"), "{checked:?}");
+}

@@ -42,7 +42,46 @@ struct Checked {
 /// files are a one-line warning naming the file; the scan goes on.
 pub fn scan(root: &Path, checkers: &[&dyn Checker], skip: &Skip) -> ConfigScan {
     let checked = Mutex::new(Vec::new());
-    WalkBuilder::new(root)
+    walker(root, skip).build_parallel().run(|| {
+        let checked = &checked;
+        Box::new(move |entry| {
+            match entry {
+                Ok(entry) if entry.file_type().is_some_and(|t| t.is_file()) => {
+                    let rel = relative(root, entry.path());
+                    if let Some(found) = check_file(entry.path(), &rel, checkers) {
+                        if let Ok(mut all) = checked.lock() {
+                            all.push(found);
+                        }
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!("{e}"),
+            }
+            WalkState::Continue
+        })
+    });
+    let mut checked = checked.into_inner().unwrap_or_else(|e| e.into_inner());
+    checked.sort_by(|a, b| a.file.path.cmp(&b.file.path));
+    let mut result = ConfigScan::default();
+    for (index, one) in checked.into_iter().enumerate() {
+        result.files.push(one.file);
+        result
+            .findings
+            .extend(one.findings.into_iter().map(|mut f| {
+                f.target = TargetRef::ConfigFile(index);
+                f
+            }));
+        result.inline.extend(one.inline);
+    }
+    result
+}
+
+/// The walk of the tree at `root` the config checks (and `scangate
+/// manifests`) read: `.gitignore` respected, `.git` and what `skip` skips
+/// left out, files over [`MAX_FILE_SIZE`] never opened.
+pub(crate) fn walker(root: &Path, skip: &Skip) -> WalkBuilder {
+    let mut builder = WalkBuilder::new(root);
+    builder
         .hidden(false)
         .git_global(false)
         .require_git(false)
@@ -62,40 +101,8 @@ pub fn scan(root: &Path, checkers: &[&dyn Checker], skip: &Skip) -> ConfigScan {
                         }
                     })
             }
-        })
-        .build_parallel()
-        .run(|| {
-            let checked = &checked;
-            Box::new(move |entry| {
-                match entry {
-                    Ok(entry) if entry.file_type().is_some_and(|t| t.is_file()) => {
-                        let rel = relative(root, entry.path());
-                        if let Some(found) = check_file(entry.path(), &rel, checkers) {
-                            if let Ok(mut all) = checked.lock() {
-                                all.push(found);
-                            }
-                        }
-                    }
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!("{e}"),
-                }
-                WalkState::Continue
-            })
         });
-    let mut checked = checked.into_inner().unwrap_or_else(|e| e.into_inner());
-    checked.sort_by(|a, b| a.file.path.cmp(&b.file.path));
-    let mut result = ConfigScan::default();
-    for (index, one) in checked.into_iter().enumerate() {
-        result.files.push(one.file);
-        result
-            .findings
-            .extend(one.findings.into_iter().map(|mut f| {
-                f.target = TargetRef::ConfigFile(index);
-                f
-            }));
-        result.inline.extend(one.inline);
-    }
-    result
+    builder
 }
 
 fn check_file(path: &Path, rel: &str, checkers: &[&dyn Checker]) -> Option<Checked> {

@@ -16,10 +16,9 @@ mod reference;
 pub mod scan;
 mod workloads;
 
-use crate::config::scan::{relative, MAX_FILE_SIZE};
+use crate::config::scan::walker;
 use crate::config::yaml::{self, Node};
-use crate::source::skip::Skip;
-use ignore::WalkBuilder;
+use crate::image::skip::{relative, Skip};
 use reference::Written;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -190,26 +189,7 @@ pub fn find(root: &Path, skip: &Skip) -> Found {
 /// bound, binary and non-UTF-8 files are left out, as there).
 fn read_tree(root: &Path, skip: &Skip) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    let walk = WalkBuilder::new(root)
-        .hidden(false)
-        .git_global(false)
-        .require_git(false)
-        .max_filesize(Some(MAX_FILE_SIZE))
-        .filter_entry({
-            let (root, skip) = (root.to_path_buf(), skip.clone());
-            move |e| {
-                e.file_name() != ".git"
-                    && (e.depth() == 0 || {
-                        let rel = relative(&root, e.path());
-                        if e.file_type().is_some_and(|t| t.is_dir()) {
-                            !skip.skips_dir(&rel)
-                        } else {
-                            !skip.skips_file(&rel)
-                        }
-                    })
-            }
-        })
-        .build();
+    let walk = walker(root, skip).build();
     for entry in walk {
         let entry = match entry {
             Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => e,

@@ -268,6 +268,9 @@ fn place(own: Vec<Finding>, deployed: &Deployed, offset: usize) -> Vec<Finding> 
     out
 }
 
+/// An image's wanted files, and the digest its reference resolved to.
+type Pulled = (Collected, String);
+
 /// Pulls the images, `--image-concurrency` at a time, in `images`' order.
 /// The first failure stops the images not yet started and is the error
 /// (each failure is logged): a gate that could not look must not pass.
@@ -275,7 +278,7 @@ fn pull_all(
     args: &ManifestsArgs,
     images: &[Deployed],
     cache: &Arc<LayerCache>,
-) -> Result<Vec<(Collected, String)>> {
+) -> Result<Vec<Pulled>> {
     let wants = inventory::all_wants();
     // No user name or password for all: each registry's own credentials
     // (Docker's config.json, the CI's variables) are looked up by host.
@@ -286,7 +289,7 @@ fn pull_all(
     };
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
-    let done: Mutex<Vec<(usize, Result<(Collected, String)>)>> = Mutex::new(Vec::new());
+    let done: Mutex<Vec<(usize, Result<Pulled>)>> = Mutex::new(Vec::new());
     let workers = usize::from(args.pull.image_concurrency).min(images.len());
     std::thread::scope(|scope| {
         for _ in 0..workers {
