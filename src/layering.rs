@@ -53,49 +53,58 @@ fn tier(module: &str) -> Option<usize> {
     TIERS.iter().position(|t| t.contains(&module))
 }
 
-/// The top-level modules a line of Rust names through `crate::`, including
-/// grouped imports (`use crate::{a::X, b};`). Comment lines name nothing.
-fn crate_refs(line: &str) -> Vec<String> {
-    let code = line.trim_start();
-    if code.starts_with("//") {
-        return Vec::new();
-    }
-    let code = code.split(" //").next().unwrap_or(code);
+/// The top-level modules a file of Rust names through `crate::`, with
+/// the (1-based) line of each, including grouped imports over several
+/// lines (`use crate::{a::X, b};`). Comments name nothing.
+fn crate_refs(text: &str) -> Vec<(usize, String)> {
+    let code: String = text
+        .lines()
+        .map(|line| {
+            if line.trim_start().starts_with("//") {
+                ""
+            } else {
+                line.split(" //").next().unwrap_or(line)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
     let ident = |s: &str| -> String {
         s.chars()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
             .collect()
     };
+    let line_of = |at: usize| code[..at].matches('\n').count() + 1;
     let mut found = Vec::new();
     for (at, _) in code.match_indices("crate::") {
-        // `scangate::crate::` does not exist, but `$crate::` (macros) and
-        // identifiers ending in `crate` must not count.
+        // `$crate::` (macros) and identifiers ending in `crate` are not
+        // this crate's paths.
         let before = code[..at].chars().next_back();
         if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$') {
             continue;
         }
         let rest = &code[at + "crate::".len()..];
         if let Some(group) = rest.strip_prefix('{') {
+            let start = at + "crate::{".len();
             let mut depth = 0;
-            let mut start = true;
+            let mut fresh = true;
             for (i, c) in group.char_indices() {
                 match c {
                     '{' => depth += 1,
                     '}' if depth == 0 => break,
                     '}' => depth -= 1,
-                    ',' if depth == 0 => start = true,
-                    c if start && !c.is_whitespace() => {
-                        start = false;
-                        found.push(ident(&group[i..]));
+                    ',' if depth == 0 => fresh = true,
+                    c if fresh && !c.is_whitespace() => {
+                        fresh = false;
+                        found.push((line_of(start + i), ident(&group[i..])));
                     }
                     _ => {}
                 }
             }
         } else {
-            found.push(ident(rest));
+            found.push((line_of(at), ident(rest)));
         }
     }
-    found.retain(|m| !m.is_empty());
+    found.retain(|(_, m)| !m.is_empty());
     found
 }
 
@@ -131,13 +140,11 @@ fn violations(src: &std::path::Path) -> Vec<String> {
             continue;
         };
         let text = std::fs::read_to_string(&path).expect("read source");
-        for (n, line) in text.lines().enumerate() {
-            for target in crate_refs(line) {
-                match tier(&target) {
-                    Some(t) if t < own => {}
-                    _ if canonical(&target) == module => {}
-                    _ => out.push(format!("{}:{}: {module} -> {target}", rel.display(), n + 1)),
-                }
+        for (line, target) in crate_refs(&text) {
+            match tier(&target) {
+                Some(t) if t < own => {}
+                _ if canonical(&target) == module => {}
+                _ => out.push(format!("{}:{line}: {module} -> {target}", rel.display())),
             }
         }
     }
@@ -158,17 +165,23 @@ fn every_import_points_down_the_tiers() {
 
 #[test]
 fn the_scanner_sees_plain_grouped_and_nested_paths() {
-    assert_eq!(crate_refs("use crate::report::json;"), ["report"]);
+    let names =
+        |text: &str| -> Vec<String> { crate_refs(text).into_iter().map(|(_, m)| m).collect() };
+    assert_eq!(names("use crate::report::json;"), ["report"]);
     assert_eq!(
-        crate_refs("use crate::{error::Error, finding::{A, B}, run};"),
+        names("use crate::{error::Error, finding::{A, B}, run};"),
         ["error", "finding", "run"]
     );
     assert_eq!(
-        crate_refs("    let x = crate::vulndb::open(); // crate::cmd"),
+        crate_refs("use std::io;\nuse crate::{\n    error::Error,\n    vulndb,\n};\n"),
+        [(3, "error".to_string()), (4, "vulndb".to_string())]
+    );
+    assert_eq!(
+        names("    let x = crate::vulndb::open(); // crate::cmd"),
         ["vulndb"]
     );
-    assert!(crate_refs("/// see [`x`](crate::report::json)").is_empty());
-    assert!(crate_refs("$crate::x!(); let notcrate::y = 1;").is_empty());
+    assert!(names("/// see [`x`](crate::report::json)").is_empty());
+    assert!(names("$crate::x!(); let notcrate::y = 1;").is_empty());
 }
 
 #[test]

@@ -110,16 +110,22 @@ fn sles_packages_match_suse_advisories_through_their_source_rpm() {
     );
 }
 
-#[test]
-fn a_detected_distribution_without_its_advisories_fails_closed() {
+/// A database holding Debian's advisories only: any other distribution
+/// it is asked about fails closed, naming the missing ecosystem.
+fn debian_only() -> Sandbox {
     let sb = Sandbox::new();
-    // The database holds Debian's advisories only.
     sb.import(&[osv(
         "CVE-2024-0001",
         "Debian:12",
         "openssl",
         fixed_in("3.0.13-1~deb12u1"),
     )]);
+    sb
+}
+
+#[test]
+fn a_detected_distribution_without_its_advisories_fails_closed() {
+    let sb = debian_only();
     let root = sles_root(&sb);
     let stderr = sb.run_fails(["fs", root.to_str().unwrap(), "--offline"], 3);
     assert!(
@@ -507,13 +513,7 @@ fn vendor_feeds_are_imported_as_they_are_published_and_matched() {
 
 #[test]
 fn a_vendor_distribution_without_its_feed_fails_closed() {
-    let sb = Sandbox::new();
-    sb.import(&[osv(
-        "CVE-2024-0001",
-        "Debian:12",
-        "openssl",
-        fixed_in("3.0.13-1~deb12u1"),
-    )]);
+    let sb = debian_only();
     let root = photon_root(&sb);
     let stderr = sb.run_fails(["fs", root.to_str().unwrap(), "--offline"], 3);
     assert!(stderr.contains("Photon OS:3.0"), "{stderr}");
@@ -700,42 +700,28 @@ fn db_update_fetches_oracles_oval_and_matches_each_build_flavor_to_its_own_advis
         .requests()
         .iter()
         .any(|r| r.path == "/oval/com.oracle.elsa-all.xml.bz2"));
+    // What a build at `release` is found vulnerable to: (id, fixed build).
+    let fixes = |release: &str| -> Vec<(String, String)> {
+        let dir = release.replace('.', "-");
+        sb.scan_vulns(&oracle9_root(&sb, &dir, release))
+            .iter()
+            .map(|v| {
+                let s = |k: &str| v[k].as_str().unwrap_or("").to_string();
+                (s("id"), s("fixed_version"))
+            })
+            .collect()
+    };
+    let fix = |fixed: &str| vec![("CVE-2023-5678".to_string(), fixed.to_string())];
     // A normal build: the normal advisory only (the FIPS build's fix,
     // 27.0.2, is no fix for it), as Trivy's Oracle detector matches.
-    let found = sb.scan_vulns(&oracle9_root(&sb, "normal", "24.0.1.el9"));
-    assert_eq!(
-        found
-            .iter()
-            .map(|v| (
-                v["id"].as_str().unwrap(),
-                v["fixed_version"].as_str().unwrap()
-            ))
-            .collect::<Vec<_>>(),
-        [("CVE-2023-5678", "1:3.0.7-27.0.1.el9")],
-        "{found:#?}"
-    );
+    assert_eq!(fixes("24.0.1.el9"), fix("1:3.0.7-27.0.1.el9"));
     // A patched normal build is done: the FIPS build's later fix is not
     // one it can install.
-    assert!(sb
-        .scan_vulns(&oracle9_root(&sb, "patched", "27.0.1.el9"))
-        .is_empty());
+    assert!(fixes("27.0.1.el9").is_empty());
     // A FIPS build is matched against the FIPS advisory only.
-    let found = sb.scan_vulns(&oracle9_root(&sb, "fips", "27.0.1.el9_fips"));
-    assert_eq!(
-        found
-            .iter()
-            .map(|v| (
-                v["id"].as_str().unwrap(),
-                v["fixed_version"].as_str().unwrap()
-            ))
-            .collect::<Vec<_>>(),
-        [("CVE-2023-5678", "1:3.0.7-27.0.2.el9_fips")],
-        "{found:#?}"
-    );
+    assert_eq!(fixes("27.0.1.el9_fips"), fix("1:3.0.7-27.0.2.el9_fips"));
     // A ksplice build has no ksplice advisory here: nothing applies.
-    assert!(sb
-        .scan_vulns(&oracle9_root(&sb, "ksplice", "24.0.1.ksplice1.el9"))
-        .is_empty());
+    assert!(fixes("24.0.1.ksplice1.el9").is_empty());
 }
 
 // ---- Bitnami -----------------------------------------------------------------

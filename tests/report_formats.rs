@@ -15,32 +15,7 @@ const OPENSSL: &str = "3.0.11-1~deb12u2";
 /// Imports the advisories and writes `app.tar` into the sandbox.
 fn setup() -> Sandbox {
     let sb = Sandbox::new();
-    sb.import(&[
-        with(
-            with(
-                osv(
-                    "DEBIAN-CVE-2024-0001",
-                    "Debian:12",
-                    "openssl",
-                    fixed_in("3.0.13-1~deb12u1"),
-                ),
-                "upstream",
-                json!(["CVE-2024-0001"]),
-            ),
-            "severity",
-            json!([{ "type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H" }]),
-        ),
-        with(
-            osv("CVE-2024-0002", "Debian:12", "curl", unfixed()),
-            "database_specific",
-            json!({ "severity": "HIGH" }),
-        ),
-        with(
-            osv("CVE-2024-0003", "Debian:12", "openssl", unfixed()),
-            "severity",
-            json!([{ "type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:L/I:N/A:N" }]),
-        ),
-    ]);
+    sb.import(&report_advisories());
     let base = [
         dpkg("libssl3", OPENSSL, Some("openssl")),
         dpkg("zlib1g", "1:1.2.13.dfsg-1", Some("zlib")),

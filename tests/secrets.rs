@@ -73,7 +73,12 @@ fn secrets_of(report: &Value) -> Vec<Value> {
 }
 
 fn rule_ids(report: &Value) -> Vec<String> {
-    let mut ids: Vec<String> = secrets_of(report)
+    path_rules(&secrets_of(report))
+}
+
+/// `path:rule_id` of each secret, sorted.
+fn path_rules(secrets: &[Value]) -> Vec<String> {
+    let mut ids: Vec<String> = secrets
         .iter()
         .map(|s| {
             format!(
@@ -532,20 +537,11 @@ fn secret_states(report: &Value) -> Vec<String> {
 
 /// `rule:path` of every secret in `fixed[]`, sorted.
 fn fixed_secrets(report: &Value) -> Vec<String> {
-    let mut fixed: Vec<String> = report["fixed"]
-        .as_array()
-        .expect("a baseline gives fixed[]")
-        .iter()
-        .map(|s| {
-            format!(
-                "{}:{}",
-                s["path"].as_str().unwrap(),
-                s["rule_id"].as_str().unwrap()
-            )
-        })
-        .collect();
-    fixed.sort();
-    fixed
+    path_rules(
+        report["fixed"]
+            .as_array()
+            .expect("a baseline gives fixed[]"),
+    )
 }
 
 #[test]

@@ -154,6 +154,39 @@ impl Sandbox {
     }
 }
 
+/// The Debian 12 advisories the report tests match against openssl and
+/// curl: a CVE wrapper fixed in `3.0.13-1~deb12u1` with a critical CVSS
+/// vector, an unfixed curl advisory rated HIGH by `database_specific`,
+/// and an unfixed openssl one with a low vector.
+pub fn report_advisories() -> Vec<Value> {
+    vec![
+        with(
+            with(
+                osv(
+                    "DEBIAN-CVE-2024-0001",
+                    "Debian:12",
+                    "openssl",
+                    fixed_in("3.0.13-1~deb12u1"),
+                ),
+                "upstream",
+                json!(["CVE-2024-0001"]),
+            ),
+            "severity",
+            json!([{ "type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H" }]),
+        ),
+        with(
+            osv("CVE-2024-0002", "Debian:12", "curl", unfixed()),
+            "database_specific",
+            json!({ "severity": "HIGH" }),
+        ),
+        with(
+            osv("CVE-2024-0003", "Debian:12", "openssl", unfixed()),
+            "severity",
+            json!([{ "type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:L/I:N/A:N" }]),
+        ),
+    ]
+}
+
 /// Every target's `vulnerabilities`, in report order.
 pub fn vulns(report: &Value) -> Vec<Value> {
     report["targets"]

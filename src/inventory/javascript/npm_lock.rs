@@ -124,17 +124,10 @@ fn v1(
 mod tests {
     use super::*;
 
-    fn got(text: &str) -> Vec<(String, String, Option<u32>, bool)> {
-        NpmLockAnalyzer
-            .parse("package-lock.json", text.as_bytes())
-            .unwrap()
-            .into_iter()
-            .map(|p| (p.name, p.version, p.line, p.dev))
-            .collect()
-    }
+    use super::super::{row, rows, Row};
 
-    fn row(n: &str, v: &str, line: u32, dev: bool) -> (String, String, Option<u32>, bool) {
-        (n.into(), v.into(), Some(line), dev)
+    fn got(text: &str) -> Vec<Row> {
+        rows(&NpmLockAnalyzer, "package-lock.json", text)
     }
 
     #[test]
@@ -162,6 +155,103 @@ mod tests {
                 row("lodash", "4.17.20", 7, false),
             ]
         );
+    }
+
+    /// A workspace (`packages/*` and `apps/web`) as npm 11.19.1 writes it
+    /// (`npm install --package-lock-only`; integrity and license fields
+    /// trimmed). Trivy 0.76 lists the same five registry packages plus the
+    /// three members (`@ws/a 0.1.0`, `@ws/b 0.2.0`, `web 0.0.1`), which are
+    /// the project's own code and are left out here (see README); a
+    /// member's own `node_modules` copy (`ms 2.0.0`) is listed.
+    #[test]
+    fn an_npm_written_workspace_lists_its_registry_packages() {
+        let text = r#"{
+  "name": "root-app",
+  "version": "1.0.0",
+  "lockfileVersion": 3,
+  "requires": true,
+  "packages": {
+    "": {
+      "name": "root-app",
+      "version": "1.0.0",
+      "workspaces": [
+        "packages/*",
+        "apps/web"
+      ],
+      "dependencies": {
+        "lodash": "4.17.20"
+      },
+      "devDependencies": {
+        "left-pad": "1.3.0"
+      }
+    },
+    "apps/web": {
+      "version": "0.0.1",
+      "dependencies": {
+        "@ws/a": "*",
+        "minimist": "1.2.5"
+      }
+    },
+    "node_modules/@ws/a": {
+      "resolved": "packages/a",
+      "link": true
+    },
+    "node_modules/@ws/b": {
+      "resolved": "packages/b",
+      "link": true
+    },
+    "node_modules/debug": {
+      "version": "4.3.4",
+      "dependencies": {
+        "ms": "2.1.2"
+      }
+    },
+    "node_modules/is-number": {
+      "version": "7.0.0",
+      "dev": true
+    },
+    "node_modules/left-pad": {
+      "version": "1.3.0",
+      "dev": true
+    },
+    "node_modules/lodash": {
+      "version": "4.17.20"
+    },
+    "node_modules/minimist": {
+      "version": "1.2.5"
+    },
+    "node_modules/ms": {
+      "version": "2.1.2"
+    },
+    "node_modules/web": {
+      "resolved": "apps/web",
+      "link": true
+    },
+    "packages/a": {
+      "name": "@ws/a",
+      "version": "0.1.0",
+      "dependencies": {
+        "@ws/b": "*",
+        "ms": "2.1.2"
+      }
+    },
+    "packages/b": {
+      "name": "@ws/b",
+      "version": "0.2.0",
+      "dependencies": {
+        "debug": "4.3.4",
+        "ms": "2.0.0"
+      },
+      "devDependencies": {
+        "is-number": "7.0.0"
+      }
+    },
+    "packages/b/node_modules/ms": {
+      "version": "2.0.0"
+    }
+  }
+}"#;
+        super::super::assert_workspace_packages(got(text));
     }
 
     #[test]

@@ -160,17 +160,10 @@ fn production(lock: &Lock) -> BTreeSet<(String, String)> {
 mod tests {
     use super::*;
 
-    fn got(text: &str) -> Vec<(String, String, Option<u32>, bool)> {
-        PnpmAnalyzer
-            .parse("pnpm-lock.yaml", text.as_bytes())
-            .unwrap()
-            .into_iter()
-            .map(|p| (p.name, p.version, p.line, p.dev))
-            .collect()
-    }
+    use super::super::{row, rows, Row};
 
-    fn row(n: &str, v: &str, line: u32, dev: bool) -> (String, String, Option<u32>, bool) {
-        (n.into(), v.into(), Some(line), dev)
+    fn got(text: &str) -> Vec<Row> {
+        rows(&PnpmAnalyzer, "pnpm-lock.yaml", text)
     }
 
     #[test]
@@ -191,6 +184,112 @@ mod tests {
                 row("lodash", "4.17.21", 9, false)
             ]
         );
+    }
+
+    /// A workspace (`packages/*`, `apps/*`, linked with `workspace:*`) as
+    /// pnpm 9.15.9 writes it (`pnpm install --lockfile-only`; integrity
+    /// hashes shortened). The production list equals Trivy 0.76's: the
+    /// members' registry dependencies, each member's dev dependency out.
+    #[test]
+    fn a_pnpm_written_workspace_lists_what_trivy_lists() {
+        let text = r#"lockfileVersion: '9.0'
+
+settings:
+  autoInstallPeers: true
+  excludeLinksFromLockfile: false
+
+importers:
+
+  .:
+    dependencies:
+      lodash:
+        specifier: 4.17.20
+        version: 4.17.20
+    devDependencies:
+      left-pad:
+        specifier: 1.3.0
+        version: 1.3.0
+
+  apps/web:
+    dependencies:
+      '@ws/a':
+        specifier: workspace:*
+        version: link:../../packages/a
+      minimist:
+        specifier: 1.2.5
+        version: 1.2.5
+
+  packages/a:
+    dependencies:
+      '@ws/b':
+        specifier: workspace:*
+        version: link:../b
+      ms:
+        specifier: 2.1.2
+        version: 2.1.2
+
+  packages/b:
+    dependencies:
+      debug:
+        specifier: 4.3.4
+        version: 4.3.4
+      ms:
+        specifier: 2.0.0
+        version: 2.0.0
+    devDependencies:
+      is-number:
+        specifier: 7.0.0
+        version: 7.0.0
+
+packages:
+
+  debug@4.3.4:
+    resolution: {integrity: sha512-x}
+    engines: {node: '>=6.0'}
+    peerDependencies:
+      supports-color: '*'
+    peerDependenciesMeta:
+      supports-color:
+        optional: true
+
+  is-number@7.0.0:
+    resolution: {integrity: sha512-x}
+    engines: {node: '>=0.12.0'}
+
+  left-pad@1.3.0:
+    resolution: {integrity: sha512-x}
+
+  lodash@4.17.20:
+    resolution: {integrity: sha512-x}
+
+  minimist@1.2.5:
+    resolution: {integrity: sha512-x}
+
+  ms@2.0.0:
+    resolution: {integrity: sha512-x}
+
+  ms@2.1.2:
+    resolution: {integrity: sha512-x}
+
+snapshots:
+
+  debug@4.3.4:
+    dependencies:
+      ms: 2.1.2
+
+  is-number@7.0.0: {}
+
+  left-pad@1.3.0: {}
+
+  lodash@4.17.20: {}
+
+  minimist@1.2.5: {}
+
+  ms@2.0.0: {}
+
+  ms@2.1.2: {}
+"#;
+        super::super::assert_workspace_packages(got(text));
     }
 
     #[test]
