@@ -34,21 +34,8 @@ const ZLIB: &str = "1:1.2.13.dfsg-1";
 
 fn records() -> Vec<Value> {
     vec![
-        with(
-            osv(
-                "CVE-2024-0001",
-                "Debian:12",
-                "openssl",
-                fixed_in("3.0.13-1~deb12u1"),
-            ),
-            "severity",
-            json!([{ "type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H" }]),
-        ),
-        with(
-            osv("CVE-2024-0002", "Debian:12", "curl", unfixed()),
-            "database_specific",
-            json!({ "severity": "HIGH" }),
-        ),
+        openssl_critical("CVE-2024-0001"),
+        curl_unfixed_high(),
         with(
             osv("CVE-2024-0003", "Debian:12", "zlib", unfixed()),
             "database_specific",

@@ -24,23 +24,7 @@ pub const TOKEN: &str = "ghs_T0KEN_that_must_never_leak_42";
 /// no curl.
 pub fn sandbox() -> Sandbox {
     let sb = Sandbox::new();
-    sb.import(&[
-        with(
-            osv(
-                "CVE-2024-0001",
-                "Debian:12",
-                "openssl",
-                fixed_in("3.0.13-1~deb12u1"),
-            ),
-            "severity",
-            json!([{ "type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H" }]),
-        ),
-        with(
-            osv("CVE-2024-0002", "Debian:12", "curl", unfixed()),
-            "database_specific",
-            json!({ "severity": "HIGH" }),
-        ),
-    ]);
+    sb.import(&[openssl_critical("CVE-2024-0001"), curl_unfixed_high()]);
     image(
         &sb.path("vulnerable.tar"),
         &[

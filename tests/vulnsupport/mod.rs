@@ -161,30 +161,37 @@ impl Sandbox {
 pub fn report_advisories() -> Vec<Value> {
     vec![
         with(
-            with(
-                osv(
-                    "DEBIAN-CVE-2024-0001",
-                    "Debian:12",
-                    "openssl",
-                    fixed_in("3.0.13-1~deb12u1"),
-                ),
-                "upstream",
-                json!(["CVE-2024-0001"]),
-            ),
-            "severity",
-            json!([{ "type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H" }]),
+            openssl_critical("DEBIAN-CVE-2024-0001"),
+            "upstream",
+            json!(["CVE-2024-0001"]),
         ),
-        with(
-            osv("CVE-2024-0002", "Debian:12", "curl", unfixed()),
-            "database_specific",
-            json!({ "severity": "HIGH" }),
-        ),
+        curl_unfixed_high(),
         with(
             osv("CVE-2024-0003", "Debian:12", "openssl", unfixed()),
             "severity",
             json!([{ "type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:L/I:N/A:N" }]),
         ),
     ]
+}
+
+/// A Debian 12 openssl advisory `id` fixed in `3.0.13-1~deb12u1`, rated
+/// critical by its CVSS vector.
+pub fn openssl_critical(id: &str) -> Value {
+    with(
+        osv(id, "Debian:12", "openssl", fixed_in("3.0.13-1~deb12u1")),
+        "severity",
+        json!([{ "type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H" }]),
+    )
+}
+
+/// A Debian 12 curl advisory with no fix, rated HIGH by
+/// `database_specific` (as GHSA-style records carry it).
+pub fn curl_unfixed_high() -> Value {
+    with(
+        osv("CVE-2024-0002", "Debian:12", "curl", unfixed()),
+        "database_specific",
+        json!({ "severity": "HIGH" }),
+    )
 }
 
 /// Every target's `vulnerabilities`, in report order.
