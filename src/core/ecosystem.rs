@@ -37,6 +37,8 @@ pub enum Base {
     RubyGems,
     Packagist,
     NuGet,
+    /// Actions used by GitHub Actions workflows (`owner/repo`), by tag.
+    GithubActions,
 }
 
 /// How versions of an ecosystem are ordered.
@@ -51,13 +53,16 @@ pub enum VersionScheme {
     Go,
     /// Maven's `ComparableVersion`.
     Maven,
+    /// GitHub Actions tags: SemVer with an optional `v` and short cores
+    /// (`v4` is `4.0.0`).
+    GithubActions,
     /// Ecosystems whose version rules scangate does not implement yet:
     /// only exact `versions[]` lists can match them.
     ExactOnly,
 }
 
 impl Base {
-    const ALL: [Base; 23] = [
+    const ALL: [Base; 24] = [
         Base::Alpine,
         Base::Debian,
         Base::Ubuntu,
@@ -81,6 +86,7 @@ impl Base {
         Base::RubyGems,
         Base::Packagist,
         Base::NuGet,
+        Base::GithubActions,
     ];
 
     /// OSV's spelling, also the folder of its bulk export.
@@ -109,6 +115,7 @@ impl Base {
             Base::RubyGems => "RubyGems",
             Base::Packagist => "Packagist",
             Base::NuGet => "NuGet",
+            Base::GithubActions => "GitHub Actions",
         }
     }
 
@@ -173,6 +180,7 @@ impl Base {
             Base::Npm | Base::CratesIo | Base::Bitnami => VersionScheme::Semver,
             Base::Go => VersionScheme::Go,
             Base::Maven => VersionScheme::Maven,
+            Base::GithubActions => VersionScheme::GithubActions,
             Base::RubyGems | Base::Packagist | Base::NuGet => VersionScheme::ExactOnly,
         }
     }
@@ -268,6 +276,7 @@ mod tests {
             "PyPI",
             "npm",
             "crates.io",
+            "GitHub Actions",
         ] {
             assert_eq!(name.parse::<Ecosystem>().unwrap().to_string(), name);
         }

@@ -15,6 +15,7 @@ pub mod binary;
 pub mod bitnami;
 mod collect;
 pub mod dpkg;
+pub mod github_actions;
 pub mod golang;
 pub mod javascript;
 pub mod layer;
@@ -80,6 +81,8 @@ pub enum PackageFormat {
     RustBinary,
     /// Bitnami's SPDX documents under `/opt/bitnami`.
     Bitnami,
+    /// The actions a GitHub Actions workflow uses.
+    GithubActions,
 }
 
 impl PackageFormat {
@@ -116,6 +119,7 @@ impl PackageFormat {
             PackageFormat::GoMod | PackageFormat::GoBinary => language(Base::Go),
             PackageFormat::Cargo | PackageFormat::RustBinary => language(Base::CratesIo),
             PackageFormat::Bitnami => language(Base::Bitnami),
+            PackageFormat::GithubActions => language(Base::GithubActions),
         }
     }
 }
@@ -343,6 +347,7 @@ pub static ANALYZERS: &[&dyn PackageAnalyzer] = &[
     &golang::gomod::GoModAnalyzer,
     &rust::cargo_lock::CargoLockAnalyzer,
     &bitnami::BitnamiAnalyzer,
+    &github_actions::GithubActionsAnalyzer,
 ];
 
 /// Files larger than this are skipped with a warning instead of being read

@@ -53,6 +53,16 @@ pub fn for_package(format: PackageFormat, os: Option<&Os>, pkg: &Package) -> Str
         PackageFormat::Cargo | PackageFormat::RustBinary => {
             format!("pkg:cargo/{}@{}", encode(&pkg.name), encode(&pkg.version))
         }
+        // purl-spec's `githubactions` type: the owner as namespace.
+        PackageFormat::GithubActions => format!(
+            "pkg:githubactions/{}@{}",
+            pkg.name
+                .split('/')
+                .map(encode)
+                .collect::<Vec<_>>()
+                .join("/"),
+            encode(&pkg.version)
+        ),
     }
 }
 

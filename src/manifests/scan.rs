@@ -60,7 +60,7 @@ pub fn run(args: &ManifestsArgs, cache_dir: &Path) -> Result<u8> {
     );
     let mut scanned = scan_images(args, &found, &scanners, cache_dir)?;
     if scanners.contains(&Scanner::Config) {
-        let mut config = run::check_config(root, &skip)?;
+        let mut config = run::check_config(root, &skip, &args.scan.walk)?;
         for file in &mut config.files {
             file.path = format!("{prefix}{}", file.path);
         }

@@ -39,6 +39,7 @@ use crate::ecosystem::VersionScheme;
 
 pub mod apk;
 pub mod dpkg;
+pub mod github_actions;
 pub mod go;
 pub mod maven;
 pub mod pep440;
@@ -90,6 +91,7 @@ pub fn comparator(scheme: VersionScheme) -> Option<&'static dyn Comparator> {
         VersionScheme::Semver => Some(&semver::Semver),
         VersionScheme::Go => Some(&go::Go),
         VersionScheme::Maven => Some(&maven::Maven),
+        VersionScheme::GithubActions => Some(&github_actions::GithubActions),
         VersionScheme::ExactOnly => None,
     }
 }
@@ -175,6 +177,7 @@ mod tests {
             VersionScheme::Semver,
             VersionScheme::Go,
             VersionScheme::Maven,
+            VersionScheme::GithubActions,
         ] {
             let c = comparator(scheme).expect("implemented");
             assert_eq!(c.compare("1.0.0", "1.1.0"), Ok(Ordering::Less));

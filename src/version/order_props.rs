@@ -36,6 +36,9 @@ fn versions(scheme: VersionScheme) -> BoxedStrategy<String> {
         VersionScheme::Maven => {
             "[0-9]{1,2}(\\.([0-9]{1,3}|1234567890123)){0,3}(-?(alpha|beta|milestone|rc|cr|snapshot|ga|final|release|sp|a|b|m|jre|xyz)(-?[0-9]{1,2})?|\\.(alpha|beta|rc|snapshot|final|release|sp|jre|xyz)([0-9]{1,2})?)?"
         }
+        VersionScheme::GithubActions => {
+            "v?[0-9]{1,2}(\\.[0-9]{1,2}(\\.[0-9]{1,2}(-(alpha|beta|rc|[0-9]{1,2})(\\.[0-9a-z]{1,2}){0,2})?)?)?"
+        }
         VersionScheme::ExactOnly => unreachable!("no comparator"),
     };
     proptest::string::string_regex(pattern)
@@ -43,7 +46,7 @@ fn versions(scheme: VersionScheme) -> BoxedStrategy<String> {
         .boxed()
 }
 
-const SCHEMES: [VersionScheme; 7] = [
+const SCHEMES: [VersionScheme; 8] = [
     VersionScheme::Dpkg,
     VersionScheme::Apk,
     VersionScheme::Rpm,
@@ -51,6 +54,7 @@ const SCHEMES: [VersionScheme; 7] = [
     VersionScheme::Semver,
     VersionScheme::Go,
     VersionScheme::Maven,
+    VersionScheme::GithubActions,
 ];
 
 fn cmp(c: &dyn Comparator, a: &str, b: &str) -> Ordering {
