@@ -475,7 +475,9 @@ fn the_registry_going_away_mid_run_fails_closed() {
 }
 
 /// The shipped Flux example (deploy/flux/) parses and passes scangate's
-/// own config checks: the pattern users copy is not a bad example.
+/// own config checks: the pattern users copy is not a bad example (its
+/// images come from the registries scangate and Kubernetes publish to,
+/// which a team trusts or mirrors).
 #[test]
 fn the_shipped_flux_example_passes_the_config_checks() {
     let sb = Sandbox::new();
@@ -487,6 +489,8 @@ fn the_shipped_flux_example_passes_the_config_checks() {
             dir.to_str().unwrap(),
             "--exit-code",
             "1",
+            "--trusted-registries",
+            "ghcr.io,registry.k8s.io",
             "--format",
             "json",
         ],

@@ -54,6 +54,15 @@ fn is_executable(path: &Path) -> bool {
     path.is_file()
 }
 
+/// Whether a file's name is one a chart renders manifests from (so only
+/// those pay for [`in_chart`]'s look up the tree).
+pub fn is_template_name(rel: &str) -> bool {
+    let lower = rel.to_ascii_lowercase();
+    [".yaml", ".yml", ".json", ".tpl"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
+}
+
 /// Whether the file at `path` (below `root`) is part of a chart whose
 /// templates are checked through rendering: it lies under the
 /// `templates/` or `charts/` directory of the nearest directory holding a

@@ -47,31 +47,54 @@ pub fn scan(
     options: &CheckOptions,
 ) -> ConfigScan {
     let checked = Mutex::new(Vec::new());
-    walker(root, skip).build_parallel().run(|| {
-        let checked = &checked;
-        Box::new(move |entry| {
-            match entry {
-                Ok(entry) if entry.file_type().is_some_and(|t| t.is_file()) => {
-                    let rel = relative(root, entry.path());
-                    let found = if entry.file_name() == helm::CHART_FILE {
-                        check_chart(entry.path(), &rel, options)
-                    } else if helm::in_chart(root, entry.path()) {
-                        Vec::new() // checked through its chart
-                    } else {
-                        check_file(entry.path(), &rel, checkers, options)
-                            .into_iter()
-                            .collect()
-                    };
-                    if let Ok(mut all) = checked.lock() {
-                        all.extend(found);
-                    }
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!("{e}"),
+    WalkBuilder::new(root)
+        .hidden(false)
+        .git_global(false)
+        .require_git(false)
+        .max_filesize(Some(MAX_FILE_SIZE))
+        .filter_entry({
+            // The walker keeps this filter for as long as it likes: it gets
+            // its own copies.
+            let (root, skip) = (root.to_path_buf(), skip.clone());
+            move |e| {
+                e.file_name() != ".git"
+                    && (e.depth() == 0 || {
+                        let rel = relative(&root, e.path());
+                        if e.file_type().is_some_and(|t| t.is_dir()) {
+                            !skip.skips_dir(&rel)
+                        } else {
+                            !skip.skips_file(&rel)
+                        }
+                    })
             }
-            WalkState::Continue
         })
-    });
+        .build_parallel()
+        .run(|| {
+            let checked = &checked;
+            Box::new(move |entry| {
+                match entry {
+                    Ok(entry) if entry.file_type().is_some_and(|t| t.is_file()) => {
+                        let rel = relative(root, entry.path());
+                        let found = if entry.file_name() == helm::CHART_FILE {
+                            check_chart(entry.path(), &rel, options)
+                        } else if helm::is_template_name(&rel) && helm::in_chart(root, entry.path())
+                        {
+                            Vec::new() // checked through its chart
+                        } else {
+                            check_file(entry.path(), &rel, checkers, options)
+                                .into_iter()
+                                .collect()
+                        };
+                        if let Ok(mut all) = checked.lock() {
+                            all.extend(found);
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!("{e}"),
+                }
+                WalkState::Continue
+            })
+        });
     let mut checked = checked.into_inner().unwrap_or_else(|e| e.into_inner());
     checked.sort_by(|a, b| a.file.path.cmp(&b.file.path));
     let mut result = ConfigScan::default();
@@ -88,9 +111,9 @@ pub fn scan(
     result
 }
 
-/// The walk of the tree at `root` the config checks (and `scangate
-/// manifests`) read: `.gitignore` respected, `.git` and what `skip` skips
-/// left out, files over [`MAX_FILE_SIZE`] never opened.
+/// The walk of the tree at `root` as [`scan`] walks it, for `scangate
+/// manifests`: `.gitignore` respected, `.git` and what `skip` skips left
+/// out, files over [`MAX_FILE_SIZE`] never opened.
 pub(crate) fn walker(root: &Path, skip: &Skip) -> WalkBuilder {
     let mut builder = WalkBuilder::new(root);
     builder
@@ -99,8 +122,6 @@ pub(crate) fn walker(root: &Path, skip: &Skip) -> WalkBuilder {
         .require_git(false)
         .max_filesize(Some(MAX_FILE_SIZE))
         .filter_entry({
-            // The walker keeps this filter for as long as it likes: it gets
-            // its own copies.
             let (root, skip) = (root.to_path_buf(), skip.clone());
             move |e| {
                 e.file_name() != ".git"
