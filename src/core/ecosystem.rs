@@ -53,12 +53,15 @@ pub enum VersionScheme {
     Go,
     /// Maven's `ComparableVersion`.
     Maven,
+    /// RubyGems' `Gem::Version`.
+    RubyGems,
+    /// Composer's `composer/semver` (Packagist).
+    Composer,
+    /// `NuGet.Versioning`.
+    NuGet,
     /// GitHub Actions tags: SemVer with an optional `v` and short cores
     /// (`v4` is `4.0.0`).
     GithubActions,
-    /// Ecosystems whose version rules scangate does not implement yet:
-    /// only exact `versions[]` lists can match them.
-    ExactOnly,
 }
 
 impl Base {
@@ -122,10 +125,14 @@ impl Base {
     /// The name under which OSV files a package of this ecosystem: PyPI
     /// names are PEP 503-normalised (lowercase, runs of `-_.` become one
     /// `-`), so `Flask_SQLAlchemy` finds `flask-sqlalchemy`'s advisories;
-    /// every other ecosystem's names are compared exactly as written.
+    /// NuGet ids are case-insensitive (nuget.org serves `newtonsoft.json`
+    /// as `Newtonsoft.Json`), so they are lowercased; every other
+    /// ecosystem's names are compared exactly as written.
     pub fn package_key(self, name: &str) -> Cow<'_, str> {
-        if self != Base::PyPI {
-            return Cow::Borrowed(name);
+        match self {
+            Base::PyPI => {}
+            Base::NuGet => return Cow::Owned(name.to_ascii_lowercase()),
+            _ => return Cow::Borrowed(name),
         }
         let mut out = String::with_capacity(name.len());
         let mut in_sep = false;
@@ -180,8 +187,10 @@ impl Base {
             Base::Npm | Base::CratesIo | Base::Bitnami => VersionScheme::Semver,
             Base::Go => VersionScheme::Go,
             Base::Maven => VersionScheme::Maven,
+            Base::RubyGems => VersionScheme::RubyGems,
+            Base::Packagist => VersionScheme::Composer,
+            Base::NuGet => VersionScheme::NuGet,
             Base::GithubActions => VersionScheme::GithubActions,
-            Base::RubyGems | Base::Packagist | Base::NuGet => VersionScheme::ExactOnly,
         }
     }
 }

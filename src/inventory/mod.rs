@@ -14,6 +14,7 @@ pub mod apk;
 pub mod binary;
 pub mod bitnami;
 mod collect;
+pub mod dotnet;
 pub mod dpkg;
 pub mod github_actions;
 pub mod golang;
@@ -21,9 +22,11 @@ pub mod javascript;
 pub mod layer;
 mod lockfile;
 pub mod os;
+pub mod php;
 pub mod purl;
 pub mod python;
 pub mod rpm;
+pub mod ruby;
 pub mod rust;
 mod skips;
 mod wants;
@@ -81,6 +84,20 @@ pub enum PackageFormat {
     RustBinary,
     /// Bitnami's SPDX documents under `/opt/bitnami`.
     Bitnami,
+    /// Installed gems' `specifications/*.gemspec`.
+    Gemspec,
+    /// `Gemfile.lock`.
+    Bundler,
+    /// `composer.lock`.
+    Composer,
+    /// `vendor/composer/installed.json`.
+    ComposerVendor,
+    /// `*.deps.json`.
+    DotnetCore,
+    /// `packages.lock.json`.
+    Nuget,
+    /// `packages.config`.
+    PackagesConfig,
     /// The actions a GitHub Actions workflow uses.
     GithubActions,
 }
@@ -119,6 +136,11 @@ impl PackageFormat {
             PackageFormat::GoMod | PackageFormat::GoBinary => language(Base::Go),
             PackageFormat::Cargo | PackageFormat::RustBinary => language(Base::CratesIo),
             PackageFormat::Bitnami => language(Base::Bitnami),
+            PackageFormat::Gemspec | PackageFormat::Bundler => language(Base::RubyGems),
+            PackageFormat::Composer | PackageFormat::ComposerVendor => language(Base::Packagist),
+            PackageFormat::DotnetCore | PackageFormat::Nuget | PackageFormat::PackagesConfig => {
+                language(Base::NuGet)
+            }
             PackageFormat::GithubActions => language(Base::GithubActions),
         }
     }
@@ -347,6 +369,13 @@ pub static ANALYZERS: &[&dyn PackageAnalyzer] = &[
     &golang::gomod::GoModAnalyzer,
     &rust::cargo_lock::CargoLockAnalyzer,
     &bitnami::BitnamiAnalyzer,
+    &ruby::gemspec::GemspecAnalyzer,
+    &ruby::gemfile_lock::GemfileLockAnalyzer,
+    &php::composer_lock::ComposerLockAnalyzer,
+    &php::installed_json::InstalledJsonAnalyzer,
+    &dotnet::deps_json::DepsJsonAnalyzer,
+    &dotnet::packages_lock::PackagesLockAnalyzer,
+    &dotnet::packages_config::PackagesConfigAnalyzer,
     &github_actions::GithubActionsAnalyzer,
 ];
 
