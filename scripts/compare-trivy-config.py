@@ -7,7 +7,9 @@ SCANGATE.json: `scangate config DIR -f json`; TRIVY.json: `trivy config
 --skip-check-update -f json DIR` (same DIR). A Trivy failure and one of ours
 are the same finding when they are in the same file, our rule lists Trivy's
 id among its aliases, and our start line falls inside Trivy's line range
-(Trivy reports a whole container or resource; we point at the key).
+(Trivy reports a whole container or resource; we point at the key); a
+Trivy failure without lines (KSV-0117, KSV-0108, KSV-0109 report none)
+matches ours anywhere in the same file.
 Prints, per file type and per Trivy id: both, only Trivy, only scangate.
 """
 import collections
@@ -38,7 +40,7 @@ def theirs(path):
 
 def main():
     details = "--details" in sys.argv
-    mine = list(ours(sys.argv[1]))
+    mine = [m for m in ours(sys.argv[1]) if m[0] == "kubernetes"]
     trivy = [t for t in theirs(sys.argv[2]) if t[0] in ("kubernetes", "github")]
     used = set()
     both = collections.Counter()
@@ -48,7 +50,10 @@ def main():
             (
                 i
                 for i, (_, p, _, aliases, line) in enumerate(mine)
-                if i not in used and p == path and tid in aliases and start <= line <= max(end, start)
+                if i not in used
+                and p == path
+                and tid in aliases
+                and (start == 0 or start <= line <= max(end, start))
             ),
             None,
         )

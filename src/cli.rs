@@ -272,6 +272,17 @@ pub struct WalkArgs {
         value_name = "GLOB"
     )]
     pub skip_files: Vec<String>,
+    /// Registry hosts Kubernetes images may come from (comma-separated,
+    /// repeatable; a host matches when it ends with one: `azurecr.io`,
+    /// `registry.example.com`). Default: Trivy's KSV-0125 list (Azure,
+    /// ECR, GCR).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        env = "SCANGATE_TRUSTED_REGISTRIES",
+        value_name = "HOST"
+    )]
+    pub trusted_registries: Vec<String>,
 }
 
 /// How `scangate rules` prints the rules.

@@ -82,7 +82,7 @@ fn config_result<'a>(
 ) -> Result<(ScanResult, ReportOptions<'a>)> {
     let started_at = crate::vulndb::time::now_unix();
     let policy = build_policy(policy, Some(path))?;
-    let config = check_config(path, &skip(walk)?)?;
+    let config = check_config(path, &skip(walk)?, walk)?;
     if config.files.is_empty() {
         tracing::warn!(
             "{}: no supported config files (Kubernetes manifests, GitHub workflows)",
@@ -186,13 +186,18 @@ fn scan_secrets(root: &Path, engine: &secret::Engine, skip: &Skip) -> SecretScan
     SecretScan::from_tree(files, engine)
 }
 
-/// Runs the config checkers on the tree at `path`.
-fn check_config(path: &Path, skip: &Skip) -> Result<ConfigScan> {
+/// Runs the config checkers on the tree at `path`, with the check
+/// settings of `walk` (`--trusted-registries`).
+fn check_config(path: &Path, skip: &Skip, walk: &WalkArgs) -> Result<ConfigScan> {
     if !path.exists() {
         return Err(Error::input(path.display(), "no such file or directory"));
     }
     let started = Instant::now();
-    let scan = config::scan::scan(path, config::CHECKERS, skip);
+    let options = config::CheckOptions {
+        helm: config::helm::find_helm(),
+        ..config::CheckOptions::with_trusted_registries(&walk.trusted_registries)
+    };
+    let scan = config::scan::scan(path, config::CHECKERS, skip, &options);
     tracing::info!(
         "checked {} config files in {:.0?}",
         scan.files.len(),
@@ -414,7 +419,7 @@ pub fn scan_result<'a>(
         old
     });
     let config = match config_root {
-        Some(root) => check_config(root, &skip)?,
+        Some(root) => check_config(root, &skip, &args.walk)?,
         None => ConfigScan::default(),
     };
     let config_scanned = config_root.is_some();

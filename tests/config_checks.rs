@@ -16,7 +16,7 @@ metadata:
 spec:
   containers:
     - name: app
-      image: nginx:1.27
+      image: shop.azurecr.io/nginx:1.27
       securityContext:
         privileged: true
         allowPrivilegeEscalation: false
@@ -24,9 +24,13 @@ spec:
         readOnlyRootFilesystem: true
         seccompProfile: {type: RuntimeDefault}
         capabilities: {drop: [ALL]}
+        runAsUser: 10001
+        runAsGroup: 10001
       resources:
         requests: {cpu: 100m, memory: 64Mi}
         limits: {cpu: 100m, memory: 64Mi}
+  securityContext:
+    runAsNonRoot: true
 ";
 
 const WORKFLOW: &str = "on: issues
@@ -307,4 +311,238 @@ fn one_file_can_be_checked_and_a_missing_one_is_an_error() {
     );
     let missing = run(&["config", path_str(&dir.path().join("nope"))]);
     assert!(missing.error_line(3).contains("nope"));
+}
+
+/// `scangate config ROOT -f json` with `PATH` set to `path` only (so
+/// `helm` is whatever that directory holds).
+fn config_with_path(root: &Path, path: &Path) -> support::Run {
+    let out = support::scangate()
+        .args(["config", path_str(root), "-f", "json"])
+        .env("PATH", path)
+        .output()
+        .expect("run scangate");
+    support::Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A chart whose one template sets `privileged` from a value.
+fn write_chart(root: &Path) {
+    write(
+        root,
+        "chart/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+    );
+    write(root, "chart/values.yaml", "privileged: true\n");
+    write(
+        root,
+        "chart/templates/deployment.yaml",
+        "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}
+  labels:
+    {{- include \"web.labels\" . | nindent 4 }}
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: shop.azurecr.io/web:1.0
+          securityContext:
+            privileged: {{ .Values.privileged }}
+",
+    );
+}
+
+/// A stub `helm` in `dir` that prints `rendered` for `helm template`.
+#[cfg(unix)]
+fn write_helm(dir: &Path, script_body: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let helm = dir.join("helm");
+    std::fs::write(&helm, format!("#!/bin/sh\n{script_body}\n")).expect("write helm");
+    std::fs::set_permissions(&helm, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+#[cfg(unix)]
+#[test]
+fn helm_charts_are_rendered_and_findings_land_on_the_template() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_chart(dir.path());
+    let bin = tempfile::tempdir().expect("bin");
+    write_helm(
+        bin.path(),
+        "[ \"$1\" = template ] || exit 2
+printf '%s' '---
+# Source: web/templates/deployment.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: release-name
+  namespace: shop
+  labels:
+    app: web
+spec:
+  template:
+    spec:
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 10001
+        runAsGroup: 10001
+        seccompProfile: {type: RuntimeDefault}
+      containers:
+        - name: web
+          image: shop.azurecr.io/web:1.0
+          securityContext:
+            privileged: true
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities: {drop: [ALL]}
+          resources:
+            requests: {cpu: 100m, memory: 64Mi}
+            limits: {cpu: 100m, memory: 64Mi}
+'",
+    );
+    let r = config_with_path(dir.path(), bin.path());
+    assert_eq!(
+        targets(&r.json()),
+        vec![(
+            "chart/templates/deployment.yaml".into(),
+            "kubernetes".into(),
+            vec![("SG-K8S-001".into(), 14)]
+        )],
+        "{}",
+        r.stderr
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn charts_helm_cannot_render_are_one_warning_each() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_chart(dir.path());
+    write(dir.path(), "pod.yaml", POD);
+    // No helm on PATH at all.
+    let empty = tempfile::tempdir().expect("empty");
+    let r = config_with_path(dir.path(), empty.path());
+    let warnings: Vec<&str> = r.stderr.lines().filter(|l| l.contains("chart")).collect();
+    assert_eq!(warnings.len(), 1, "{}", r.stderr);
+    assert!(
+        warnings[0].contains("chart/Chart.yaml") && warnings[0].contains("helm"),
+        "{}",
+        warnings[0]
+    );
+    let paths: Vec<String> = targets(&r.json()).into_iter().map(|t| t.0).collect();
+    assert_eq!(paths, ["pod.yaml"]);
+    // A helm that cannot render the chart.
+    let bin = tempfile::tempdir().expect("bin");
+    write_helm(
+        bin.path(),
+        "echo 'Error: parse error at (web/templates/deployment.yaml:6): function \"include\" not defined' >&2\nexit 1",
+    );
+    let r = config_with_path(dir.path(), bin.path());
+    let warnings: Vec<&str> = r.stderr.lines().filter(|l| l.contains("chart")).collect();
+    assert_eq!(warnings.len(), 1, "{}", r.stderr);
+    assert!(warnings[0].contains("parse error"), "{}", warnings[0]);
+    let paths: Vec<String> = targets(&r.json()).into_iter().map(|t| t.0).collect();
+    assert_eq!(paths, ["pod.yaml"]);
+}
+
+#[test]
+fn kubernetes_json_manifests_and_lists_are_checked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pod_json = serde_json::to_string_pretty(&serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "List",
+        "items": [{
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "web", "namespace": "shop"},
+            "spec": {
+                "securityContext": {"runAsNonRoot": true},
+                "containers": [{
+                    "name": "app",
+                    "image": "shop.azurecr.io/nginx:1.27",
+                    "securityContext": {
+                        "privileged": true,
+                        "allowPrivilegeEscalation": false,
+                        "readOnlyRootFilesystem": true,
+                        "runAsUser": 10001,
+                        "runAsGroup": 10001,
+                        "seccompProfile": {"type": "RuntimeDefault"},
+                        "capabilities": {"drop": ["ALL"]}
+                    },
+                    "resources": {
+                        "requests": {"cpu": "100m", "memory": "64Mi"},
+                        "limits": {"cpu": "100m", "memory": "64Mi"}
+                    }
+                }]
+            }
+        }]
+    }))
+    .expect("JSON");
+    write(dir.path(), "k8s/pod.json", &pod_json);
+    let privileged_line = pod_json
+        .lines()
+        .position(|l| l.contains("\"privileged\""))
+        .expect("privileged line") as u64
+        + 1;
+    // Not Kubernetes: an ARM template (nested apiVersion/kind), and a
+    // package.json.
+    write(
+        dir.path(),
+        "azure/deploy.json",
+        r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+ "resources": [{"type": "Microsoft.Storage/storageAccounts", "apiVersion": "2023-01-01", "kind": "StorageV2"}]}"#,
+    );
+    write(dir.path(), "package.json", "{\"name\": \"x\"}\n");
+    write(
+        dir.path(),
+        "broken.json",
+        "{\"apiVersion\": \"v1\", \"kind\": \"Pod\",}\n",
+    );
+    let r = run(&["config", path_str(dir.path()), "-f", "json"]);
+    let warnings: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.contains("broken.json"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", r.stderr);
+    assert!(warnings[0].contains("invalid JSON"), "{}", warnings[0]);
+    assert_eq!(
+        targets(&r.json()),
+        vec![(
+            "k8s/pod.json".into(),
+            "kubernetes".into(),
+            vec![("SG-K8S-001".into(), privileged_line)]
+        )]
+    );
+}
+
+#[test]
+fn trusted_registries_are_configurable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "pod.yaml",
+        &POD.replace(
+            "shop.azurecr.io/nginx:1.27",
+            "registry.example.com/nginx:1.27",
+        ),
+    );
+    let ids = |args: &[&str]| -> Vec<String> {
+        let mut ids: Vec<String> = targets(&config_json(dir.path(), args))
+            .into_iter()
+            .flat_map(|t| t.2.into_iter().map(|f| f.0))
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&[]), ["SG-K8S-001", "SG-K8S-051"]);
+    assert_eq!(
+        ids(&["--trusted-registries", "gcr.io,example.com"]),
+        ["SG-K8S-001"]
+    );
 }

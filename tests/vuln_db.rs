@@ -637,3 +637,38 @@ fn scanners_none_never_needs_a_database() {
         .assert()
         .success();
 }
+
+#[test]
+fn a_tree_with_workflows_fetches_the_github_actions_ecosystem() {
+    let stub = Stub::start();
+    stub.serve_export(
+        "/GitHub%20Actions/all.zip",
+        &[osv(
+            "GHSA-mcph-m25j-8j63",
+            "GitHub Actions",
+            "tj-actions/changed-files",
+            fixed_in("41"),
+        )],
+        "\"v1\"",
+    );
+    let sb = Sandbox::with_url(&stub.url);
+    let root = write_tree(
+        &sb.path("repo"),
+        &[(
+            ".github/workflows/ci.yml",
+            "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: tj-actions/changed-files@v40.2.1\n"
+                .into(),
+        )],
+    );
+    let report = sb.scan_json(&root, &[]);
+    assert_eq!(
+        pairs(&vulns(&report)),
+        vec![(
+            "tj-actions/changed-files".to_string(),
+            "GHSA-mcph-m25j-8j63".to_string()
+        )]
+    );
+    let seen = stub.requests();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0].path, "/GitHub%20Actions/all.zip");
+}

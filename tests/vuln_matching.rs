@@ -708,3 +708,63 @@ fn json_report_vulnerabilities_snapshot() {
     let report = sb.scan_json(&root, &["--offline"]);
     insta::assert_json_snapshot!(report["targets"][0]["vulnerabilities"]);
 }
+
+// ---- GitHub Actions workflows ---------------------------------------------
+
+/// A workflow using tj-actions/changed-files at a floating tag, at a SHA
+/// with its tag in a comment, at a fixed release and at a branch.
+const WORKFLOW: &str = "on: pull_request
+jobs:
+  changes:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: tj-actions/changed-files@v45
+      - uses: tj-actions/changed-files@0e58ed8671d6b60d0890c21b07f8835ace038e67 # v44.5.1
+      - uses: tj-actions/changed-files@v46.0.1
+      - uses: tj-actions/changed-files@main
+";
+
+#[test]
+fn known_vulnerable_actions_are_reported_on_their_uses_lines() {
+    let sb = Sandbox::new();
+    sb.import(&[osv(
+        "GHSA-mrrh-fwg8-r2c3",
+        "GitHub Actions",
+        "tj-actions/changed-files",
+        fixed_in("46.0.1"),
+    )]);
+    let root = vulnsupport::write_tree(
+        &sb.path("repo"),
+        &[(".github/workflows/changes.yml", WORKFLOW.into())],
+    );
+    let report = sb.scan_json(&root, &["--offline"]);
+    let found = vulns(&report);
+    assert_eq!(
+        pairs(&found),
+        vec![
+            pair("tj-actions/changed-files", "GHSA-mrrh-fwg8-r2c3"),
+            pair("tj-actions/changed-files", "GHSA-mrrh-fwg8-r2c3"),
+        ],
+        "{report:#}"
+    );
+    let sarif = sb.fs_report(&root, "sarif", &["--offline"]);
+    let mut places: Vec<(String, u64)> = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            let p = &r["locations"][0]["physicalLocation"];
+            (
+                p["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+                p["region"]["startLine"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    places.sort();
+    let workflow = ".github/workflows/changes.yml".to_string();
+    assert_eq!(places, vec![(workflow.clone(), 7), (workflow, 8)]);
+}

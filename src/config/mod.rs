@@ -9,6 +9,7 @@
 //! scanner uses.
 
 pub mod dockerfile;
+pub mod helm;
 pub mod kubernetes;
 pub mod rules_doc;
 pub mod scan;
@@ -96,6 +97,89 @@ pub struct Violation {
     pub subject: String,
 }
 
+/// Settings of the checks a user can change.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// Registry hosts images may come from (Kubernetes `SG-K8S-051`,
+    /// Trivy's KSV-0125): a registry is trusted when its host ends with
+    /// one of them.
+    pub trusted_registries: Vec<String>,
+    /// The `helm` program that renders charts; `None`: charts are skipped
+    /// with a warning.
+    pub helm: Option<std::path::PathBuf>,
+}
+
+/// Trivy's default trusted registries for KSV-0125: Azure, the ECR regions
+/// and GCR.
+pub const DEFAULT_TRUSTED_REGISTRIES: &[&str] = &[
+    "azurecr.io",
+    "ecr.us-east-2.amazonaws.com",
+    "ecr.us-east-1.amazonaws.com",
+    "ecr.us-west-1.amazonaws.com",
+    "ecr.us-west-2.amazonaws.com",
+    "ecr.af-south-1.amazonaws.com",
+    "ecr.ap-east-1.amazonaws.com",
+    "ecr.ap-south-1.amazonaws.com",
+    "ecr.ap-northeast-2.amazonaws.com",
+    "ecr.ap-southeast-1.amazonaws.com",
+    "ecr.ap-southeast-2.amazonaws.com",
+    "ecr.ap-northeast-1.amazonaws.com",
+    "ecr.ca-central-1.amazonaws.com",
+    "ecr.cn-north-1.amazonaws.com.cn",
+    "ecr.cn-northwest-1.amazonaws.com.cn",
+    "ecr.eu-central-1.amazonaws.com",
+    "ecr.eu-west-1.amazonaws.com",
+    "ecr.eu-west-2.amazonaws.com",
+    "ecr.eu-south-1.amazonaws.com",
+    "ecr.eu-west-3.amazonaws.com",
+    "ecr.eu-north-1.amazonaws.com",
+    "ecr.me-south-1.amazonaws.com",
+    "ecr.sa-east-1.amazonaws.com",
+    "ecr.us-gov-east-1.amazonaws.com",
+    "ecr.us-gov-west-1.amazonaws.com",
+    "gcr.io",
+    "us.gcr.io",
+    "eu.gcr.io",
+    "asia.gcr.io",
+];
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            trusted_registries: DEFAULT_TRUSTED_REGISTRIES
+                .iter()
+                .map(|r| r.to_string())
+                .collect(),
+            helm: None,
+        }
+    }
+}
+
+impl CheckOptions {
+    /// The options with `trusted` as the trusted registries, or Trivy's
+    /// defaults when it is empty.
+    pub fn with_trusted_registries(trusted: &[String]) -> Self {
+        let mut options = CheckOptions::default();
+        let given: Vec<String> = trusted
+            .iter()
+            .map(|r| r.trim().trim_end_matches('/').to_ascii_lowercase())
+            .filter(|r| !r.is_empty())
+            .collect();
+        if !given.is_empty() {
+            options.trusted_registries = given;
+        }
+        options
+    }
+
+    /// Whether images from the registry host `registry` are trusted.
+    pub fn trusts_registry(&self, registry: &str) -> bool {
+        let registry = registry.to_ascii_lowercase();
+        self.trusted_registries
+            .iter()
+            .any(|t| registry.ends_with(t.as_str()))
+    }
+}
+
 /// A file type's parser and rules.
 pub trait Checker: Sync {
     fn file_type(&self) -> FileType;
@@ -110,6 +194,16 @@ pub trait Checker: Sync {
     /// Parses `content` and runs every rule. `Err` is a one-line reason the
     /// file could not be parsed; the scan warns and goes on.
     fn check(&self, path: &str, content: &str) -> Result<Vec<Violation>, String>;
+    /// [`Checker::check`] with the user's settings; checkers that have none
+    /// keep this default.
+    fn check_with(
+        &self,
+        path: &str,
+        content: &str,
+        _options: &CheckOptions,
+    ) -> Result<Vec<Violation>, String> {
+        self.check(path, content)
+    }
     /// Every rule this checker can report, for documentation.
     fn rules(&self) -> &'static [&'static Rule];
 }

@@ -4,7 +4,7 @@
 //! skipped; each file goes to the first checker that wants it, and files
 //! are read and checked on the walker's threads, one per core.
 
-use super::{Checker, ConfigFile};
+use super::{helm, CheckOptions, Checker, ConfigFile, FileType};
 use crate::finding::{Finding, TargetRef};
 use crate::image::skip::{relative, Skip};
 use crate::policy::inline::InlineIgnores;
@@ -40,7 +40,12 @@ struct Checked {
 /// Checks every supported file under `root` (a directory, or one file)
 /// with `checkers`, except what `skip` skips. Unreadable or unparsable
 /// files are a one-line warning naming the file; the scan goes on.
-pub fn scan(root: &Path, checkers: &[&dyn Checker], skip: &Skip) -> ConfigScan {
+pub fn scan(
+    root: &Path,
+    checkers: &[&dyn Checker],
+    skip: &Skip,
+    options: &CheckOptions,
+) -> ConfigScan {
     let checked = Mutex::new(Vec::new());
     WalkBuilder::new(root)
         .hidden(false)
@@ -70,10 +75,18 @@ pub fn scan(root: &Path, checkers: &[&dyn Checker], skip: &Skip) -> ConfigScan {
                 match entry {
                     Ok(entry) if entry.file_type().is_some_and(|t| t.is_file()) => {
                         let rel = relative(root, entry.path());
-                        if let Some(found) = check_file(entry.path(), &rel, checkers) {
-                            if let Ok(mut all) = checked.lock() {
-                                all.push(found);
-                            }
+                        let found = if entry.file_name() == helm::CHART_FILE {
+                            check_chart(entry.path(), &rel, options)
+                        } else if helm::is_template_name(&rel) && helm::in_chart(root, entry.path())
+                        {
+                            Vec::new() // checked through its chart
+                        } else {
+                            check_file(entry.path(), &rel, checkers, options)
+                                .into_iter()
+                                .collect()
+                        };
+                        if let Ok(mut all) = checked.lock() {
+                            all.extend(found);
                         }
                     }
                     Ok(_) => {}
@@ -98,7 +111,44 @@ pub fn scan(root: &Path, checkers: &[&dyn Checker], skip: &Skip) -> ConfigScan {
     result
 }
 
-fn check_file(path: &Path, rel: &str, checkers: &[&dyn Checker]) -> Option<Checked> {
+/// The rendered templates of the chart whose `Chart.yaml` is at `path`
+/// (`rel`), checked; none, with one warning naming the chart, when it
+/// cannot be rendered.
+fn check_chart(path: &Path, rel: &str, options: &CheckOptions) -> Vec<Checked> {
+    let dir = path.parent().unwrap_or(path);
+    let chart_rel = rel.rsplit_once('/').map_or("", |(d, _)| d);
+    match helm::check_chart(dir, chart_rel, options) {
+        Ok(templates) => templates
+            .into_iter()
+            .map(|t| {
+                let content = t.content.unwrap_or_default();
+                Checked {
+                    findings: t
+                        .violations
+                        .into_iter()
+                        .map(|v| v.into_finding(&t.path, 0, &content))
+                        .collect(),
+                    inline: InlineIgnores::from_comments(&t.path, &content),
+                    file: ConfigFile {
+                        path: t.path,
+                        file_type: FileType::Kubernetes,
+                    },
+                }
+            })
+            .collect(),
+        Err(reason) => {
+            tracing::warn!("{rel}: Helm chart skipped: {reason}");
+            Vec::new()
+        }
+    }
+}
+
+fn check_file(
+    path: &Path,
+    rel: &str,
+    checkers: &[&dyn Checker],
+    options: &CheckOptions,
+) -> Option<Checked> {
     let wanting: Vec<&dyn Checker> = checkers.iter().copied().filter(|c| c.wants(rel)).collect();
     if wanting.is_empty() {
         return None;
@@ -118,7 +168,7 @@ fn check_file(path: &Path, rel: &str, checkers: &[&dyn Checker]) -> Option<Check
         return None;
     };
     let checker = wanting.into_iter().find(|c| c.accepts(content))?;
-    match checker.check(rel, content) {
+    match checker.check_with(rel, content, options) {
         Ok(violations) => Some(Checked {
             file: ConfigFile {
                 path: rel.to_string(),

@@ -37,6 +37,8 @@ pub enum Base {
     RubyGems,
     Packagist,
     NuGet,
+    /// Actions used by GitHub Actions workflows (`owner/repo`), by tag.
+    GithubActions,
 }
 
 /// How versions of an ecosystem are ordered.
@@ -51,13 +53,19 @@ pub enum VersionScheme {
     Go,
     /// Maven's `ComparableVersion`.
     Maven,
-    /// Ecosystems whose version rules scangate does not implement yet:
-    /// only exact `versions[]` lists can match them.
-    ExactOnly,
+    /// RubyGems' `Gem::Version`.
+    RubyGems,
+    /// Composer's `composer/semver` (Packagist).
+    Composer,
+    /// `NuGet.Versioning`.
+    NuGet,
+    /// GitHub Actions tags: SemVer with an optional `v` and short cores
+    /// (`v4` is `4.0.0`).
+    GithubActions,
 }
 
 impl Base {
-    const ALL: [Base; 23] = [
+    const ALL: [Base; 24] = [
         Base::Alpine,
         Base::Debian,
         Base::Ubuntu,
@@ -81,6 +89,7 @@ impl Base {
         Base::RubyGems,
         Base::Packagist,
         Base::NuGet,
+        Base::GithubActions,
     ];
 
     /// OSV's spelling, also the folder of its bulk export.
@@ -109,16 +118,21 @@ impl Base {
             Base::RubyGems => "RubyGems",
             Base::Packagist => "Packagist",
             Base::NuGet => "NuGet",
+            Base::GithubActions => "GitHub Actions",
         }
     }
 
     /// The name under which OSV files a package of this ecosystem: PyPI
     /// names are PEP 503-normalised (lowercase, runs of `-_.` become one
     /// `-`), so `Flask_SQLAlchemy` finds `flask-sqlalchemy`'s advisories;
-    /// every other ecosystem's names are compared exactly as written.
+    /// NuGet ids are case-insensitive (nuget.org serves `newtonsoft.json`
+    /// as `Newtonsoft.Json`), so they are lowercased; every other
+    /// ecosystem's names are compared exactly as written.
     pub fn package_key(self, name: &str) -> Cow<'_, str> {
-        if self != Base::PyPI {
-            return Cow::Borrowed(name);
+        match self {
+            Base::PyPI => {}
+            Base::NuGet => return Cow::Owned(name.to_ascii_lowercase()),
+            _ => return Cow::Borrowed(name),
         }
         let mut out = String::with_capacity(name.len());
         let mut in_sep = false;
@@ -173,7 +187,10 @@ impl Base {
             Base::Npm | Base::CratesIo | Base::Bitnami => VersionScheme::Semver,
             Base::Go => VersionScheme::Go,
             Base::Maven => VersionScheme::Maven,
-            Base::RubyGems | Base::Packagist | Base::NuGet => VersionScheme::ExactOnly,
+            Base::RubyGems => VersionScheme::RubyGems,
+            Base::Packagist => VersionScheme::Composer,
+            Base::NuGet => VersionScheme::NuGet,
+            Base::GithubActions => VersionScheme::GithubActions,
         }
     }
 }
@@ -268,6 +285,7 @@ mod tests {
             "PyPI",
             "npm",
             "crates.io",
+            "GitHub Actions",
         ] {
             assert_eq!(name.parse::<Ecosystem>().unwrap().to_string(), name);
         }

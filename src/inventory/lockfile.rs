@@ -1,6 +1,7 @@
 //! What lockfile analyzers share: the line of a byte offset (findings are
 //! placed on the lockfile line that declares the package), and UTF-8, JSON
-//! and TOML decoding whose error names the file (and the line).
+//! and TOML decoding whose error names the file (and the line), and finding
+//! a JSON member's line.
 
 use super::{Package, ParseError};
 use serde::de::DeserializeOwned;
@@ -42,6 +43,26 @@ pub(crate) fn toml_file<T: DeserializeOwned>(path: &str, content: &[u8]) -> Resu
     })
 }
 
+/// The byte offset, at or after `from`, of the next JSON member `"key":
+/// "value"` (any whitespace around the colon): how JSON lockfile analyzers,
+/// which read their data through serde, find the line of an entry. Keys
+/// and values are matched as written, unescaped.
+pub(crate) fn find_member(text: &str, from: usize, key: &str, value: &str) -> Option<usize> {
+    let quoted_key = format!("\"{key}\"");
+    let quoted_value = format!("\"{value}\"");
+    let mut at = from;
+    loop {
+        let start = at + text.get(at..)?.find(&quoted_key)?;
+        let after = text[start + quoted_key.len()..].trim_start();
+        if let Some(rest) = after.strip_prefix(':') {
+            if rest.trim_start().starts_with(&quoted_value) {
+                return Some(start);
+            }
+        }
+        at = start + quoted_key.len();
+    }
+}
+
 /// A lockfile entry as a package: the name as written, the version, the
 /// line of its `name = ...`, and whether only development needs it.
 pub(crate) fn locked(
@@ -70,6 +91,17 @@ mod tests {
         assert_eq!(line_at(text, 2), 2);
         assert_eq!(line_at(text, 4), 3);
         assert_eq!(line_at(text, 99), 3);
+    }
+
+    #[test]
+    fn members_are_found_in_order() {
+        let text = "{\n \"name\": \"a/b\",\n \"x\": {\"name\" :  \"a/b\"}\n}";
+        let first = find_member(text, 0, "name", "a/b").unwrap();
+        assert_eq!(line_at(text, first), 2);
+        let second = find_member(text, first + 1, "name", "a/b").unwrap();
+        assert_eq!(line_at(text, second), 3);
+        assert_eq!(find_member(text, second + 1, "name", "a/b"), None);
+        assert_eq!(find_member(text, 0, "name", "a"), None);
     }
 
     #[test]

@@ -14,15 +14,19 @@ pub mod apk;
 pub mod binary;
 pub mod bitnami;
 mod collect;
+pub mod dotnet;
 pub mod dpkg;
+pub mod github_actions;
 pub mod golang;
 pub mod javascript;
 pub mod layer;
 mod lockfile;
 pub mod os;
+pub mod php;
 pub mod purl;
 pub mod python;
 pub mod rpm;
+pub mod ruby;
 pub mod rust;
 mod skips;
 mod wants;
@@ -80,6 +84,22 @@ pub enum PackageFormat {
     RustBinary,
     /// Bitnami's SPDX documents under `/opt/bitnami`.
     Bitnami,
+    /// Installed gems' `specifications/*.gemspec`.
+    Gemspec,
+    /// `Gemfile.lock`.
+    Bundler,
+    /// `composer.lock`.
+    Composer,
+    /// `vendor/composer/installed.json`.
+    ComposerVendor,
+    /// `*.deps.json`.
+    DotnetCore,
+    /// `packages.lock.json`.
+    Nuget,
+    /// `packages.config`.
+    PackagesConfig,
+    /// The actions a GitHub Actions workflow uses.
+    GithubActions,
 }
 
 impl PackageFormat {
@@ -116,6 +136,12 @@ impl PackageFormat {
             PackageFormat::GoMod | PackageFormat::GoBinary => language(Base::Go),
             PackageFormat::Cargo | PackageFormat::RustBinary => language(Base::CratesIo),
             PackageFormat::Bitnami => language(Base::Bitnami),
+            PackageFormat::Gemspec | PackageFormat::Bundler => language(Base::RubyGems),
+            PackageFormat::Composer | PackageFormat::ComposerVendor => language(Base::Packagist),
+            PackageFormat::DotnetCore | PackageFormat::Nuget | PackageFormat::PackagesConfig => {
+                language(Base::NuGet)
+            }
+            PackageFormat::GithubActions => language(Base::GithubActions),
         }
     }
 }
@@ -343,6 +369,14 @@ pub static ANALYZERS: &[&dyn PackageAnalyzer] = &[
     &golang::gomod::GoModAnalyzer,
     &rust::cargo_lock::CargoLockAnalyzer,
     &bitnami::BitnamiAnalyzer,
+    &ruby::gemspec::GemspecAnalyzer,
+    &ruby::gemfile_lock::GemfileLockAnalyzer,
+    &php::composer_lock::ComposerLockAnalyzer,
+    &php::installed_json::InstalledJsonAnalyzer,
+    &dotnet::deps_json::DepsJsonAnalyzer,
+    &dotnet::packages_lock::PackagesLockAnalyzer,
+    &dotnet::packages_config::PackagesConfigAnalyzer,
+    &github_actions::GithubActionsAnalyzer,
 ];
 
 /// Files larger than this are skipped with a warning instead of being read

@@ -53,6 +53,30 @@ pub fn for_package(format: PackageFormat, os: Option<&Os>, pkg: &Package) -> Str
         PackageFormat::Cargo | PackageFormat::RustBinary => {
             format!("pkg:cargo/{}@{}", encode(&pkg.name), encode(&pkg.version))
         }
+        PackageFormat::Gemspec | PackageFormat::Bundler => {
+            format!("pkg:gem/{}@{}", encode(&pkg.name), encode(&pkg.version))
+        }
+        // `vendor/name`: the vendor is the namespace.
+        PackageFormat::Composer | PackageFormat::ComposerVendor => {
+            let name = match pkg.name.split_once('/') {
+                Some((vendor, name)) => format!("{}/{}", encode(vendor), encode(name)),
+                None => encode(&pkg.name),
+            };
+            format!("pkg:composer/{name}@{}", encode(&pkg.version))
+        }
+        PackageFormat::DotnetCore | PackageFormat::Nuget | PackageFormat::PackagesConfig => {
+            format!("pkg:nuget/{}@{}", encode(&pkg.name), encode(&pkg.version))
+        }
+        // purl-spec's `githubactions` type: the owner as namespace.
+        PackageFormat::GithubActions => format!(
+            "pkg:githubactions/{}@{}",
+            pkg.name
+                .split('/')
+                .map(encode)
+                .collect::<Vec<_>>()
+                .join("/"),
+            encode(&pkg.version)
+        ),
     }
 }
 
@@ -288,6 +312,21 @@ mod tests {
         };
         assert_eq!(purl("@babel/core"), "pkg:npm/%40babel/core@7.24.0");
         assert_eq!(purl("lodash"), "pkg:npm/lodash@7.24.0");
+    }
+
+    #[test]
+    fn gem_composer_and_nuget_purls() {
+        let purl =
+            |format, name| for_package(format, None, &Package::language(name, "1.2.3", None));
+        assert_eq!(purl(PackageFormat::Gemspec, "rack"), "pkg:gem/rack@1.2.3");
+        assert_eq!(
+            purl(PackageFormat::Composer, "symfony/http-kernel"),
+            "pkg:composer/symfony/http-kernel@1.2.3"
+        );
+        assert_eq!(
+            purl(PackageFormat::PackagesConfig, "Newtonsoft.Json"),
+            "pkg:nuget/Newtonsoft.Json@1.2.3"
+        );
     }
 
     #[test]

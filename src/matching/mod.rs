@@ -153,7 +153,6 @@ fn match_package(at: &Place<'_>, name: &str, version: &str, records: &[Record]) 
             {
                 continue;
             }
-            let Some(semver) = semver else { continue };
             let label = at.found.package.modularity_label.as_deref();
             if eco.base.version_scheme() == VersionScheme::Rpm
                 && !module_streams::applies(label, record, affected)
@@ -266,7 +265,7 @@ fn merge(
     hits: Vec<Hit<'_>>,
     at: &Place<'_>,
     version: &str,
-    cmp: Option<&dyn Comparator>,
+    cmp: &dyn Comparator,
 ) -> Finding {
     let mut aliases = BTreeSet::new();
     let mut references = Vec::new();
@@ -283,10 +282,9 @@ fn merge(
             }
         }
         if let Some(f) = &hit.fixed {
-            let lower = match (&fixed, cmp) {
-                (None, _) => true,
-                (Some(prev), Some(c)) => c.compare(f, prev) == Ok(Ordering::Less),
-                (Some(_), None) => false,
+            let lower = match &fixed {
+                None => true,
+                Some(prev) => cmp.compare(f, prev) == Ok(Ordering::Less),
             };
             if lower {
                 fixed = Some(f.clone());

@@ -18,26 +18,22 @@ pub enum Verdict {
 }
 
 /// Evaluates `installed` against `affected`. `ecosystem_cmp` orders
-/// ECOSYSTEM ranges (None where the ecosystem has no comparator: then only
-/// `versions[]` can match); `semver_cmp` orders SEMVER ranges. GIT ranges
-/// name commits and are ignored.
+/// ECOSYSTEM ranges; `semver_cmp` orders SEMVER ranges. GIT ranges name
+/// commits and are ignored.
 ///
 /// Errors when a version needed for the decision cannot be compared: the
 /// caller reports it, because "not affected" would be a guess.
 pub fn evaluate(
     installed: &str,
     affected: &Affected,
-    ecosystem_cmp: Option<&dyn Comparator>,
+    ecosystem_cmp: &dyn Comparator,
     semver_cmp: &dyn Comparator,
 ) -> Result<Verdict, VersionError> {
     let mut hit = affected.versions.iter().any(|v| v == installed);
     let mut fixed: Option<String> = None;
     for range in &affected.ranges {
         let cmp = match range.kind {
-            RangeType::Ecosystem => match ecosystem_cmp {
-                Some(c) => c,
-                None => continue,
-            },
+            RangeType::Ecosystem => ecosystem_cmp,
             RangeType::Semver => semver_cmp,
             RangeType::Git | RangeType::Other(_) => continue,
         };
@@ -178,7 +174,7 @@ mod tests {
     }
 
     fn check(installed: &str, entry: &Affected, scheme: VersionScheme) -> Verdict {
-        let semver = comparator(VersionScheme::Semver).expect("semver");
+        let semver = comparator(VersionScheme::Semver);
         evaluate(installed, entry, comparator(scheme), semver).expect("comparable")
     }
 
@@ -246,10 +242,6 @@ mod tests {
         let e = affected(json!({"versions": ["1.2-1", "1.3-1"]}));
         assert_eq!(dpkg("1.3-1", &e), yes(None));
         assert_eq!(dpkg("1.4-1", &e), Verdict::NotAffected);
-        // With no comparator (an ecosystem whose rules we lack) the list
-        // still matches exactly.
-        let semver = comparator(VersionScheme::Semver).expect("semver");
-        assert_eq!(evaluate("1.3-1", &e, None, semver), Ok(yes(None)));
     }
 
     #[test]
@@ -275,7 +267,7 @@ mod tests {
             json!({"ranges": [{"type": "SEMVER", "events": [{"introduced": "1.2.0"}, {"fixed": "1.10.0"}]}]}),
         );
         assert_eq!(
-            check("1.9.0", &semver, VersionScheme::ExactOnly),
+            check("1.9.0", &semver, VersionScheme::Dpkg),
             yes(Some("1.10.0"))
         );
     }
@@ -321,7 +313,7 @@ mod tests {
         let e = affected(
             json!({"ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.0"}]}]}),
         );
-        let semver = comparator(VersionScheme::Semver).expect("semver");
+        let semver = comparator(VersionScheme::Semver);
         assert!(evaluate("1:", &e, comparator(VersionScheme::Dpkg), semver).is_err());
     }
 }

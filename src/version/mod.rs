@@ -15,7 +15,7 @@
 //! use scangate::version::comparator;
 //! use std::cmp::Ordering;
 //!
-//! let dpkg = comparator(VersionScheme::Dpkg).expect("dpkg is implemented");
+//! let dpkg = comparator(VersionScheme::Dpkg);
 //! assert_eq!(dpkg.compare("1.0~rc1", "1.0").unwrap(), Ordering::Less);
 //! assert!(dpkg.compare("1.0-", "1.0").is_err());
 //! ```
@@ -38,11 +38,15 @@ use std::fmt;
 use crate::ecosystem::VersionScheme;
 
 pub mod apk;
+pub mod composer;
 pub mod dpkg;
+pub mod github_actions;
 pub mod go;
 pub mod maven;
+pub mod nuget;
 pub mod pep440;
 pub mod rpm;
+pub mod rubygems;
 pub mod semver;
 
 #[cfg(test)]
@@ -78,19 +82,21 @@ pub trait Comparator: Sync {
     }
 }
 
-/// The comparator for `scheme`, or `None` for
-/// [`VersionScheme::ExactOnly`], whose ecosystems have no implemented order:
-/// there matching can only use OSV's exact `versions[]` lists.
-pub fn comparator(scheme: VersionScheme) -> Option<&'static dyn Comparator> {
+/// The comparator for `scheme`. Every ecosystem OSV publishes has one, so
+/// ranges always apply, never only exact `versions[]` lists.
+pub fn comparator(scheme: VersionScheme) -> &'static dyn Comparator {
     match scheme {
-        VersionScheme::Dpkg => Some(&dpkg::Dpkg),
-        VersionScheme::Apk => Some(&apk::Apk),
-        VersionScheme::Rpm => Some(&rpm::Rpm),
-        VersionScheme::Pep440 => Some(&pep440::Pep440),
-        VersionScheme::Semver => Some(&semver::Semver),
-        VersionScheme::Go => Some(&go::Go),
-        VersionScheme::Maven => Some(&maven::Maven),
-        VersionScheme::ExactOnly => None,
+        VersionScheme::Dpkg => &dpkg::Dpkg,
+        VersionScheme::Apk => &apk::Apk,
+        VersionScheme::Rpm => &rpm::Rpm,
+        VersionScheme::Pep440 => &pep440::Pep440,
+        VersionScheme::Semver => &semver::Semver,
+        VersionScheme::Go => &go::Go,
+        VersionScheme::Maven => &maven::Maven,
+        VersionScheme::RubyGems => &rubygems::RubyGems,
+        VersionScheme::Composer => &composer::Composer,
+        VersionScheme::NuGet => &nuget::NuGet,
+        VersionScheme::GithubActions => &github_actions::GithubActions,
     }
 }
 
@@ -166,7 +172,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_scheme_but_exact_only_has_a_comparator() {
+    fn every_scheme_has_a_comparator() {
         for scheme in [
             VersionScheme::Dpkg,
             VersionScheme::Apk,
@@ -175,13 +181,16 @@ mod tests {
             VersionScheme::Semver,
             VersionScheme::Go,
             VersionScheme::Maven,
+            VersionScheme::RubyGems,
+            VersionScheme::Composer,
+            VersionScheme::NuGet,
+            VersionScheme::GithubActions,
         ] {
-            let c = comparator(scheme).expect("implemented");
+            let c = comparator(scheme);
             assert_eq!(c.compare("1.0.0", "1.1.0"), Ok(Ordering::Less));
             assert_eq!(c.compare("1.1.0", "1.0.0"), Ok(Ordering::Greater));
             assert_eq!(c.compare("1.1.0", "1.1.0"), Ok(Ordering::Equal));
         }
-        assert!(comparator(VersionScheme::ExactOnly).is_none());
     }
 
     #[test]

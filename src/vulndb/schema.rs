@@ -24,8 +24,10 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::error::{Error, Result};
 
-/// Bump on any change to the DDL below: older files are rebuilt.
-pub const SCHEMA_VERSION: i32 = 1;
+/// Bump on any change to the DDL below, or to how the `package` column is
+/// keyed (`Base::package_key`): older files are rebuilt. 2: NuGet ids
+/// lowercased.
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// `PRAGMA application_id` of scangate's vulnerability database ("SGVD").
 pub const APPLICATION_ID: i32 = 0x5347_5644;

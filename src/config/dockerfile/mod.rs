@@ -8,6 +8,7 @@
 mod add;
 mod base_image;
 mod image_config;
+mod instructions;
 mod run;
 
 use super::{Checker, FileType, Rule, Violation};
@@ -37,6 +38,20 @@ static RULES: &[&Rule] = &[
     &base_image::DUPLICATE_STAGE_NAME,
     &base_image::COPY_FROM_SELF,
     &base_image::COPY_FROM_LATER_STAGE,
+    &instructions::MULTIPLE_ENTRYPOINT,
+    &instructions::PORT_OUT_OF_RANGE,
+    &instructions::WORKDIR_RELATIVE,
+    &instructions::COPY_DESTINATION,
+    &instructions::MULTIPLE_CMD,
+    &instructions::MAINTAINER,
+    &instructions::MULTIPLE_HEALTHCHECK,
+    &instructions::WORKDIR_SYSTEM,
+    &run::CURL_AND_WGET,
+    &run::YUM_CLEAN,
+    &run::DNF_CLEAN,
+    &run::ZYPPER_CLEAN,
+    &run::APT_ASSUME_YES,
+    &run::MICRODNF_CLEAN,
 ];
 
 impl Checker for DockerfileChecker {
@@ -77,6 +92,7 @@ impl Checker for DockerfileChecker {
         image_config::check(&file, &mut found);
         add::check(&file, &mut found);
         run::check(&file, &mut found);
+        instructions::check(&file, &mut found);
         found.sort_by(|a, b| (a.start_line, a.rule.id).cmp(&(b.start_line, b.rule.id)));
         Ok(found)
     }

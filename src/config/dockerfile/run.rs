@@ -86,6 +86,119 @@ pub(super) static PIP_CACHE: Rule = Rule {
                  PIP_NO_CACHE_DIR=1` earlier in the stage)",
 };
 
+pub(super) static CURL_AND_WGET: Rule = Rule {
+    id: "SG-DS-026",
+    aliases: &["AVD-DS-0014", "DS-0014", "DS014"],
+    title: "Both `curl` and `wget` used",
+    severity: Severity::Low,
+    rationale: "Two download tools in one stage means two tools to install, patch and audit \
+                for the same job.",
+    resolution: "Pick one (`curl -fsSLo file URL`) for every download of the stage.",
+};
+
+pub(super) static YUM_CLEAN: Rule = Rule {
+    id: "SG-DS-027",
+    aliases: &["AVD-DS-0015", "DS-0015", "DS015"],
+    title: "`yum install` without `yum clean all`",
+    severity: Severity::High,
+    rationale: "yum's package cache stays in the layer unless the same RUN cleans it: a \
+                bigger image for nothing.",
+    resolution: "RUN yum install -y httpd && yum clean all",
+};
+
+pub(super) static DNF_CLEAN: Rule = Rule {
+    id: "SG-DS-028",
+    aliases: &["AVD-DS-0019", "DS-0019", "DS019"],
+    title: "`dnf install` without `dnf clean all`",
+    severity: Severity::High,
+    rationale: "dnf's package cache stays in the layer unless the same RUN cleans it: a \
+                bigger image for nothing.",
+    resolution: "RUN dnf install -y httpd && dnf clean all",
+};
+
+pub(super) static ZYPPER_CLEAN: Rule = Rule {
+    id: "SG-DS-029",
+    aliases: &["AVD-DS-0020", "DS-0020", "DS020"],
+    title: "`zypper install` without `zypper clean`",
+    severity: Severity::High,
+    rationale: "zypper's package cache stays in the layer unless the same RUN cleans it: a \
+                bigger image for nothing.",
+    resolution: "RUN zypper install -y httpd && zypper clean",
+};
+
+pub(super) static APT_ASSUME_YES: Rule = Rule {
+    id: "SG-DS-030",
+    aliases: &["AVD-DS-0021", "DS-0021", "DS021"],
+    title: "`apt-get install` without `-y`",
+    severity: Severity::High,
+    rationale: "Without `-y` apt-get asks for confirmation, which a build cannot give: the \
+                build fails or hangs as soon as an install needs more than the named packages.",
+    resolution: "RUN apt-get update && apt-get install -y --no-install-recommends curl",
+};
+
+pub(super) static MICRODNF_CLEAN: Rule = Rule {
+    id: "SG-DS-031",
+    aliases: &["AVD-DS-0027", "DS-0027", "DS027"],
+    title: "`microdnf install` without `microdnf clean all`",
+    severity: Severity::High,
+    rationale: "microdnf's package cache stays in the layer unless the same RUN cleans it: a \
+                bigger image for nothing.",
+    resolution: "RUN microdnf install -y httpd && microdnf clean all",
+};
+
+/// A package manager whose cache a RUN must clean after installing: the
+/// rule, the programs, their install subcommands, and the words of the
+/// clean commands (any one) that must follow the last install.
+struct CacheClean {
+    rule: &'static Rule,
+    programs: &'static [&'static str],
+    installs: &'static [&'static str],
+    cleans: &'static [&'static [&'static str]],
+}
+
+const CACHE_CLEANS: [CacheClean; 4] = [
+    CacheClean {
+        rule: &YUM_CLEAN,
+        programs: &["yum"],
+        installs: &["install"],
+        cleans: &[&["clean", "all"]],
+    },
+    CacheClean {
+        rule: &DNF_CLEAN,
+        programs: &["dnf", "dnf5"],
+        installs: &[
+            "install",
+            "in",
+            "reinstall",
+            "rei",
+            "install-n",
+            "install-na",
+            "install-nevra",
+        ],
+        cleans: &[&["clean", "all"]],
+    },
+    CacheClean {
+        rule: &ZYPPER_CLEAN,
+        programs: &["zypper"],
+        installs: &[
+            "install",
+            "in",
+            "remove",
+            "rm",
+            "source-install",
+            "si",
+            "patch",
+        ],
+        cleans: &[&["clean"], &["cc"]],
+    },
+    CacheClean {
+        rule: &MICRODNF_CLEAN,
+        programs: &["microdnf"],
+        installs: &["install", "reinstall"],
+        cleans: &[&["clean", "all"]],
+    },
+];
+
 /// Words before the program that do not change what runs.
 const PREFIXES: &[&str] = &["sudo", "env", "exec", "command", "time", "nohup"];
 
@@ -93,6 +206,7 @@ const SHELLS: &[&str] = &["sh", "bash", "zsh", "dash", "ash", "ksh"];
 
 pub(super) fn check(file: &Dockerfile, found: &mut Vec<Violation>) {
     for stage in &file.stages {
+        check_download_tools(stage, found);
         for (position, run) in stage.instructions.iter().enumerate() {
             if run.keyword != Keyword::Run {
                 continue;
@@ -109,6 +223,39 @@ pub(super) fn check(file: &Dockerfile, found: &mut Vec<Violation>) {
             let mut report = |rule: &'static Rule, message: String| {
                 found.push(at_instruction(rule, stage, run, message));
             };
+            for CacheClean {
+                rule,
+                programs,
+                installs,
+                cleans,
+            } in CACHE_CLEANS
+            {
+                let last_install = commands
+                    .iter()
+                    .rposition(|c| subcommand(c, programs).is_some_and(|s| installs.contains(&s)));
+                let last_clean = commands.iter().rposition(|c| {
+                    let words = from_program(c);
+                    subcommand(c, programs).is_some()
+                        && cleans
+                            .iter()
+                            .any(|clean| clean.iter().all(|w| words[1..].iter().any(|x| x == w)))
+                });
+                if let Some(install) = last_install {
+                    if last_clean.is_none_or(|clean| clean < install) {
+                        let name = program(commands[install]).unwrap_or("");
+                        report(
+                            rule,
+                            format!("`{name}` installs packages but the RUN does not clean its cache afterwards."),
+                        );
+                    }
+                }
+            }
+            if let Some(cmd) = commands.iter().find(|c| apt_get_without_yes(c)) {
+                report(
+                    &APT_ASSUME_YES,
+                    format!("`{}` may wait for a confirmation.", cmd.join(" ")),
+                );
+            }
             if let Some(cmd) = commands.iter().find(|c| apt_install_with_recommends(c)) {
                 report(
                     &APT_INSTALL_RECOMMENDS,
@@ -244,6 +391,51 @@ fn subcommand<'a>(command: &'a [String], programs: &[&str]) -> Option<&'a str> {
 
 fn has_word(command: &[String], word: &str) -> bool {
     command.iter().any(|w| w == word)
+}
+
+/// `apt-get install` without `-y` (alone or among short options: `-qy`),
+/// `--yes` or `--assume-yes`.
+fn apt_get_without_yes(command: &[String]) -> bool {
+    subcommand(command, &["apt-get"]) == Some("install")
+        && !command.iter().any(|w| {
+            w == "--yes"
+                || w == "--assume-yes"
+                || w.starts_with("--assume-yes=")
+                || (w.starts_with('-')
+                    && !w.starts_with("--")
+                    && w[1..].chars().all(|c| c.is_ascii_alphabetic())
+                    && w.contains('y'))
+        })
+}
+
+/// DS-0014: a stage whose RUNs call both `curl` and `wget` (installing
+/// them does not count), reported on the first RUN using wget.
+fn check_download_tools(stage: &crate::dockerfile::Stage, found: &mut Vec<Violation>) {
+    let mut wget = None;
+    let mut curl = false;
+    for run in stage
+        .instructions
+        .iter()
+        .filter(|i| i.keyword == Keyword::Run)
+    {
+        for pipeline in split_pipelines(&command_text(run)) {
+            for command in &pipeline {
+                match program(command) {
+                    Some("wget") if wget.is_none() => wget = Some(run),
+                    Some("curl") => curl = true,
+                    _ => {}
+                }
+            }
+        }
+    }
+    if let (Some(run), true) = (wget, curl) {
+        found.push(at_instruction(
+            &CURL_AND_WGET,
+            stage,
+            run,
+            "The stage downloads with both curl and wget.".into(),
+        ));
+    }
 }
 
 fn apt_install_with_recommends(command: &[String]) -> bool {

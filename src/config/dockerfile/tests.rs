@@ -33,6 +33,23 @@ ADD https://example.com/tool.bin /usr/local/bin/tool
 COPY --from=build /a /b
 COPY --from=2 /c /d
 COPY --from=later /e /f
+MAINTAINER someone@example.com
+WORKDIR app
+WORKDIR /proc/work
+COPY a.txt b.txt /dest
+EXPOSE 70000/tcp
+RUN wget -q https://example.com/x.tgz
+RUN yum install -y httpd
+RUN dnf install -y httpd && dnf clean all && dnf install -y vim
+RUN zypper install -y httpd
+RUN microdnf install httpd
+RUN apt-get install --no-install-recommends vim
+ENTRYPOINT ["/a"]
+ENTRYPOINT ["/b"]
+CMD ["x"]
+CMD ["y"]
+HEALTHCHECK CMD ["/a"]
+HEALTHCHECK CMD ["/b"]
 
 FROM python:latest AS build
 ENV DB_PASSWORD=hunter2
@@ -57,6 +74,19 @@ RUN make && cd / && rm -rf /src
 ADD vendor.tar.gz /opt/
 ADD --checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2945d1036d1dc68d https://example.com/tool.bin /usr/local/bin/tool
 ENV PASSWORD_FILE=/run/secrets/db GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D
+LABEL org.opencontainers.image.authors="team@example.com"
+WORKDIR /app
+WORKDIR $HOME/work
+COPY a.txt b.txt /dest/
+COPY one.txt /dest
+RUN yum install -y httpd && yum clean all
+RUN dnf install -y httpd && dnf clean all
+RUN zypper --non-interactive install -y httpd && zypper clean
+RUN microdnf install httpd && microdnf clean all
+RUN apt-get -qy install --no-install-recommends vim
+RUN apt-get install --yes --no-install-recommends vim
+RUN apt-get install wget curl -y --no-install-recommends
+CMD ["run"]
 
 FROM scratch AS empty
 

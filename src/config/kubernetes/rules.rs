@@ -7,8 +7,9 @@
 use crate::config::Rule;
 use crate::matching::severity::Severity::{Critical, High, Low, Medium};
 
-/// Trivy's three spellings of one KSV id, sorted as finding aliases are:
-/// `ksv!("001", "0001")`.
+/// Trivy's spellings of one KSV id, sorted as finding aliases are:
+/// `ksv!("001", "0001")` for `AVD-KSV-0001`, `KSV-0001` and `KSV001`;
+/// `ksv!("0108")` for the few checks whose metadata lists no short form.
 macro_rules! ksv {
     ($short:literal, $long:literal) => {
         &[
@@ -17,7 +18,11 @@ macro_rules! ksv {
             concat!("KSV", $short),
         ]
     };
+    ($long:literal) => {
+        &[concat!("AVD-KSV-", $long), concat!("KSV-", $long)]
+    };
 }
+pub(super) use ksv;
 
 pub static PRIVILEGED: Rule = Rule {
     id: "SG-K8S-001",
@@ -77,10 +82,10 @@ pub static CAP_NET_RAW: Rule = Rule {
 pub static CAP_ADDED: Rule = Rule {
     id: "SG-K8S-007",
     aliases: ksv!("022", "0022"),
-    title: "Capabilities beyond the baseline added",
+    title: "Capabilities added",
     severity: Medium,
-    rationale: "The baseline profile allows adding only the default capabilities (CHOWN, NET_BIND_SERVICE, SETUID…); anything else, or `ALL`, widens what a compromised process can do.",
-    resolution: "Remove the capability from `securityContext.capabilities.add`; add only `NET_BIND_SERVICE` when a low port is needed.",
+    rationale: "Every capability added to a container widens what a compromised process can do; Trivy's KSV-0022 allows none by default. Capabilities outside the baseline profile's default set (CHOWN, NET_BIND_SERVICE, SETUID…), or `ALL`, are named as such in the message.",
+    resolution: "Remove `securityContext.capabilities.add`; if a low port is truly needed, prefer a port above 1024 over adding `NET_BIND_SERVICE`.",
 };
 
 pub static CAP_DROP_ALL: Rule = Rule {
@@ -214,9 +219,9 @@ pub static SECCOMP_UNSET: Rule = Rule {
 pub static SECCOMP_UNCONFINED: Rule = Rule {
     id: "SG-K8S-022",
     aliases: ksv!("104", "0104"),
-    title: "Seccomp disabled",
+    title: "Seccomp disabled or unset",
     severity: Medium,
-    rationale: "`seccompProfile: {type: Unconfined}` turns system-call filtering off explicitly.",
+    rationale: "`seccompProfile: {type: Unconfined}` turns system-call filtering off explicitly, and a container with no profile at all (on its own, its pod, or a `container.seccomp.security.alpha.kubernetes.io/<name>` annotation) runs unconfined by default.",
     resolution: "Use `type: RuntimeDefault` (or a `Localhost` profile).",
 };
 
@@ -288,18 +293,18 @@ pub static RBAC_WILDCARD_BOTH: Rule = Rule {
 pub static RBAC_WILDCARD_VERB: Rule = Rule {
     id: "SG-K8S-030",
     aliases: ksv!("045", "0045"),
-    title: "Role allows every verb",
+    title: "Role allows every verb on sensitive resources",
     severity: Critical,
-    rationale: "`verbs: [\"*\"]` grants every current and future verb, including `escalate` and `impersonate`.",
+    rationale: "`verbs: [\"*\"]` on secrets, pods, workloads, RBAC objects, users or groups grants every current and future verb on them, including `escalate` and `impersonate`.",
     resolution: "List the verbs needed, e.g. `verbs: [get, list, watch]`.",
 };
 
 pub static RBAC_WILDCARD_RESOURCE: Rule = Rule {
     id: "SG-K8S-031",
     aliases: ksv!("046", "0046"),
-    title: "Role applies to every resource",
+    title: "ClusterRole manages every resource",
     severity: Critical,
-    rationale: "`resources: [\"*\"]` covers secrets, RBAC objects and every future resource type.",
+    rationale: "`resources: [\"*\"]` with a reading or writing verb, cluster-wide, covers secrets, RBAC objects and every future resource type.",
     resolution: "List the resources needed.",
 };
 
@@ -339,6 +344,150 @@ pub static INGRESS_WITHOUT_TLS: Rule = Rule {
     resolution: "Add `tls: [{hosts: [shop.example.com], secretName: shop-tls}]` (cert-manager can issue the secret).",
 };
 
+pub static CAP_DROP_NONE: Rule = Rule {
+    id: "SG-K8S-036",
+    aliases: ksv!("004", "0004"),
+    title: "No capabilities dropped",
+    severity: Low,
+    rationale: "A container that sets no `securityContext.capabilities.drop` keeps every default capability of its runtime, whether it needs them or not.",
+    resolution: "Set `securityContext: {capabilities: {drop: [ALL]}}` and add back only what is needed.",
+};
+
+pub static HOST_ALIASES: Rule = Rule {
+    id: "SG-K8S-037",
+    aliases: ksv!("007", "0007"),
+    title: "Pod manages /etc/hosts",
+    severity: Low,
+    rationale: "`hostAliases` rewrites the pod's /etc/hosts: names can be pointed at other addresses than DNS says, which hides where traffic really goes.",
+    resolution: "Remove `spec.hostAliases`; publish the name through DNS (a Service, or an ExternalName Service).",
+};
+
+pub static LOW_UID: Rule = Rule {
+    id: "SG-K8S-038",
+    aliases: ksv!("020", "0020"),
+    title: "Runs with a UID of 10000 or less",
+    severity: Low,
+    rationale: "UIDs up to 10000 collide with users of the node's own user table: a container escape lands as a real host user.",
+    resolution: "Set `securityContext: {runAsUser: 10001}` (any UID above 10000) on the container or its pod.",
+};
+
+pub static LOW_GID: Rule = Rule {
+    id: "SG-K8S-039",
+    aliases: ksv!("021", "0021"),
+    title: "Runs with a GID of 10000 or less",
+    severity: Low,
+    rationale: "GIDs up to 10000 collide with groups of the node's own group table: a container escape gains that group's files.",
+    resolution: "Set `securityContext: {runAsGroup: 10001}` (any GID above 10000) on the container or its pod.",
+};
+
+pub static SELINUX_OPTIONS: Rule = Rule {
+    id: "SG-K8S-040",
+    aliases: ksv!("025", "0025"),
+    title: "Custom SELinux options",
+    severity: Medium,
+    rationale: "The baseline profile forbids setting the SELinux `user` or `role`, and allows only the `container_t`, `container_init_t` and `container_kvm_t` types: anything else can lift the container out of its SELinux confinement.",
+    resolution: "Remove `seLinuxOptions`, or set only `type: container_t` (and a `level`).",
+};
+
+pub static NON_CORE_VOLUME: Rule = Rule {
+    id: "SG-K8S-041",
+    aliases: ksv!("028", "0028"),
+    title: "Non-core volume type",
+    severity: Low,
+    rationale: "The restricted profile allows only the core volume types (configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret); in-tree network and cloud volumes (nfs, gcePersistentDisk, gitRepo, …) bypass the cluster's storage policy, and gitRepo runs git on the node.",
+    resolution: "Mount the storage through a `persistentVolumeClaim` instead.",
+};
+
+pub static KUBE_SYSTEM: Rule = Rule {
+    id: "SG-K8S-042",
+    aliases: ksv!("037", "0037"),
+    title: "User resource in kube-system",
+    severity: Medium,
+    rationale: "`kube-system` holds the control plane's own components and credentials; user workloads there share its service accounts and policies, and a compromise of them is close to a compromise of the cluster.",
+    resolution: "Move the object to a namespace of its own: `metadata: {namespace: my-app}`.",
+};
+
+pub static TILLER: Rule = Rule {
+    id: "SG-K8S-043",
+    aliases: ksv!("102", "0102"),
+    title: "Tiller deployed",
+    severity: Critical,
+    rationale: "Tiller, the server side of Helm 2, serves an unauthenticated gRPC API with cluster-admin rights by default: anyone who can reach it controls the cluster.",
+    resolution: "Remove Tiller and move to Helm 3, which has no server side.",
+};
+
+pub static WINDOWS_HOST_PROCESS: Rule = Rule {
+    id: "SG-K8S-044",
+    aliases: ksv!("103", "0103"),
+    title: "Windows HostProcess container",
+    severity: Medium,
+    rationale: "`windowsOptions.hostProcess: true` runs the container as a process on the Windows node itself, with the node's privileges.",
+    resolution: "Remove `securityContext.windowsOptions.hostProcess`.",
+};
+
+pub static CAP_ONLY_NET_BIND: Rule = Rule {
+    id: "SG-K8S-045",
+    aliases: ksv!("106", "0106"),
+    title: "Capabilities other than NET_BIND_SERVICE",
+    severity: Low,
+    rationale: "The restricted profile requires dropping `ALL` capabilities and allows adding back only `NET_BIND_SERVICE`.",
+    resolution: "Set `capabilities: {drop: [ALL]}` and add nothing but `NET_BIND_SERVICE`.",
+};
+
+pub static ROOT_GROUP: Rule = Rule {
+    id: "SG-K8S-046",
+    aliases: ksv!("116", "0116"),
+    title: "Runs with the root group",
+    severity: Low,
+    rationale: "A primary GID (`runAsGroup`), supplementary group or `fsGroup` of 0 gives the process root's group: every root-group-writable file of the image and volumes.",
+    resolution: "Set `runAsGroup`, `supplementalGroups` and `fsGroup` to non-zero GIDs.",
+};
+
+pub static PRIVILEGED_PORT: Rule = Rule {
+    id: "SG-K8S-047",
+    aliases: ksv!("117", "0117"),
+    title: "Container port below 1024",
+    severity: Medium,
+    rationale: "Binding a port below 1024 needs root or `NET_BIND_SERVICE` inside the container; an app that needs neither can listen on a high port and be exposed on 80/443 through its Service.",
+    resolution: "Listen on a port of 1024 or above (`containerPort: 8080`) and map it in the Service (`port: 80, targetPort: 8080`).",
+};
+
+pub static DEFAULT_SECURITY_CONTEXT: Rule = Rule {
+    id: "SG-K8S-048",
+    aliases: ksv!("118", "0118"),
+    title: "Default security context",
+    severity: High,
+    rationale: "A pod or container that sets no security context at all runs with the runtime's defaults: root, writable root filesystem, default capabilities, no seccomp.",
+    resolution: "Set a `securityContext` on the pod (`runAsNonRoot`, `runAsUser`, `seccompProfile`) and on each container (`allowPrivilegeEscalation: false`, `readOnlyRootFilesystem: true`, `capabilities: {drop: [ALL]}`).",
+};
+
+pub static CAP_SYS_MODULE: Rule = Rule {
+    id: "SG-K8S-049",
+    aliases: ksv!("120", "0120"),
+    title: "SYS_MODULE capability added",
+    severity: High,
+    rationale: "CAP_SYS_MODULE loads kernel modules: arbitrary code in the node's kernel.",
+    resolution: "Remove `SYS_MODULE` from `securityContext.capabilities.add`.",
+};
+
+pub static SENSITIVE_HOST_PATH: Rule = Rule {
+    id: "SG-K8S-050",
+    aliases: ksv!("121", "0121"),
+    title: "System directory of the node mounted",
+    severity: High,
+    rationale: "Mounting `/`, `/boot`, `/dev`, `/etc`, `/lib`, `/proc`, `/sys`, `/usr` or `/var/lib/docker` from the node exposes its credentials, devices and container runtime to the pod.",
+    resolution: "Do not mount the node's system directories; use the Kubernetes API or a dedicated agent.",
+};
+
+pub static UNTRUSTED_REGISTRY: Rule = Rule {
+    id: "SG-K8S-051",
+    aliases: &["AVD-KSV-0125", "KSV-0125", "KSV0125"],
+    title: "Image from an untrusted registry",
+    severity: Medium,
+    rationale: "Images from registries the organisation does not control can change or disappear under the same name. The trusted registries are `--trusted-registries` (or `SCANGATE_TRUSTED_REGISTRIES`), by default Trivy's: Azure (`azurecr.io`), ECR and GCR (`gcr.io` and its regional hosts); a registry is trusted when its host ends with one of them. An image without a registry host (`nginx`, `bitnami/redis`) comes from Docker Hub (`docker.io`).",
+    resolution: "Mirror the image into a trusted registry (`image: myacr.azurecr.io/nginx:1.27`), or add your registry to `--trusted-registries`.",
+};
+
 /// Every Kubernetes rule, in id order.
 pub static RULES: &[&Rule] = &[
     &PRIVILEGED,
@@ -376,4 +525,44 @@ pub static RULES: &[&Rule] = &[
     &RBAC_ADMIN_BINDING,
     &SERVICE_NODE_PORT,
     &INGRESS_WITHOUT_TLS,
+    &CAP_DROP_NONE,
+    &HOST_ALIASES,
+    &LOW_UID,
+    &LOW_GID,
+    &SELINUX_OPTIONS,
+    &NON_CORE_VOLUME,
+    &KUBE_SYSTEM,
+    &TILLER,
+    &WINDOWS_HOST_PROCESS,
+    &CAP_ONLY_NET_BIND,
+    &ROOT_GROUP,
+    &PRIVILEGED_PORT,
+    &DEFAULT_SECURITY_CONTEXT,
+    &CAP_SYS_MODULE,
+    &SENSITIVE_HOST_PATH,
+    &UNTRUSTED_REGISTRY,
+    &super::objects::NETWORK_POLICY_SELECTOR,
+    &super::objects::LIMIT_RANGE,
+    &super::objects::RESOURCE_QUOTA,
+    &super::objects::SERVICE_EXTERNAL_IP,
+    &super::objects::CONFIGMAP_SECRET,
+    &super::rbac::MANAGE_SECRETS,
+    &super::rbac::DELETE_POD_LOGS,
+    &super::rbac::IMPERSONATE_GROUPS,
+    &super::rbac::NODE_PROXY,
+    &super::rbac::MANAGE_WORKLOADS,
+    &super::rbac::MANAGE_CONFIGMAPS,
+    &super::rbac::MANAGE_RBAC,
+    &super::rbac::BIND_ANY_ROLE,
+    &super::rbac::BIND_ANY_CLUSTER_ROLE,
+    &super::rbac::EXEC_PODS,
+    &super::rbac::ATTACH_PODS,
+    &super::rbac::ROLEBINDING_PATCH,
+    &super::rbac::MANAGE_NETWORKING,
+    &super::rbac::MANAGE_ALL_IN_NAMESPACE,
+    &super::rbac::MANAGE_NAMESPACE_SECRETS,
+    &super::rbac::MANAGE_WEBHOOKS,
+    &super::rbac::MANAGE_AWS_AUTH,
+    &super::rbac::ANONYMOUS_BINDING,
+    &super::rbac::MASTERS_BINDING,
 ];

@@ -38,8 +38,13 @@ spec:
       hostPID: true
       hostIPC: true
       automountServiceAccountToken: true
+      hostAliases:
+        - ip: 10.0.0.1
+          hostnames: [db.internal]
       securityContext:
         runAsUser: 0
+        fsGroup: 0
+        seLinuxOptions: {type: spc_t}
         sysctls:
           - name: kernel.msgmax
             value: "65536"
@@ -49,6 +54,10 @@ spec:
         - name: docker
           hostPath:
             path: /var/run/docker.sock
+        - name: etc
+          hostPath: {path: /etc/}
+        - name: shared
+          nfs: {server: nfs.example.com, path: /exports}
       containers:
         - name: app
           image: nginx:latest
@@ -72,8 +81,9 @@ spec:
             procMount: Unmasked
             seccompProfile:
               type: Unconfined
+            windowsOptions: {hostProcess: true}
             capabilities:
-              add: [SYS_ADMIN, NET_RAW, CAP_NET_BIND_SERVICE, ALL]
+              add: [SYS_ADMIN, NET_RAW, CAP_NET_BIND_SERVICE, ALL, SYS_MODULE]
       initContainers:
         - name: init
           image: busybox
@@ -92,6 +102,31 @@ rules:
   - apiGroups: [""]
     resources: ["users"]
     verbs: ["impersonate"]
+  - apiGroups: [""]
+    resources: ["secrets"]
+    verbs: ["*"]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: too-much
+  namespace: shop
+rules:
+  - {apiGroups: [""], resources: ["*"], verbs: ["get"]}
+  - {apiGroups: [""], resources: ["secrets"], verbs: ["list"]}
+  - {apiGroups: [""], resources: ["pods/log"], verbs: ["delete"]}
+  - {apiGroups: ["*"], resources: ["groups"], verbs: ["impersonate"]}
+  - {apiGroups: [""], resources: ["nodes/proxy"], verbs: ["get"]}
+  - {apiGroups: [""], resources: ["pods"], verbs: ["create"]}
+  - {apiGroups: [""], resources: ["configmaps"], verbs: ["update"], resourceNames: ["aws-auth"]}
+  - {apiGroups: ["rbac.authorization.k8s.io"], resources: ["roles"], verbs: ["escalate"]}
+  - {apiGroups: ["rbac.authorization.k8s.io"], resources: ["rolebindings", "clusterrolebindings"], verbs: ["create"]}
+  - {apiGroups: ["rbac.authorization.k8s.io"], resources: ["roles", "clusterroles"], verbs: ["bind"], resourceNames: ["*"]}
+  - {apiGroups: [""], resources: ["pods/exec"], verbs: ["create"]}
+  - {apiGroups: ["*"], resources: ["pods/attach"], verbs: ["create"]}
+  - {apiGroups: ["*"], resources: ["pods", "rolebindings"], verbs: ["get", "patch"]}
+  - {apiGroups: [""], resources: ["services"], verbs: ["create"]}
+  - {apiGroups: ["admissionregistration.k8s.io"], resources: ["mutatingwebhookconfigurations"], verbs: ["create"]}
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
@@ -103,6 +138,10 @@ roleRef:
 subjects:
   - kind: Group
     name: ops
+  - kind: User
+    name: system:anonymous
+  - kind: Group
+    name: system:masters
 ---
 apiVersion: v1
 kind: Service
@@ -112,6 +151,7 @@ metadata:
 spec:
   type: NodePort
   ports: [{port: 80}]
+  externalIPs: [203.0.113.7]
 ---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
@@ -121,6 +161,46 @@ metadata:
 spec:
   rules:
     - host: shop.example.com
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: tiller-deploy
+  namespace: kube-system
+spec:
+  containers:
+    - name: tiller
+      image: gcr.io/kubernetes-helm/tiller:v2.16.0
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: open, namespace: shop}
+spec:
+  policyTypes: [Ingress]
+---
+apiVersion: v1
+kind: LimitRange
+metadata: {name: partial, namespace: shop}
+spec:
+  limits:
+    - type: Container
+      max: {cpu: "1"}
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: pods-only, namespace: shop}
+spec:
+  hard: {pods: "10"}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: shop}
+data:
+  LOG_LEVEL: info
+  DB_PASSWORD: hunter2
+  app.properties: |
+    url=https://example.com
+    api.token=3f9a7c2e1b
 "#;
 
 /// Hardened: passes every rule.
@@ -138,6 +218,7 @@ spec:
           automountServiceAccountToken: false
           securityContext:
             runAsNonRoot: true
+            runAsGroup: 10001
             seccompProfile: {type: RuntimeDefault}
             sysctls:
               - name: net.ipv4.ip_local_port_range
@@ -147,7 +228,7 @@ spec:
               emptyDir: {}
           containers:
             - name: report
-              image: registry.example.com:5000/report:1.4.2
+              image: shop.azurecr.io/report:1.4.2
               env:
                 - name: DB_PASSWORD
                   valueFrom: {secretKeyRef: {name: db, key: password}}
@@ -162,7 +243,6 @@ spec:
                 runAsUser: 10001
                 capabilities:
                   drop: [ALL]
-                  add: [NET_BIND_SERVICE]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
@@ -200,6 +280,57 @@ spec:
       secretName: report-tls
   rules:
     - host: report.example.com
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+---
+apiVersion: v1
+kind: LimitRange
+metadata: {name: defaults, namespace: shop}
+spec:
+  limits:
+    - type: Container
+      max: {cpu: "1", memory: 1Gi}
+      min: {cpu: 10m, memory: 16Mi}
+      default: {cpu: 200m, memory: 128Mi}
+      defaultRequest: {cpu: 100m, memory: 64Mi}
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: quota, namespace: shop}
+spec:
+  hard:
+    requests.cpu: "4"
+    requests.memory: 8Gi
+    limits.cpu: "8"
+    limits.memory: 16Gi
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: shop}
+data:
+  DB_PASSWORD: INSERT_PASSWORD_HERE
+  API_TOKEN: changeme
+  SESSION_SECRET: "{{ .Values.sessionSecret }}"
+  PASSWORD_FILE: /run/secrets/db
+  bypass_cache: "true"
+  token_ttl: "3600"
+  app.properties: |
+    password=${DB_PASSWORD}
+    client.secret=
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: viewers
+roleRef: {kind: ClusterRole, name: view}
+subjects:
+  - kind: Group
+    name: auditors
 "#;
 
 #[test]
@@ -298,7 +429,17 @@ fn fingerprint_subjects_ignore_line_numbers() {
 #[test]
 fn only_yaml_with_api_version_and_kind_is_a_manifest() {
     assert!(Kubernetes.wants("deploy/app.YAML"));
-    assert!(!Kubernetes.wants("deploy/app.json"));
+    assert!(Kubernetes.wants("deploy/app.json"));
+    assert!(!Kubernetes.wants("deploy/app.toml"));
+    assert!(Kubernetes.accepts("{\"apiVersion\": \"v1\", \"kind\": \"Pod\"}"));
+    // ARM templates have apiVersion and kind on their resources only.
+    assert!(!Kubernetes
+        .accepts("{\"resources\": [{\"apiVersion\": \"2023-01-01\", \"kind\": \"StorageV2\"}]}"));
+    // Broken JSON is taken, so it is reported as unparsable.
+    assert!(Kubernetes.accepts("{\"apiVersion\": \"v1\", \"kind\": \"Pod\",}"));
+    assert!(Kubernetes
+        .check("x.json", "{\"apiVersion\": \"v1\", \"kind\": \"Pod\",}")
+        .is_err_and(|e| e.contains("invalid JSON")));
     assert!(Kubernetes.accepts("apiVersion: v1\nkind: Pod\n"));
     assert!(!Kubernetes.accepts("services:\n  web:\n    image: nginx\n"));
     assert!(Kubernetes.check("x.yaml", "kind: [\n").is_err());

@@ -1,32 +1,16 @@
 //! Rules on pod specs: the pod itself (host namespaces, volumes, sysctls,
-//! service-account token, namespace) and each of its containers, init
-//! containers and ephemeral containers (security context, resources,
-//! image, environment).
+//! service-account token, namespace, pod security context); each of its
+//! containers, init containers and ephemeral containers is checked by
+//! [`super::container`].
 //!
 //! A rule about a setting points at the setting's key; a rule about a
 //! missing setting points at the container (its first line), as Trivy does.
 
+use super::container::Container;
 use super::rules::*;
 use super::Resource;
 use crate::config::yaml::Node;
-use crate::config::{Rule, Violation};
-
-/// Capabilities the baseline profile allows adding.
-const BASELINE_CAPABILITIES: [&str; 13] = [
-    "AUDIT_WRITE",
-    "CHOWN",
-    "DAC_OVERRIDE",
-    "FOWNER",
-    "FSETID",
-    "KILL",
-    "MKNOD",
-    "NET_BIND_SERVICE",
-    "SETFCAP",
-    "SETGID",
-    "SETPCAP",
-    "SETUID",
-    "SYS_CHROOT",
-];
+use crate::config::{CheckOptions, Rule, Violation};
 
 /// Sysctls the baseline profile allows (namespaced, safe).
 const SAFE_SYSCTLS: [&str; 10] = [
@@ -42,19 +26,43 @@ const SAFE_SYSCTLS: [&str; 10] = [
     "net.ipv4.tcp_keepalive_probes",
 ];
 
-/// Words in an environment variable's name that say its value is a secret.
-const SECRET_WORDS: [&str; 8] = [
-    "PASSWORD",
-    "PASSWD",
-    "SECRET",
-    "TOKEN",
-    "API_KEY",
-    "APIKEY",
-    "PRIVATE_KEY",
-    "CREDENTIAL",
+/// Volume types the restricted profile does not allow (Trivy's KSV-0028
+/// list; `hostPath` has rules of its own).
+const NON_CORE_VOLUMES: [&str; 19] = [
+    "gcePersistentDisk",
+    "awsElasticBlockStore",
+    "gitRepo",
+    "nfs",
+    "iscsi",
+    "glusterfs",
+    "rbd",
+    "flexVolume",
+    "cinder",
+    "cephFS",
+    "flocker",
+    "fc",
+    "azureFile",
+    "vsphereVolume",
+    "quobyte",
+    "azureDisk",
+    "portworxVolume",
+    "scaleIO",
+    "storageos",
 ];
-/// Name endings that say the value points at a secret rather than being one.
-const REFERENCE_SUFFIXES: [&str; 5] = ["_FILE", "_PATH", "_URL", "_NAME", "_REF"];
+/// Node directories a pod must not mount (Trivy's KSV-0121 list).
+const SYSTEM_DIRECTORIES: [&str; 9] = [
+    "/",
+    "/boot",
+    "/dev",
+    "/etc",
+    "/lib",
+    "/proc",
+    "/sys",
+    "/usr",
+    "/var/lib/docker",
+];
+/// Where the kubelet mounts the service-account token.
+const TOKEN_MOUNT: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 /// The pod template of a workload: its metadata and spec.
 fn pod_template<'a>(res: &Resource<'a>) -> Option<(Option<&'a Node>, &'a Node)> {
@@ -73,18 +81,29 @@ fn pod_template<'a>(res: &Resource<'a>) -> Option<(Option<&'a Node>, &'a Node)> 
     Some((template.get("metadata"), template.get("spec")?))
 }
 
-pub(super) fn check(res: &Resource, out: &mut Vec<Violation>) {
+pub(super) fn check(res: &Resource, options: &CheckOptions, out: &mut Vec<Violation>) {
     let Some((meta, spec)) = pod_template(res) else {
         return;
     };
     check_namespace(res, out);
     check_pod(res, spec, out);
+    check_pod_security_context(res, spec, out);
     let annotations = meta.and_then(|m| m.get("annotations"));
+    let tiller_pod = res.doc.get("metadata").is_some_and(is_tiller) || meta.is_some_and(is_tiller);
     for list in ["initContainers", "containers", "ephemeralContainers"] {
         for container in spec.get(list).map(Node::items).unwrap_or_default() {
-            Container::new(res, spec, annotations, container).check(out);
+            Container::new(res, spec, annotations, container).check(options, tiller_pod, out);
         }
     }
+}
+
+/// Trivy's KSV-0102 test of an object's metadata: named like Tiller, or
+/// labelled as Helm 2's server.
+fn is_tiller(metadata: &Node) -> bool {
+    let field = |path: &[&str]| metadata.path(path).and_then(Node::as_str);
+    field(&["name"]).is_some_and(|n| n.contains("tiller"))
+        || field(&["labels", "app"]) == Some("helm")
+        || field(&["labels", "name"]) == Some("tiller")
 }
 
 fn check_namespace(res: &Resource, out: &mut Vec<Violation>) {
@@ -131,7 +150,30 @@ fn check_pod(res: &Resource, spec: &Node, out: &mut Vec<Violation>) {
             ));
         }
     }
+    if spec.get("automountServiceAccountToken").is_none() {
+        check_token_mount(res, spec, out);
+    }
+    if let Some((k, v)) = spec.entry("hostAliases") {
+        out.push(res.violation(
+            &HOST_ALIASES,
+            format!("{} sets hostAliases", res.describe()),
+            (k.line, v.last_line()),
+            "hostAliases",
+        ));
+    }
     for volume in spec.get("volumes").map(Node::items).unwrap_or_default() {
+        let name = volume.get("name").and_then(Node::as_str).unwrap_or("");
+        for (k, v) in volume.entries() {
+            let kind = k.as_str().unwrap_or("");
+            if NON_CORE_VOLUMES.contains(&kind) {
+                out.push(res.violation(
+                    &NON_CORE_VOLUME,
+                    format!("{} uses a {kind} volume ('{name}')", res.describe()),
+                    (k.line, v.last_line()),
+                    &format!("volume/{name}"),
+                ));
+            }
+        }
         let Some((key, host)) = volume.entry("hostPath") else {
             continue;
         };
@@ -139,6 +181,18 @@ fn check_pod(res: &Resource, spec: &Node, out: &mut Vec<Violation>) {
         let path = host.get("path").and_then(Node::as_str).unwrap_or("");
         let lines = (key.line, host.last_line());
         let part = format!("volume/{name}");
+        let normalized = match path.trim_end_matches('/') {
+            "" => "/",
+            trimmed => trimmed,
+        };
+        if SYSTEM_DIRECTORIES.contains(&normalized) {
+            out.push(res.violation(
+                &SENSITIVE_HOST_PATH,
+                format!("{} mounts the node's {path:?}", res.describe()),
+                lines,
+                &part,
+            ));
+        }
         out.push(res.violation(
             &HOST_PATH,
             format!(
@@ -188,336 +242,103 @@ fn check_pod(res: &Resource, spec: &Node, out: &mut Vec<Violation>) {
     }
 }
 
-/// One container and the pod-level settings it inherits.
-struct Container<'r, 'a> {
-    res: &'r Resource<'a>,
-    pod_sc: Option<&'a Node>,
-    annotations: Option<&'a Node>,
-    node: &'a Node,
-    sc: Option<&'a Node>,
-    name: &'a str,
+/// KSV-0036 when `automountServiceAccountToken` is not set: a container
+/// that mounts the token path by hand.
+fn check_token_mount(res: &Resource, spec: &Node, out: &mut Vec<Violation>) {
+    let containers = ["initContainers", "containers"]
+        .into_iter()
+        .flat_map(|l| spec.get(l).map(Node::items).unwrap_or_default());
+    for mount in containers.flat_map(|c| c.get("volumeMounts").map(Node::items).unwrap_or_default())
+    {
+        if let Some((k, v)) = mount.entry("mountPath").filter(|(_, v)| {
+            v.as_str()
+                .is_some_and(|p| p.trim_end_matches('/') == TOKEN_MOUNT)
+        }) {
+            out.push(res.violation(
+                &SERVICE_ACCOUNT_TOKEN,
+                format!(
+                    "{} mounts the service-account token at {TOKEN_MOUNT}",
+                    res.describe()
+                ),
+                (k.line, v.line),
+                "automountServiceAccountToken",
+            ));
+            return;
+        }
+    }
 }
 
-impl<'r, 'a> Container<'r, 'a> {
-    fn new(
-        res: &'r Resource<'a>,
-        spec: &'a Node,
-        annotations: Option<&'a Node>,
-        node: &'a Node,
-    ) -> Self {
-        Container {
-            res,
-            pod_sc: spec.get("securityContext"),
-            annotations,
-            node,
-            sc: node.get("securityContext"),
-            name: node.get("name").and_then(Node::as_str).unwrap_or(""),
-        }
-    }
-
-    fn push(&self, out: &mut Vec<Violation>, rule: &'static Rule, what: &str, lines: (u32, u32)) {
-        self.push_about(out, rule, what, lines, "");
-    }
-
-    /// [`Self::push`] for one of several things a rule can find in a
-    /// container (a capability, a port, a variable): `about` keeps their
-    /// fingerprints apart.
-    fn push_about(
-        &self,
-        out: &mut Vec<Violation>,
-        rule: &'static Rule,
-        what: &str,
-        lines: (u32, u32),
-        about: &str,
-    ) {
-        let mut part = format!("container/{}", self.name);
-        if !about.is_empty() {
-            part.push('/');
-            part.push_str(about);
-        }
-        out.push(self.res.violation(
-            rule,
-            format!(
-                "Container '{}' of {} {what}",
-                self.name,
-                self.res.describe()
-            ),
+/// The pod's own `securityContext`: missing altogether, root group, SELinux
+/// options, Windows host processes.
+fn check_pod_security_context(res: &Resource, spec: &Node, out: &mut Vec<Violation>) {
+    let Some(sc) = spec
+        .get("securityContext")
+        .filter(|sc| !sc.entries().is_empty())
+    else {
+        let lines = spec.get("securityContext").map_or(spec.line, |n| n.line);
+        out.push(res.violation(
+            &DEFAULT_SECURITY_CONTEXT,
+            format!("{} sets no pod securityContext", res.describe()),
+            (lines, lines),
+            "pod",
+        ));
+        return;
+    };
+    let zero = |n: &Node| n.as_str() == Some("0");
+    let root_group = ["runAsGroup", "fsGroup"]
+        .into_iter()
+        .filter_map(|key| sc.entry(key))
+        .find(|(_, v)| zero(v))
+        .map(|(k, v)| (k.line, v.line))
+        .or_else(|| {
+            sc.get("supplementalGroups")
+                .map(Node::items)
+                .unwrap_or_default()
+                .iter()
+                .find(|g| zero(g))
+                .map(|g| (g.line, g.line))
+        });
+    if let Some(lines) = root_group {
+        out.push(res.violation(
+            &ROOT_GROUP,
+            format!("{} runs with the root group (GID 0)", res.describe()),
             lines,
-            &part,
+            "pod",
         ));
     }
-
-    /// The container's own lines: where a missing setting is reported.
-    fn lines(&self) -> (u32, u32) {
-        (self.node.line, self.node.line)
+    if let Some(lines) = bad_selinux(sc) {
+        out.push(res.violation(
+            &SELINUX_OPTIONS,
+            format!("{} sets custom SELinux options", res.describe()),
+            lines,
+            "pod",
+        ));
     }
-
-    /// The key and value of a container `securityContext` setting.
-    fn setting(&self, key: &str) -> Option<(&'a Node, &'a Node)> {
-        self.sc.and_then(|sc| sc.entry(key))
-    }
-
-    fn check(&self, out: &mut Vec<Violation>) {
-        self.check_security_context(out);
-        self.check_capabilities(out);
-        self.check_profiles(out);
-        self.check_resources(out);
-        self.check_image(out);
-        self.check_ports_and_env(out);
-    }
-
-    fn check_security_context(&self, out: &mut Vec<Violation>) {
-        let at = |(k, v): (&Node, &Node)| (k.line, v.line);
-        if let Some(e) = self.setting("privileged").filter(|(_, v)| v.is_true()) {
-            self.push(
-                out,
-                &PRIVILEGED,
-                "sets securityContext.privileged: true",
-                at(e),
-            );
-        }
-        match self.setting("allowPrivilegeEscalation") {
-            Some((_, v)) if v.is_false() => {}
-            Some(e) => self.push(
-                out,
-                &PRIVILEGE_ESCALATION,
-                "should set securityContext.allowPrivilegeEscalation to false",
-                at(e),
-            ),
-            None => self.push(
-                out,
-                &PRIVILEGE_ESCALATION,
-                "does not set securityContext.allowPrivilegeEscalation to false",
-                self.lines(),
-            ),
-        }
-        let pod_non_root = self.pod_sc.and_then(|sc| sc.get("runAsNonRoot"));
-        match self.setting("runAsNonRoot") {
-            Some((_, v)) if v.is_true() => {}
-            Some(e) => self.push(
-                out,
-                &RUN_AS_NON_ROOT,
-                "should set securityContext.runAsNonRoot to true",
-                at(e),
-            ),
-            None if pod_non_root.is_some_and(Node::is_true) => {}
-            None => self.push(
-                out,
-                &RUN_AS_NON_ROOT,
-                "does not set securityContext.runAsNonRoot to true (nor does its pod)",
-                self.lines(),
-            ),
-        }
-        if let Some(e) = self
-            .setting("runAsUser")
-            .filter(|(_, v)| v.as_str() == Some("0"))
-        {
-            self.push(
-                out,
-                &RUN_AS_ROOT_USER,
-                "sets securityContext.runAsUser: 0",
-                at(e),
-            );
-        }
-        match self.setting("readOnlyRootFilesystem") {
-            Some((_, v)) if v.is_true() => {}
-            Some(e) => self.push(
-                out,
-                &READ_ONLY_ROOT,
-                "should set securityContext.readOnlyRootFilesystem to true",
-                at(e),
-            ),
-            None => self.push(
-                out,
-                &READ_ONLY_ROOT,
-                "does not set securityContext.readOnlyRootFilesystem to true",
-                self.lines(),
-            ),
-        }
-        if let Some(e) = self
-            .setting("procMount")
-            .filter(|(_, v)| v.as_str() == Some("Unmasked"))
-        {
-            self.push(
-                out,
-                &PROC_MOUNT,
-                "sets securityContext.procMount: Unmasked",
-                at(e),
-            );
-        }
-    }
-
-    fn check_capabilities(&self, out: &mut Vec<Violation>) {
-        let caps = self.setting("capabilities");
-        let list = |key| caps.and_then(|(_, c)| c.entry(key));
-        let add = list("add");
-        for cap in add.map(|(_, v)| v.items()).unwrap_or_default() {
-            let Some(raw) = cap.as_str() else { continue };
-            let name = raw.trim_start_matches("CAP_").to_ascii_uppercase();
-            let lines = (cap.line, cap.line);
-            let what = format!("adds the capability {raw}");
-            match name.as_str() {
-                "SYS_ADMIN" => self.push(out, &CAP_SYS_ADMIN, &what, lines),
-                "NET_RAW" => self.push(out, &CAP_NET_RAW, &what, lines),
-                _ => {}
-            }
-            if !BASELINE_CAPABILITIES.contains(&name.as_str()) {
-                self.push_about(out, &CAP_ADDED, &what, lines, &name);
-            }
-        }
-        let drop = list("drop");
-        let drops_all = drop.is_some_and(|(_, v)| {
-            v.items()
-                .iter()
-                .any(|n| n.as_str().is_some_and(|s| s.eq_ignore_ascii_case("ALL")))
-        });
-        if !drops_all {
-            let lines = drop
-                .or(caps)
-                .map_or(self.lines(), |(k, _)| (k.line, k.line));
-            self.push(
-                out,
-                &CAP_DROP_ALL,
-                "does not drop all capabilities (securityContext.capabilities.drop: [ALL])",
-                lines,
-            );
-        }
-    }
-
-    fn check_profiles(&self, out: &mut Vec<Violation>) {
-        let profile_type = |sc: Option<&'a Node>, key: &str| {
-            sc.and_then(|sc| sc.get(key)).and_then(|p| p.entry("type"))
-        };
-        let seccomp =
-            profile_type(self.sc, "seccompProfile").or(profile_type(self.pod_sc, "seccompProfile"));
-        let legacy = self.annotation("seccomp.security.alpha.kubernetes.io/pod");
-        match seccomp {
-            Some((k, v)) if v.as_str() == Some("Unconfined") => {
-                self.push(out, &SECCOMP_UNCONFINED, "uses the seccomp profile Unconfined", (k.line, v.line))
-            }
-            Some(_) => {}
-            None => match legacy {
-                Some((k, v)) if v.as_str() == Some("unconfined") => {
-                    self.push(out, &SECCOMP_UNCONFINED, "uses the seccomp profile unconfined", (k.line, v.line))
-                }
-                Some(_) => {}
-                None => self.push(out, &SECCOMP_UNSET, "sets no seccomp profile (securityContext.seccompProfile.type: RuntimeDefault), nor does its pod", self.lines()),
-            },
-        }
-        let apparmor = profile_type(self.sc, "appArmorProfile")
-            .or(profile_type(self.pod_sc, "appArmorProfile"));
-        if let Some((k, v)) = apparmor.filter(|(_, v)| v.as_str() == Some("Unconfined")) {
-            self.push(
-                out,
-                &APPARMOR_UNCONFINED,
-                "uses the AppArmor profile Unconfined",
-                (k.line, v.line),
-            );
-        }
-        let key = format!(
-            "container.apparmor.security.beta.kubernetes.io/{}",
-            self.name
-        );
-        if let Some((k, v)) = self
-            .annotation(&key)
-            .filter(|(_, v)| v.as_str() == Some("unconfined"))
-        {
-            self.push_about(
-                out,
-                &APPARMOR_UNCONFINED,
-                "is annotated with the AppArmor profile unconfined",
-                (k.line, v.line),
-                "annotation",
-            );
-        }
-    }
-
-    fn annotation(&self, key: &str) -> Option<(&'a Node, &'a Node)> {
-        self.annotations.and_then(|a| a.entry(key))
-    }
-
-    fn check_resources(&self, out: &mut Vec<Violation>) {
-        let resources = self.node.entry("resources");
-        let checks: [(&str, &str, &'static Rule); 4] = [
-            ("limits", "cpu", &CPU_LIMIT),
-            ("limits", "memory", &MEMORY_LIMIT),
-            ("requests", "cpu", &CPU_REQUEST),
-            ("requests", "memory", &MEMORY_REQUEST),
-        ];
-        for (group, what, rule) in checks {
-            let section = resources.and_then(|(_, r)| r.entry(group));
-            if section.is_some_and(|(_, s)| s.get(what).is_some()) {
-                continue;
-            }
-            let lines = section
-                .or(resources)
-                .map_or(self.lines(), |(k, _)| (k.line, k.line));
-            self.push(
-                out,
-                rule,
-                &format!("does not set resources.{group}.{what}"),
-                lines,
-            );
-        }
-    }
-
-    fn check_image(&self, out: &mut Vec<Violation>) {
-        let Some((key, value)) = self.node.entry("image") else {
-            return;
-        };
-        let Some(image) = value.as_str() else { return };
-        if image.contains('@') {
-            return; // pinned by digest
-        }
-        let last = image.rsplit('/').next().unwrap_or(image);
-        let what = match last.split_once(':') {
-            None => format!("uses the image {image:?} without a tag"),
-            Some((_, "latest")) => format!("uses the image {image:?} with the tag latest"),
-            Some(_) => return,
-        };
-        self.push(out, &IMAGE_TAG, &what, (key.line, value.line));
-    }
-
-    fn check_ports_and_env(&self, out: &mut Vec<Violation>) {
-        for port in self.node.get("ports").map(Node::items).unwrap_or_default() {
-            if let Some((k, v)) = port
-                .entry("hostPort")
-                .filter(|(_, v)| v.as_str().is_some_and(|p| p != "0"))
-            {
-                let p = v.as_str().unwrap_or("");
-                self.push_about(
-                    out,
-                    &HOST_PORT,
-                    &format!("binds the host port {p}"),
-                    (k.line, v.line),
-                    p,
-                );
-            }
-        }
-        for var in self.node.get("env").map(Node::items).unwrap_or_default() {
-            let name = var.get("name").and_then(Node::as_str).unwrap_or("");
-            let Some((k, v)) = var.entry("value") else {
-                continue;
-            };
-            let literal = v
-                .as_str()
-                .is_some_and(|s| !s.trim().is_empty() && !s.starts_with("$("));
-            if literal && looks_secret(name) {
-                self.push_about(
-                    out,
-                    &ENV_SECRET,
-                    &format!("sets the secret-looking variable {name} to a literal value"),
-                    (k.line, v.line),
-                    name,
-                );
-            }
-        }
+    if let Some((k, v)) = sc
+        .get("windowsOptions")
+        .and_then(|w| w.entry("hostProcess"))
+        .filter(|(_, v)| v.is_true())
+    {
+        out.push(res.violation(
+            &WINDOWS_HOST_PROCESS,
+            format!("{} runs as a Windows HostProcess pod", res.describe()),
+            (k.line, v.line),
+            "pod",
+        ));
     }
 }
 
-/// Whether an environment variable's name says it holds a secret.
-fn looks_secret(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    SECRET_WORDS.iter().any(|w| upper.contains(w))
-        && !REFERENCE_SUFFIXES.iter().any(|s| upper.ends_with(s))
+/// Allowed SELinux types (the baseline profile's list).
+const SELINUX_TYPES: [&str; 3] = ["container_t", "container_init_t", "container_kvm_t"];
+
+/// The lines of a `seLinuxOptions` that sets a user, a role or a type
+/// outside the allowed ones.
+pub(super) fn bad_selinux(sc: &Node) -> Option<(u32, u32)> {
+    let (key, options) = sc.entry("seLinuxOptions")?;
+    let bad_type = options
+        .get("type")
+        .and_then(Node::as_str)
+        .is_some_and(|t| !SELINUX_TYPES.contains(&t));
+    let forbidden = options.get("user").is_some() || options.get("role").is_some();
+    (bad_type || forbidden).then(|| (key.line, options.last_line()))
 }
