@@ -82,6 +82,19 @@ pub fn in_chart(root: &Path, path: &Path) -> bool {
     false
 }
 
+/// Whether the `Chart.yaml` at `chart_file` belongs to a subchart
+/// unpacked in another chart's `charts/` directory: that one is rendered
+/// with its parent (and reported under the parent's path), not on its own.
+pub fn is_subchart(chart_file: &Path) -> bool {
+    let Some(charts) = chart_file.parent().and_then(Path::parent) else {
+        return false;
+    };
+    charts.file_name().is_some_and(|n| n == "charts")
+        && charts
+            .parent()
+            .is_some_and(|parent| parent.join(CHART_FILE).is_file())
+}
+
 /// Renders the chart in `dir` (`chart_rel` relative to the scanned root,
 /// `""` for the root itself) and checks what it renders. `Err` is the
 /// one-line reason the chart was skipped; a template that renders to
@@ -257,6 +270,21 @@ mod tests {
             ]
         );
         assert_eq!(docs[1].1, "kind: Deployment\n");
+    }
+
+    #[test]
+    fn unpacked_subcharts_belong_to_their_parent() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let chart = dir.path().join("web");
+        let sub = chart.join("charts/redis");
+        std::fs::create_dir_all(sub.join("templates")).expect("mkdir");
+        std::fs::write(chart.join(CHART_FILE), "name: web\n").expect("write");
+        std::fs::write(sub.join(CHART_FILE), "name: redis\n").expect("write");
+        std::fs::write(sub.join("templates/x.yaml"), "kind: Pod\n").expect("write");
+        assert!(!is_subchart(&chart.join(CHART_FILE)));
+        assert!(is_subchart(&sub.join(CHART_FILE)));
+        assert!(in_chart(dir.path(), &sub.join("templates/x.yaml")));
+        assert!(!in_chart(dir.path(), &chart.join("values.yaml")));
     }
 
     #[test]

@@ -77,7 +77,11 @@ pub fn scan(
                     Ok(entry) if entry.file_type().is_some_and(|t| t.is_file()) => {
                         let rel = relative(root, entry.path());
                         let found = if entry.file_name() == helm::CHART_FILE {
-                            check_chart(entry.path(), &rel, options)
+                            if helm::is_subchart(entry.path()) {
+                                Vec::new() // rendered with its parent chart
+                            } else {
+                                check_chart(entry.path(), &rel, options)
+                            }
                         } else if helm::is_template_name(&rel) && helm::in_chart(root, entry.path())
                         {
                             Vec::new() // checked through its chart
