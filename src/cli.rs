@@ -457,6 +457,11 @@ pub struct PolicyArgs {
     /// Drop findings that have no fixed version yet.
     #[arg(long, env = "SCANGATE_IGNORE_UNFIXED", value_parser = clap::builder::BoolishValueParser::new())]
     pub ignore_unfixed: bool,
+    /// Drop vulnerabilities whose status is listed (comma-separated:
+    /// fixed, affected, will_not_fix, fix_deferred, end_of_life,
+    /// under_investigation), as Trivy's `--ignore-status`.
+    #[arg(long, value_delimiter = ',', value_parser = parse_status, env = "SCANGATE_IGNORE_STATUS", value_name = "LIST")]
+    pub ignore_status: Vec<crate::finding::Status>,
     /// Fail the job when a reported finding is at or above this severity
     /// (exit 1, or --exit-code's N).
     #[arg(long, value_parser = parse_severity, env = "SCANGATE_FAIL_ON", value_name = "SEVERITY")]
@@ -576,6 +581,10 @@ pub struct FeedArgs {
     /// FIRST's EPSS scores (CSV, gzipped).
     #[arg(long, env = "SCANGATE_EPSS_URL", value_name = "URL", default_value = crate::vulndb::scores::update::DEFAULT_EPSS_URL)]
     pub epss_url: String,
+    /// Debian's security tracker JSON (unfixed states: will_not_fix,
+    /// fix_deferred, end_of_life).
+    #[arg(long, env = "SCANGATE_DEBIAN_TRACKER_URL", value_name = "URL", default_value = crate::vulndb::scores::update::DEFAULT_DEBIAN_TRACKER_URL)]
+    pub debian_tracker_url: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -596,6 +605,10 @@ pub enum DbCommand {
         /// Also fetch FIRST's EPSS scores.
         #[arg(long)]
         epss: bool,
+        /// Also fetch Debian's security tracker, for the states of unfixed
+        /// Debian findings (will_not_fix, fix_deferred, end_of_life).
+        #[arg(long)]
+        debian_tracker: bool,
         #[command(flatten)]
         feeds: FeedArgs,
         /// Ask the server even when the data is fresh.
@@ -603,7 +616,7 @@ pub enum DbCommand {
         force: bool,
         /// Pull the whole database from this OCI reference (pushed by
         /// `db push`) instead of OSV.
-        #[arg(long, value_name = "REF", conflicts_with_all = ["ecosystems", "force", "nvd", "kev", "epss"])]
+        #[arg(long, value_name = "REF", conflicts_with_all = ["ecosystems", "force", "nvd", "kev", "epss", "debian_tracker"])]
         from: Option<String>,
         #[command(flatten)]
         registry: RegistryArgs,
@@ -661,6 +674,10 @@ fn parse_probability(s: &str) -> Result<f64, String> {
 fn parse_severity(s: &str) -> Result<Severity, String> {
     s.parse()
         .map_err(|_| format!("{s:?} is not a severity (UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL)"))
+}
+
+fn parse_status(s: &str) -> Result<crate::finding::Status, String> {
+    s.parse()
 }
 
 #[derive(Debug, Subcommand)]

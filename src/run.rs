@@ -516,6 +516,7 @@ pub(crate) fn build_policy(args: &PolicyArgs, tree: Option<&Path>) -> Result<Pol
     Ok(Policy {
         severities: (!args.severity.is_empty()).then(|| args.severity.iter().copied().collect()),
         ignore_unfixed: args.ignore_unfixed,
+        ignore_status: args.ignore_status.iter().copied().collect(),
         suppressors,
         gate: GatePolicy {
             fail_on: args.fail_on,
@@ -655,13 +656,19 @@ pub(crate) fn run_db(command: DbCommand, cache_dir: &Path) -> Result<()> {
             nvd,
             kev,
             epss,
+            debian_tracker,
             feeds,
             ..
         } => {
-            let mut wanted: Vec<Feed> = [(Feed::Nvd, nvd), (Feed::Kev, kev), (Feed::Epss, epss)]
-                .into_iter()
-                .filter_map(|(feed, asked)| asked.then_some(feed))
-                .collect();
+            let mut wanted: Vec<Feed> = [
+                (Feed::Nvd, nvd),
+                (Feed::Kev, kev),
+                (Feed::Epss, epss),
+                (Feed::DebianTracker, debian_tracker),
+            ]
+            .into_iter()
+            .filter_map(|(feed, asked)| asked.then_some(feed))
+            .collect();
             let names: Vec<String> = if ecosystems.is_empty() {
                 if path.exists() {
                     wanted.extend(VulnDb::open_read_only(&path)?.feeds()?);
@@ -825,6 +832,7 @@ fn feed_options(feeds: &FeedArgs, db: &DbArgs, force: bool) -> FeedOptions {
         nvd_url: feeds.nvd_url.clone(),
         kev_url: feeds.kev_url.clone(),
         epss_url: feeds.epss_url.clone(),
+        debian_tracker_url: feeds.debian_tracker_url.clone(),
         ttl: db.db_ttl,
         force,
     }

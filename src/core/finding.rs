@@ -26,14 +26,66 @@ impl Kind {
     }
 }
 
-/// Whether a fix exists for a finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+/// Whether a fix exists for a finding, and when there is none, what the
+/// distribution says it will do about it. The names are Trivy's
+/// (`dbTypes.Status`), so `--ignore-status` lists and JSON consumers carry
+/// over; OSV records only ever give `fixed` or `affected`, the finer states
+/// come from the vendors' own trackers (Debian's security tracker).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Status {
     /// A fixed version exists: upgrading the package removes the finding.
     Fixed,
     /// No fixed version is known yet.
     Affected,
+    /// The distribution decided not to fix it in this release (Debian's
+    /// `no-dsa` and `ignored`).
+    WillNotFix,
+    /// A fix is planned for a later update (Debian's `postponed`).
+    FixDeferred,
+    /// The release is out of support for this package: no fix will come.
+    EndOfLife,
+    /// The vendor is still assessing it.
+    UnderInvestigation,
+}
+
+impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::Fixed,
+        Status::Affected,
+        Status::WillNotFix,
+        Status::FixDeferred,
+        Status::EndOfLife,
+        Status::UnderInvestigation,
+    ];
+
+    /// The name reports and `--ignore-status` use (Trivy's spelling).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Fixed => "fixed",
+            Status::Affected => "affected",
+            Status::WillNotFix => "will_not_fix",
+            Status::FixDeferred => "fix_deferred",
+            Status::EndOfLife => "end_of_life",
+            Status::UnderInvestigation => "under_investigation",
+        }
+    }
+}
+
+impl std::str::FromStr for Status {
+    type Err = String;
+
+    /// Trivy's names, case-insensitively.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim().to_ascii_lowercase();
+        Status::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
+                format!("unknown status {s:?}: expected one of {}", names.join(", "))
+            })
+    }
 }
 
 /// Which target of the scan a finding belongs to.

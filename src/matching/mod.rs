@@ -58,7 +58,11 @@ pub fn match_inventory(inventory: &Inventory, db: &VulnDb) -> Result<Vec<Finding
                 found,
                 index,
             };
-            vulns.extend(match_package(&at, name, version, records));
+            let mut found = match_package(&at, name, version, records);
+            if eco.base == Base::Debian {
+                debian_states(&mut found, db, eco, name)?;
+            }
+            vulns.extend(found);
         }
         vulns.sort_by(|a, b| {
             b.severity
@@ -69,6 +73,41 @@ pub fn match_inventory(inventory: &Inventory, db: &VulnDb) -> Result<Vec<Finding
         all.extend(vulns);
     }
     Ok(all)
+}
+
+/// Gives unfixed Debian findings the state Debian's security tracker
+/// records for their source package in their release (`will_not_fix`,
+/// `fix_deferred`, `end_of_life`), when tracker data was imported. Only
+/// the state changes: the finding itself is OSV's.
+fn debian_states(
+    findings: &mut [Finding],
+    db: &VulnDb,
+    eco: &Ecosystem,
+    source: &str,
+) -> Result<()> {
+    let Some(release) = eco.release.as_deref() else {
+        return Ok(());
+    };
+    for finding in findings {
+        let cves: Vec<String> = std::iter::once(&finding.id)
+            .chain(&finding.aliases)
+            .filter(|id| id.starts_with("CVE-"))
+            .cloned()
+            .collect();
+        let Detail::Vulnerability(vuln) = &mut finding.detail else {
+            continue;
+        };
+        if vuln.status != Status::Affected {
+            continue;
+        }
+        for cve in &cves {
+            if let Some(state) = db.debian_tracker_status(release, source, cve)? {
+                vuln.status = state;
+                break;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn package_name(f: &Finding) -> &str {

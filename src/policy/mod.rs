@@ -1,5 +1,5 @@
 //! Policy: which findings a team sees and which fail the job. Filters
-//! (`--severity`, `--ignore-unfixed`) drop findings silently, as in Trivy;
+//! (`--severity`, `--ignore-unfixed`, `--ignore-status`) drop findings silently, as in Trivy;
 //! suppressions (ignore files, VEX, inline comments) move them to the
 //! report's `ignored[]` with the rule that matched, so they stay auditable;
 //! a baseline marks each finding new or existing; the gate decides.
@@ -12,7 +12,7 @@ mod purl_match;
 mod tests;
 pub mod vex;
 
-use crate::finding::Finding;
+use crate::finding::{Finding, Status};
 use crate::matching::severity::Severity;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashSet};
@@ -23,6 +23,8 @@ pub struct Policy {
     pub severities: Option<BTreeSet<Severity>>,
     /// Drop findings without a fix (`--ignore-unfixed`).
     pub ignore_unfixed: bool,
+    /// Drop vulnerabilities whose status is listed (`--ignore-status`).
+    pub ignore_status: BTreeSet<Status>,
     /// Suppression sources, tried in order; the first that matches wins.
     pub suppressors: Vec<Box<dyn Suppressor>>,
     pub gate: GatePolicy,
@@ -161,6 +163,9 @@ impl Policy {
             .as_ref()
             .is_none_or(|s| s.contains(&finding.severity))
             && (!self.ignore_unfixed || finding.has_fix())
+            && finding
+                .package()
+                .is_none_or(|p| !self.ignore_status.contains(&p.status))
     }
 
     fn suppression(&self, finding: &Finding) -> Option<Suppression> {

@@ -72,6 +72,7 @@ fn policy(fail_on: Option<Severity>) -> Policy {
     Policy {
         severities: None,
         ignore_unfixed: false,
+        ignore_status: Default::default(),
         suppressors: Vec::new(),
         gate: GatePolicy {
             fail_on,
@@ -177,6 +178,42 @@ fn filters_drop_findings_before_the_gate() {
     let out = p.apply(mixed(), None);
     assert_eq!(ids(&out.findings), ["CVE-3"]);
     assert_eq!(out.gate.reasons, ["1 finding at or above LOW (1 LOW)"]);
+}
+
+#[test]
+fn ignore_status_drops_only_the_listed_states_and_ignore_unfixed_every_unfixed_one() {
+    let mut findings = mixed();
+    let unfixed: Vec<usize> = findings
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| !f.has_fix())
+        .map(|(i, _)| i)
+        .collect();
+    assert!(!unfixed.is_empty(), "the fixture has an unfixed finding");
+    let Detail::Vulnerability(p) = &mut findings[unfixed[0]].detail else {
+        panic!("a vulnerability")
+    };
+    p.status = Status::WillNotFix;
+    let will_not_fix = findings[unfixed[0]].id.clone();
+
+    let mut p = policy(None);
+    p.ignore_status = [Status::WillNotFix].into_iter().collect();
+    let out = p.apply(findings.clone(), None);
+    assert!(!ids(&out.findings).contains(&will_not_fix.as_str()));
+    assert_eq!(out.findings.len(), findings.len() - 1);
+
+    let mut p = policy(None);
+    p.ignore_status = [Status::FixDeferred].into_iter().collect();
+    assert_eq!(
+        p.apply(findings.clone(), None).findings.len(),
+        findings.len()
+    );
+
+    let mut p = policy(None);
+    p.ignore_unfixed = true;
+    let out = p.apply(findings.clone(), None);
+    assert!(out.findings.iter().all(|r| r.finding.has_fix()));
+    assert!(!ids(&out.findings).contains(&will_not_fix.as_str()));
 }
 
 #[test]

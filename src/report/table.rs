@@ -56,7 +56,7 @@ pub fn write(result: &ScanResult, options: ReportOptions, out: &mut dyn Write) -
                         p.package_name.clone(),
                         v.id.clone(),
                         v.severity.to_string(),
-                        format!("{:?}", p.status).to_lowercase(),
+                        p.status.as_str().to_string(),
                         p.installed_version.clone(),
                         p.fixed_version.clone().unwrap_or_default(),
                     ];

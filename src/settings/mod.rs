@@ -73,6 +73,14 @@ const SETTINGS: &[Setting] = &[
         kind: Kind::Switch,
     },
     Setting {
+        flag: "ignore-status",
+        spellings: &["--ignore-status"],
+        scangate_env: Some("SCANGATE_IGNORE_STATUS"),
+        trivy_env: &["TRIVY_IGNORE_STATUS"],
+        yaml: &["vulnerability.ignore-status", "ignore-status"],
+        kind: Kind::List,
+    },
+    Setting {
         flag: "scanners",
         spellings: &["--scanners"],
         scangate_env: Some("SCANGATE_SCANNERS"),

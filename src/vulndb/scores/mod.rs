@@ -9,8 +9,13 @@
 //!   `…-modified.json.gz`), streamed record by record;
 //! - [`kev`] reads `known_exploited_vulnerabilities.json`;
 //! - [`epss`] reads `epss_scores-YYYY-MM-DD.csv.gz`;
+//! - [`debian_tracker`] reads Debian's security tracker JSON: not scores
+//!   but the unfixed states (`will_not_fix`, `fix_deferred`,
+//!   `end_of_life`) OSV's Debian records lack, annotation data of the
+//!   same kind, kept and refreshed the same way;
 //! - [`update`] downloads them from configurable URLs.
 
+pub mod debian_tracker;
 pub mod epss;
 pub mod kev;
 pub mod nvd;
@@ -39,6 +44,13 @@ CREATE TABLE IF NOT EXISTS epss (
     score      REAL NOT NULL,
     percentile REAL NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS debian_tracker (
+    release TEXT NOT NULL,
+    package TEXT NOT NULL,
+    cve     TEXT NOT NULL,
+    status  TEXT NOT NULL,
+    PRIMARY KEY (release, package, cve)
+) WITHOUT ROWID;
 ";
 
 /// One of the three feeds.
@@ -47,10 +59,12 @@ pub enum Feed {
     Nvd,
     Kev,
     Epss,
+    /// Debian's security tracker JSON (unfixed states).
+    DebianTracker,
 }
 
 impl Feed {
-    pub const ALL: [Feed; 3] = [Feed::Nvd, Feed::Kev, Feed::Epss];
+    pub const ALL: [Feed; 4] = [Feed::Nvd, Feed::Kev, Feed::Epss, Feed::DebianTracker];
 
     /// The name of its bookkeeping in the `sources` table.
     pub fn source(self) -> &'static str {
@@ -58,6 +72,7 @@ impl Feed {
             Feed::Nvd => "NVD",
             Feed::Kev => "KEV",
             Feed::Epss => "EPSS",
+            Feed::DebianTracker => "Debian tracker",
         }
     }
 
@@ -66,12 +81,15 @@ impl Feed {
             Feed::Nvd => "nvd",
             Feed::Kev => "kev",
             Feed::Epss => "epss",
+            Feed::DebianTracker => "debian_tracker",
         }
     }
 
     /// Tells a feed file from its first bytes (decompressed): NVD's feeds
     /// say `"format":"NVD_CVE"`, the KEV catalog has a `catalogVersion`,
-    /// EPSS's CSV starts with `#model_version` or its header.
+    /// EPSS's CSV starts with `#model_version` or its header, Debian's
+    /// tracker is an object of packages whose CVEs have `releases` with
+    /// `repositories`.
     pub fn sniff(head: &[u8]) -> Option<Feed> {
         let text = String::from_utf8_lossy(head);
         let start = text.trim_start();
@@ -81,6 +99,11 @@ impl Feed {
             Some(Feed::Nvd)
         } else if start.starts_with('{') && text.contains("\"catalogVersion\"") {
             Some(Feed::Kev)
+        } else if start.starts_with('{')
+            && text.contains("\"releases\"")
+            && text.contains("\"repositories\"")
+        {
+            Some(Feed::DebianTracker)
         } else {
             None
         }
@@ -189,7 +212,7 @@ pub fn pick(metrics: &[NvdMetric]) -> Option<&NvdMetric> {
 
 impl VulnDb {
     /// Whether the feed's table exists (something was ever imported).
-    fn has_table(&self, feed: Feed) -> Result<bool> {
+    pub(crate) fn has_table(&self, feed: Feed) -> Result<bool> {
         self.conn
             .query_row(
                 "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
@@ -386,5 +409,7 @@ mod tests {
             Some(Feed::Epss)
         );
         assert_eq!(Feed::sniff(br#"{"id":"CVE-2024-1","modified":"x"}"#), None);
+        let tracker = serde_json::to_vec(&debian_tracker::tests::sample()).unwrap();
+        assert_eq!(Feed::sniff(&tracker), Some(Feed::DebianTracker));
     }
 }

@@ -8,7 +8,7 @@
 //! then the `modified` feed; after that only the `modified` feed. Each is
 //! asked for conditionally; within the TTL nothing is asked.
 
-use super::{epss, kev, nvd, Feed};
+use super::{debian_tracker, epss, kev, nvd, Feed};
 use crate::error::{Error, Result};
 use crate::vulndb::fetch::{self, Fetched, Validators};
 use crate::vulndb::store::{SourceState, VulnDb};
@@ -25,6 +25,10 @@ pub const DEFAULT_KEV_URL: &str =
 /// FIRST's current EPSS scores.
 pub const DEFAULT_EPSS_URL: &str = "https://epss.empiricalsecurity.com/epss_scores-current.csv.gz";
 
+/// Debian's security tracker: every package and release in one JSON file.
+pub const DEFAULT_DEBIAN_TRACKER_URL: &str =
+    "https://security-tracker.debian.org/tracker/data/json";
+
 /// The `modified` feed holds the last eight days of changes.
 const MODIFIED_COVERS: i64 = 8 * 86_400;
 /// NVD's first yearly feed.
@@ -37,6 +41,7 @@ pub struct FeedOptions {
     pub nvd_url: String,
     pub kev_url: String,
     pub epss_url: String,
+    pub debian_tracker_url: String,
     pub ttl: Duration,
     pub force: bool,
 }
@@ -91,6 +96,7 @@ pub fn update(
             }
             Feed::Kev => vec![options.kev_url.clone()],
             Feed::Epss => vec![options.epss_url.clone()],
+            Feed::DebianTracker => vec![options.debian_tracker_url.clone()],
         };
         // Conditional requests only for a single-file refresh: the
         // validators kept are those of the last file fetched.
@@ -166,6 +172,7 @@ pub fn import_file(db: &mut VulnDb, feed: Feed, path: &Path, shown: &str) -> Res
         Feed::Nvd => nvd::import(db, reader, shown)?.records,
         Feed::Kev => kev::import(db, reader, shown)?,
         Feed::Epss => epss::import(db, reader, shown)?,
+        Feed::DebianTracker => debian_tracker::import(db, reader, shown)?,
     };
     tracing::info!("{shown}: {records} {} records", feed.source());
     Ok(records)
