@@ -205,6 +205,32 @@ pub(super) static CHECKS: &[Check] = &[
     },
     Check {
         rule: trivy_rule!(
+            "SG-TF-231", "GCP-0075", "google-compute-enable-subnetwork-private-google-access", Low,
+            "Subnetwork does not enable Private Google Access",
+            "Without it, instances without external addresses reach Google APIs only through a \
+             NAT or public IPs, which tempts teams to give them external addresses.",
+            "Set `private_ip_google_access = true`.",
+        ),
+        resources: &["google_compute_subnetwork"],
+        test: Test::IsTrue("private_ip_google_access"),
+        bad: "resource \"google_compute_subnetwork\" \"a\" {}\n",
+        good: "resource \"google_compute_subnetwork\" \"a\" {\n  private_ip_google_access = true\n}\n",
+    },
+    Check {
+        rule: trivy_rule!(
+            "SG-TF-232", "GCP-0073", "google-compute-disable-default-firewall-rules", Medium,
+            "Firewall rule looks like one of the default network's rules",
+            "The default network's rules (everything from 10.128.0.0/9, SSH, RDP and ICMP from \
+             anywhere) are broader than any workload needs.",
+            "Replace it with rules for the sources and ports needed.",
+        ),
+        resources: &["google_compute_firewall"],
+        test: Test::Custom(default_like_rule),
+        bad: "resource \"google_compute_firewall\" \"a\" {\n  source_ranges = [\"10.128.0.0/9\"]\n  allow {\n    protocol = \"tcp\"\n  }\n}\n",
+        good: "resource \"google_compute_firewall\" \"a\" {\n  source_ranges = [\"10.1.0.0/16\"]\n  allow {\n    protocol = \"tcp\"\n  }\n}\n",
+    },
+    Check {
+        rule: trivy_rule!(
             "SG-TF-214", "GCP-0035", "google-compute-no-public-egress", Critical,
             "Firewall rule allows egress to any address",
             "Unrestricted egress lets malware reach its command server and data leave.",
@@ -658,6 +684,29 @@ fn open_port(block: &Block, port: i64, rule: &'static Rule, found: &mut Vec<Viol
                 report_ranges(rule, block, "source_ranges", ranges, found);
             }
         }
+    }
+}
+
+/// GCP-0073: an ingress allow rule from the default network's internal
+/// range or from anywhere (no `source_ranges` means anywhere).
+fn default_like_rule(_: &Module, block: &Block, rule: &'static Rule, found: &mut Vec<Violation>) {
+    if is_egress(block) || allows(block).is_empty() {
+        return;
+    }
+    match block.attr("source_ranges") {
+        None if block.attr("source_tags").is_none() => {
+            found.push(missing(rule, block, block, "", "source_ranges"))
+        }
+        Some(attr)
+            if attr
+                .value
+                .strings()
+                .iter()
+                .any(|c| *c == "10.128.0.0/9" || is_world_cidr(c)) =>
+        {
+            found.push(wrong(rule, block, "", attr))
+        }
+        _ => {}
     }
 }
 
