@@ -272,6 +272,16 @@ pub struct WalkArgs {
         value_name = "GLOB"
     )]
     pub skip_files: Vec<String>,
+    /// Terraform variables files applied to every root module of the
+    /// checked tree, after its `terraform.tfvars` and `*.auto.tfvars`
+    /// (comma-separated, repeatable; Trivy's flag).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        env = "SCANGATE_TF_VARS",
+        value_name = "FILE"
+    )]
+    pub tf_vars: Vec<PathBuf>,
     /// Registry hosts Kubernetes images may come from (comma-separated,
     /// repeatable; a host matches when it ends with one: `azurecr.io`,
     /// `registry.example.com`). Default: Trivy's KSV-0125 list (Azure,

@@ -187,17 +187,36 @@ fn scan_secrets(root: &Path, engine: &secret::Engine, skip: &Skip) -> SecretScan
 }
 
 /// Runs the config checkers on the tree at `path`, with the check
-/// settings of `walk` (`--trusted-registries`).
+/// settings of `walk` (`--trusted-registries`, `--tf-vars`).
 fn check_config(path: &Path, skip: &Skip, walk: &WalkArgs) -> Result<ConfigScan> {
     if !path.exists() {
         return Err(Error::input(path.display(), "no such file or directory"));
     }
     let started = Instant::now();
+    let vars = walk
+        .tf_vars
+        .iter()
+        .map(|file| match std::fs::read_to_string(file) {
+            Ok(content) => Ok((file.display().to_string(), content)),
+            Err(e) => Err(Error::input(
+                file.display(),
+                format!("cannot read --tf-vars file: {e}"),
+            )),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let terraform = config::terraform::TerraformChecker::with_vars(vars);
+    let checkers: Vec<&dyn config::Checker> = config::CHECKERS
+        .iter()
+        .map(|c| match c.file_type() {
+            config::FileType::Terraform => &terraform,
+            _ => *c,
+        })
+        .collect();
     let options = config::CheckOptions {
         helm: config::helm::find_helm(),
         ..config::CheckOptions::with_trusted_registries(&walk.trusted_registries)
     };
-    let scan = config::scan::scan(path, config::CHECKERS, skip, &options);
+    let scan = config::scan::scan(path, &checkers, skip, &options);
     tracing::info!(
         "checked {} config files in {:.0?}",
         scan.files.len(),

@@ -74,15 +74,19 @@ fn terraform_and_dockerfile_findings_in_json() {
                 "terraform".into(),
                 vec![
                     tf("SG-TF-003", 1),
-                    tf("SG-TF-008", 1),
+                    tf("SG-TF-004", 1),
+                    tf("SG-TF-005", 1),
+                    tf("SG-TF-006", 1),
+                    tf("SG-TF-007", 1),
                     tf("SG-TF-009", 1),
                     tf("SG-TF-010", 1),
+                    tf("SG-TF-268", 1),
                     tf("SG-TF-002", 3),
                 ]
             ),
         ]
     );
-    insta::assert_json_snapshot!(report["targets"][1]["misconfigurations"][4]);
+    insta::assert_json_snapshot!(report["targets"][1]["misconfigurations"][8]);
 }
 
 #[test]

@@ -10,6 +10,7 @@
 
 pub mod dockerfile;
 pub mod helm;
+pub mod json;
 pub mod kubernetes;
 pub mod rules_doc;
 pub mod scan;
@@ -28,7 +29,10 @@ pub static CHECKERS: &[&dyn Checker] = &[
     &workflow::Workflows,
     &kubernetes::Kubernetes,
     &dockerfile::DockerfileChecker,
-    &terraform::TerraformChecker,
+    &terraform::TerraformChecker::DEFAULT,
+    &terraform::TerraformPlanChecker,
+    &terraform::CloudFormationChecker,
+    &terraform::ArmChecker,
 ];
 
 /// Every rule of every checker, in registry order: what `scangate rules`
@@ -45,6 +49,9 @@ pub enum FileType {
     Kubernetes,
     Terraform,
     GithubWorkflow,
+    TerraformPlan,
+    CloudFormation,
+    AzureArm,
 }
 
 impl FileType {
@@ -55,6 +62,9 @@ impl FileType {
             FileType::Kubernetes => "kubernetes",
             FileType::Terraform => "terraform",
             FileType::GithubWorkflow => "github-workflow",
+            FileType::TerraformPlan => "terraformplan-json",
+            FileType::CloudFormation => "cloudformation",
+            FileType::AzureArm => "azure-arm",
         }
     }
 }
@@ -206,6 +216,30 @@ pub trait Checker: Sync {
     }
     /// Every rule this checker can report, for documentation.
     fn rules(&self) -> &'static [&'static Rule];
+    /// A rule's failing and passing example, for its documentation, when
+    /// the checker keeps them as data.
+    fn examples(&self, _rule_id: &str) -> Option<(&'static str, &'static str)> {
+        None
+    }
+    /// Whether this checker's files depend on each other (a Terraform
+    /// module is a directory of files that share variables and resources):
+    /// the scan then hands them all to [`Checker::check_together`] after
+    /// the walk instead of checking them one by one.
+    fn together(&self) -> bool {
+        false
+    }
+    /// Checks files that are read together (`(path, content)` pairs). Each
+    /// result names one of the given files; files missing from the results
+    /// (inputs such as variables files) are not targets of the report.
+    fn check_together(
+        &self,
+        files: &[(String, String)],
+    ) -> Vec<(String, Result<Vec<Violation>, String>)> {
+        files
+            .iter()
+            .map(|(path, content)| (path.clone(), self.check(path, content)))
+            .collect()
+    }
 }
 
 impl Violation {

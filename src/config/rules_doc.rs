@@ -55,6 +55,10 @@ pub fn write_markdown(checkers: &[&dyn Checker], out: &mut dyn Write) -> io::Res
         "Suppress a rule on one line with `# scangate:ignore:<ID>` (or Trivy's `#trivy:ignore:<ID>`) on that line or the line above; any alias works as the id."
     )?;
     for checker in checkers {
+        if checker.rules().is_empty() {
+            // A checker that reports another checker's rules (plans).
+            continue;
+        }
         writeln!(out)?;
         writeln!(out, "## {}", checker.file_type().as_str())?;
         writeln!(out)?;
@@ -84,6 +88,16 @@ pub fn write_markdown(checkers: &[&dyn Checker], out: &mut dyn Write) -> io::Res
             writeln!(out, "{}", r.rationale)?;
             writeln!(out)?;
             writeln!(out, "Fix: {}", r.resolution)?;
+            if let Some((bad, good)) = checker.examples(r.id) {
+                for (label, example) in [("Fails", bad), ("Passes", good)] {
+                    writeln!(out)?;
+                    writeln!(out, "{label}:")?;
+                    writeln!(out)?;
+                    for line in example.lines() {
+                        writeln!(out, "    {line}")?;
+                    }
+                }
+            }
         }
     }
     Ok(())

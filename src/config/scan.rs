@@ -4,7 +4,7 @@
 //! skipped; each file goes to the first checker that wants it, and files
 //! are read and checked on the walker's threads, one per core.
 
-use super::{helm, CheckOptions, Checker, ConfigFile, FileType};
+use super::{helm, CheckOptions, Checker, ConfigFile, FileType, Violation};
 use crate::finding::{Finding, TargetRef};
 use crate::image::skip::{relative, Skip};
 use crate::policy::inline::InlineIgnores;
@@ -47,6 +47,7 @@ pub fn scan(
     options: &CheckOptions,
 ) -> ConfigScan {
     let checked = Mutex::new(Vec::new());
+    let deferred = Mutex::new(Vec::new());
     WalkBuilder::new(root)
         .hidden(false)
         .git_global(false)
@@ -70,7 +71,7 @@ pub fn scan(
         })
         .build_parallel()
         .run(|| {
-            let checked = &checked;
+            let (checked, deferred) = (&checked, &deferred);
             Box::new(move |entry| {
                 match entry {
                     Ok(entry) if entry.file_type().is_some_and(|t| t.is_file()) => {
@@ -81,9 +82,16 @@ pub fn scan(
                         {
                             Vec::new() // checked through its chart
                         } else {
-                            check_file(entry.path(), &rel, checkers, options)
-                                .into_iter()
-                                .collect()
+                            match check_file(entry.path(), &rel, checkers, options) {
+                                Some(Outcome::Checked(found)) => vec![found],
+                                Some(Outcome::Deferred(index, content)) => {
+                                    if let Ok(mut all) = deferred.lock() {
+                                        all.push((index, rel, content));
+                                    }
+                                    Vec::new()
+                                }
+                                None => Vec::new(),
+                            }
                         };
                         if let Ok(mut all) = checked.lock() {
                             all.extend(found);
@@ -96,6 +104,8 @@ pub fn scan(
             })
         });
     let mut checked = checked.into_inner().unwrap_or_else(|e| e.into_inner());
+    let deferred = deferred.into_inner().unwrap_or_else(|e| e.into_inner());
+    checked.extend(check_deferred(checkers, deferred));
     checked.sort_by(|a, b| a.file.path.cmp(&b.file.path));
     let mut result = ConfigScan::default();
     for (index, one) in checked.into_iter().enumerate() {
@@ -143,32 +153,49 @@ fn check_chart(path: &Path, rel: &str, options: &CheckOptions) -> Vec<Checked> {
     }
 }
 
-fn check_file(
-    path: &Path,
-    rel: &str,
+/// A walked file: checked, or kept (with the index of its checker and its
+/// text) to be checked with the other files of a [`Checker::together`]
+/// checker.
+enum Outcome {
+    Checked(Checked),
+    Deferred(usize, String),
+}
+
+/// Runs each together-checker on its deferred files, in path order.
+fn check_deferred(
     checkers: &[&dyn Checker],
-    options: &CheckOptions,
-) -> Option<Checked> {
-    let wanting: Vec<&dyn Checker> = checkers.iter().copied().filter(|c| c.wants(rel)).collect();
-    if wanting.is_empty() {
-        return None;
-    }
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            tracing::warn!("{rel}: cannot read: {e}");
-            return None;
+    mut deferred: Vec<(usize, String, String)>,
+) -> Vec<Checked> {
+    deferred.sort();
+    let mut out = Vec::new();
+    for (index, checker) in checkers.iter().enumerate() {
+        let files: Vec<(String, String)> = deferred
+            .iter()
+            .filter(|(i, _, _)| *i == index)
+            .map(|(_, rel, content)| (rel.clone(), content.clone()))
+            .collect();
+        if files.is_empty() {
+            continue;
         }
-    };
-    if bytes[..bytes.len().min(SNIFF_BYTES)].contains(&0) {
-        return None;
+        for (rel, result) in checker.check_together(&files) {
+            let Some((_, content)) = files.iter().find(|(path, _)| *path == rel) else {
+                continue;
+            };
+            out.extend(to_checked(*checker, &rel, content, result));
+        }
     }
-    let Ok(content) = std::str::from_utf8(&bytes) else {
-        tracing::warn!("{rel}: skipped: not UTF-8 text");
-        return None;
-    };
-    let checker = wanting.into_iter().find(|c| c.accepts(content))?;
-    match checker.check_with(rel, content, options) {
+    out
+}
+
+/// A checked file's target and findings, or a warning for a file that
+/// could not be parsed.
+fn to_checked(
+    checker: &dyn Checker,
+    rel: &str,
+    content: &str,
+    result: Result<Vec<Violation>, String>,
+) -> Option<Checked> {
+    match result {
         Ok(violations) => Some(Checked {
             file: ConfigFile {
                 path: rel.to_string(),
@@ -190,4 +217,39 @@ fn check_file(
             None
         }
     }
+}
+
+fn check_file(
+    path: &Path,
+    rel: &str,
+    checkers: &[&dyn Checker],
+    options: &CheckOptions,
+) -> Option<Outcome> {
+    let wanting: Vec<&dyn Checker> = checkers.iter().copied().filter(|c| c.wants(rel)).collect();
+    if wanting.is_empty() {
+        return None;
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            tracing::warn!("{rel}: cannot read: {e}");
+            return None;
+        }
+    };
+    if bytes[..bytes.len().min(SNIFF_BYTES)].contains(&0) {
+        return None;
+    }
+    let Ok(content) = std::str::from_utf8(&bytes) else {
+        tracing::warn!("{rel}: skipped: not UTF-8 text");
+        return None;
+    };
+    let checker = wanting.into_iter().find(|c| c.accepts(content))?;
+    if checker.together() {
+        let index = checkers
+            .iter()
+            .position(|c| std::ptr::addr_eq(*c, checker))?;
+        return Some(Outcome::Deferred(index, content.to_string()));
+    }
+    let result = checker.check_with(rel, content, options);
+    to_checked(checker, rel, content, result).map(Outcome::Checked)
 }

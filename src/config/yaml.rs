@@ -102,10 +102,22 @@ impl Node {
 /// Parses every document of a YAML stream. `Err` is one line saying where
 /// and why the text is not valid YAML.
 pub fn parse(text: &str) -> Result<Vec<Node>, String> {
+    parse_stream(text, false)
+}
+
+/// Parses a YAML stream whose local tags are functions, as CloudFormation's
+/// short forms: `!Ref X` becomes `{Ref: X}` and `!Sub s` becomes
+/// `{Fn::Sub: s}`, the long forms the template could have used instead.
+pub fn parse_with_functions(text: &str) -> Result<Vec<Node>, String> {
+    parse_stream(text, true)
+}
+
+fn parse_stream(text: &str, functions: bool) -> Result<Vec<Node>, String> {
     let mut builder = Builder {
         parser: Parser::new_from_str(text),
         anchors: HashMap::new(),
         nodes: 0,
+        functions,
     };
     let mut docs = Vec::new();
     loop {
@@ -125,6 +137,8 @@ struct Builder<'a> {
     parser: Parser<'a, saphyr_parser::StrInput<'a>>,
     anchors: HashMap<usize, Node>,
     nodes: usize,
+    /// Whether `!Name` tags are function calls (see [`parse_with_functions`]).
+    functions: bool,
 }
 
 impl<'a> Builder<'a> {
@@ -167,16 +181,19 @@ impl<'a> Builder<'a> {
                 self.count(size(&node))?;
                 (node, 0)
             }
-            Event::Scalar(text, style, anchor, _tag) => {
+            Event::Scalar(text, style, anchor, tag) => {
                 let plain = matches!(style, saphyr_parser::ScalarStyle::Plain);
-                let value = if plain && matches!(&*text, "" | "~" | "null" | "Null" | "NULL") {
+                let value = if plain
+                    && tag.is_none()
+                    && matches!(&*text, "" | "~" | "null" | "Null" | "NULL")
+                {
                     Value::Null
                 } else {
                     Value::Scalar(text.into_owned())
                 };
-                (Node { line, value }, anchor)
+                (self.call(tag.as_deref(), Node { line, value }), anchor)
             }
-            Event::SequenceStart(anchor, _) => {
+            Event::SequenceStart(anchor, tag) => {
                 let mut items = Vec::new();
                 loop {
                     match self.next()? {
@@ -185,9 +202,9 @@ impl<'a> Builder<'a> {
                     }
                 }
                 let value = Value::Seq(items);
-                (Node { line, value }, anchor)
+                (self.call(tag.as_deref(), Node { line, value }), anchor)
             }
-            Event::MappingStart(anchor, _) => {
+            Event::MappingStart(anchor, tag) => {
                 let mut entries: Vec<(Node, Node)> = Vec::new();
                 let mut merged: Vec<(Node, Node)> = Vec::new();
                 loop {
@@ -221,7 +238,7 @@ impl<'a> Builder<'a> {
                     }
                 }
                 let value = Value::Map(entries);
-                (Node { line, value }, anchor)
+                (self.call(tag.as_deref(), Node { line, value }), anchor)
             }
             other => return Err(format!("unexpected {other:?} at line {line}")),
         };
@@ -229,6 +246,33 @@ impl<'a> Builder<'a> {
             self.anchors.insert(anchor, node.clone());
         }
         Ok(node)
+    }
+}
+
+impl Builder<'_> {
+    /// `node` under a local tag `!Name` as the call `{Fn::Name: node}`
+    /// (`{Ref: node}` for `!Ref`, `{Condition: node}` for `!Condition`),
+    /// when tags are functions; otherwise `node` itself.
+    fn call(&self, tag: Option<&saphyr_parser::Tag>, node: Node) -> Node {
+        let Some(tag) = tag.filter(|t| self.functions && t.handle == "!" && !t.suffix.is_empty())
+        else {
+            return node;
+        };
+        let name = match tag.suffix.as_str() {
+            "Ref" | "Condition" => tag.suffix.clone(),
+            other => format!("Fn::{other}"),
+        };
+        let line = node.line;
+        Node {
+            line,
+            value: Value::Map(vec![(
+                Node {
+                    line,
+                    value: Value::Scalar(name),
+                },
+                node,
+            )]),
+        }
     }
 }
 

@@ -248,6 +248,14 @@ const SETTINGS: &[Setting] = &[
         yaml: &["vulnerability.vex", "vex"],
         kind: Kind::Repeat,
     },
+    Setting {
+        flag: "tf-vars",
+        spellings: &["--tf-vars"],
+        scangate_env: Some("SCANGATE_TF_VARS"),
+        trivy_env: &["TRIVY_TF_VARS"],
+        yaml: &["misconfiguration.terraform.vars"],
+        kind: Kind::List,
+    },
 ];
 
 /// The subcommands whose unused config-file keys are worth a warning (the

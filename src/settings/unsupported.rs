@@ -78,7 +78,6 @@ const TRIVY_ONLY: &[(&str, &str)] = &[
     ("--helm-set-string", ""),
     ("--helm-api-versions", ""),
     ("--helm-kube-version", ""),
-    ("--tf-vars", ""),
     ("--tf-exclude-downloaded-modules", ""),
     ("--cf-params", ""),
     ("--k8s-version", ""),

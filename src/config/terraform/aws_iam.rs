@@ -18,10 +18,23 @@ pub(super) static WILDCARD_POLICY: Rule = Rule {
     severity: Severity::High,
     rationale: "`\"Action\": \"*\"` on `\"Resource\": \"*\"` is full administrator access: \
                 whoever holds the policy can do anything in the account, including granting \
-                themselves more.",
+                themselves more. (Trivy has deprecated its broader wildcard check, AWS-0057; \
+                this rule keeps the narrow case that is always an administrator grant.)",
     resolution: "List the actions and resources the principal needs:\n\n    \
                  actions   = [\"s3:GetObject\"]\n    \
                  resources = [\"arn:aws:s3:::my-bucket/*\"]",
+};
+
+pub(super) static S3_FULL_ACCESS: Rule = Rule {
+    id: "SG-TF-269",
+    aliases: &["AWS-0345", "AVD-AWS-0345", "aws-iam-no-s3-full-access"],
+    title: "IAM policy allows every S3 action",
+    severity: Severity::High,
+    rationale: "`s3:*` includes deleting buckets, rewriting bucket policies and reading every \
+                object: far more than a workload needs, and a leaked credential with it can \
+                expose or destroy the data.",
+    resolution: "List the S3 actions needed:\n\n    \
+                 \"Action\": [\"s3:GetObject\", \"s3:PutObject\"]",
 };
 
 /// Resources whose `policy` attribute is an IAM policy document.
@@ -76,9 +89,34 @@ fn check_json_policy(subject: String, attr: &Attr, found: &mut Vec<Violation>) {
     if admin {
         found.push(at_attr(
             &WILDCARD_POLICY,
-            subject,
+            subject.clone(),
             attr,
             "Policy allows action \"*\" on resource \"*\".".into(),
+        ));
+    }
+    let names_s3_star = |statement: &serde_json::Value, effect: &str| {
+        statement.get("Effect").and_then(|e| e.as_str()) == Some(effect)
+            && match statement.get("Action") {
+                Some(serde_json::Value::String(a)) => a.eq_ignore_ascii_case("s3:*"),
+                Some(serde_json::Value::Array(items)) => items
+                    .iter()
+                    .any(|a| a.as_str().is_some_and(|a| a.eq_ignore_ascii_case("s3:*"))),
+                _ => false,
+            }
+    };
+    let statements: Vec<&serde_json::Value> = match json.get("Statement") {
+        Some(serde_json::Value::Array(statements)) => statements.iter().collect(),
+        Some(single) => vec![single],
+        None => Vec::new(),
+    };
+    let allowed = statements.iter().any(|s| names_s3_star(s, "Allow"));
+    let denied = statements.iter().any(|s| names_s3_star(s, "Deny"));
+    if allowed && !denied {
+        found.push(at_attr(
+            &S3_FULL_ACCESS,
+            subject,
+            attr,
+            "Policy allows the action \"s3:*\".".into(),
         ));
     }
 }
@@ -108,6 +146,21 @@ fn check_document_statement(
             .value(key)
             .is_some_and(|v| v.strings().contains(&"*"))
     };
+    if let (true, Some(actions)) = (allows, statement.attr("actions")) {
+        let s3_star = actions
+            .value
+            .strings()
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case("s3:*"));
+        if s3_star {
+            found.push(at_attr(
+                &S3_FULL_ACCESS,
+                format!("{}.statement[{index}].actions", document.address()),
+                actions,
+                "Policy document allows the action \"s3:*\".".into(),
+            ));
+        }
+    }
     if let (true, true, Some(actions)) = (allows, star("resources"), statement.attr("actions")) {
         if actions.value.strings().contains(&"*") {
             found.push(at_attr(

@@ -83,25 +83,6 @@ pub(super) static RESTRICT_PUBLIC_BUCKETS: Rule = Rule {
     resolution: "Set `restrict_public_buckets = true` in the bucket's public access block.",
 };
 
-pub(super) static NO_ENCRYPTION: Rule = Rule {
-    id: "SG-TF-008",
-    aliases: &[
-        "AWS-0088",
-        "AVD-AWS-0088",
-        "aws-s3-enable-bucket-encryption",
-    ],
-    title: "S3 bucket has no server-side encryption configuration",
-    severity: Severity::Medium,
-    rationale: "S3 has encrypted new objects with S3-managed keys by default since 2023; an \
-                explicit configuration states and enforces the algorithm, and is needed to use \
-                a KMS key you control (whose use is logged and can be revoked).",
-    resolution: "Add an encryption configuration:\n\n    \
-                 resource \"aws_s3_bucket_server_side_encryption_configuration\" \"logs\" {\n      \
-                 bucket = aws_s3_bucket.logs.id\n      \
-                 rule {\n        apply_server_side_encryption_by_default {\n          \
-                 sse_algorithm = \"aws:kms\"\n        }\n      }\n    }",
-};
-
 pub(super) static NO_VERSIONING: Rule = Rule {
     id: "SG-TF-009",
     aliases: &["AWS-0090", "AVD-AWS-0090", "aws-s3-enable-versioning"],
@@ -168,19 +149,15 @@ pub(super) fn check(module: &Module, found: &mut Vec<Violation>) {
                 "public_access_block",
                 "Bucket has no aws_s3_bucket_public_access_block.".into(),
             ));
-        }
-        if bucket
-            .blocks("server_side_encryption_configuration")
-            .next()
-            .is_none()
-            && companion("aws_s3_bucket_server_side_encryption_configuration").is_none()
-        {
-            found.push(at_header(
-                &NO_ENCRYPTION,
-                bucket,
-                "server_side_encryption_configuration",
-                "Bucket has no server-side encryption configuration.".into(),
-            ));
+            // Without a block none of its settings is on (as Trivy reports).
+            for (key, rule) in ACCESS_BLOCK_SETTINGS {
+                found.push(at_header(
+                    rule,
+                    bucket,
+                    &format!("public_access_block.{key}"),
+                    format!("Bucket has no public access block, so `{key}` is off."),
+                ));
+            }
         }
         check_versioning(bucket, companion("aws_s3_bucket_versioning"), found);
         let logged = bucket.blocks("logging").next().is_some()
@@ -281,7 +258,11 @@ fn is_log_bucket(module: &Module, bucket: &Block) -> bool {
 
 /// The first `resource_type` resource whose `bucket` points at `bucket`
 /// (or is computed, so it might).
-fn companion<'a>(module: &'a Module, resource_type: &'a str, bucket: &Block) -> Option<&'a Block> {
+pub(super) fn companion<'a>(
+    module: &'a Module,
+    resource_type: &'a str,
+    bucket: &Block,
+) -> Option<&'a Block> {
     module
         .resources(resource_type)
         .find(|candidate| match candidate.value("bucket") {

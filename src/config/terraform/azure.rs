@@ -153,22 +153,28 @@ fn check_security_rule(rule: &Block, path: String, found: &mut Vec<Violation>) {
 }
 
 /// The source attribute that names the whole internet, if any.
-fn internet_source(rule: &Block) -> Option<&Attr> {
+pub(super) fn internet_source(rule: &Block) -> Option<&Attr> {
     ["source_address_prefix", "source_address_prefixes"]
         .iter()
         .filter_map(|key| rule.attr(key))
         .find(|attr| {
-            attr.value.strings().iter().any(|prefix| {
-                matches!(
-                    prefix.trim().to_ascii_lowercase().as_str(),
-                    "*" | "0.0.0.0" | "0.0.0.0/0" | "::/0" | "internet" | "any"
-                )
-            })
+            attr.value
+                .strings()
+                .iter()
+                .any(|prefix| is_internet(prefix))
         })
 }
 
+/// Whether an NSG address prefix means any address on the internet.
+pub(super) fn is_internet(prefix: &str) -> bool {
+    matches!(
+        prefix.trim().to_ascii_lowercase().as_str(),
+        "*" | "0.0.0.0" | "0.0.0.0/0" | "::/0" | "internet" | "any"
+    )
+}
+
 /// Whether an NSG port spec (`*`, `22`, `20-30`) includes `port`.
-fn port_range_includes(spec: &str, port: u16) -> bool {
+pub(super) fn port_range_includes(spec: &str, port: u16) -> bool {
     let spec = spec.trim();
     if spec == "*" {
         return true;

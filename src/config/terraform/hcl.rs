@@ -1,12 +1,13 @@
 //! Terraform's HCL reduced to what the rules need: blocks, nested blocks and
 //! attributes with their line numbers, and attribute values that are
-//! literals (or `var.NAME` whose `variable` block has a literal default).
+//! literals, or that a [`Scope`] resolves: `var.NAME` (defaults, tfvars,
+//! module inputs), `local.NAME`, conditionals on known values and string
+//! templates whose interpolations are all known.
 //!
 //! Nothing is evaluated beyond that: functions (except `jsonencode` of a
-//! literal), locals, modules, `count`/`for_each`, conditionals and string
-//! interpolation become [`Value::Unknown`] or [`Value::Reference`], so a rule
-//! can tell "not set" from "set to something we cannot see" and stays quiet
-//! on the latter.
+//! literal), `count`/`for_each` and references to other resources become
+//! [`Value::Unknown`] or [`Value::Reference`], so a rule can tell "not set"
+//! from "set to something we cannot see" and stays quiet on the latter.
 
 use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::structure::{Body, Structure};
@@ -15,13 +16,13 @@ use hcl_edit::Span;
 use std::collections::HashMap;
 
 /// A parsed `.tf` file: its top-level blocks in file order.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Module {
     pub blocks: Vec<Block>,
 }
 
 /// A block (`resource "aws_s3_bucket" "logs" { … }` or a nested `ingress { … }`).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Block {
     /// The block type: `resource`, `data`, `variable`, `ingress`, …
     pub kind: String,
@@ -33,7 +34,7 @@ pub struct Block {
 }
 
 /// One `key = value` line (or lines, for heredocs and lists).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Attr {
     pub key: String,
     pub value: Value,
@@ -164,49 +165,167 @@ impl Module {
     }
 }
 
-/// Parses one `.tf` file. The error is one line naming where parsing failed.
+/// Parses one `.tf` file on its own: `var.NAME` resolves to the literal
+/// default of a `variable` block of the same file. The error is one line
+/// naming where parsing failed.
+#[cfg(test)]
 pub fn parse(content: &str) -> Result<Module, String> {
-    let body = hcl_edit::parser::parse_body(content).map_err(|e| {
-        format!(
-            "HCL parse error at line {}, column {}: {}",
-            e.location().line(),
-            e.location().column(),
-            e.message()
-        )
-    })?;
-    let lines = LineIndex::new(content);
-    let variables = literal_variable_defaults(&body);
-    let converter = Converter {
-        lines: &lines,
-        variables: &variables,
+    let source = Source::parse(content)?;
+    let scope = Scope {
+        variables: source.variable_defaults().into_iter().collect(),
+        locals: HashMap::new(),
     };
-    Ok(Module {
-        blocks: body
-            .iter()
-            .filter_map(Structure::as_block)
-            .map(|b| converter.block(b))
-            .collect(),
-    })
+    Ok(source.convert(&scope))
 }
 
-/// `variable "NAME" { default = <literal> }` of this file, by name.
-fn literal_variable_defaults(body: &Body) -> HashMap<String, Value> {
-    let empty = HashMap::new();
+/// What names resolve to while converting a module's files.
+#[derive(Debug, Default, Clone)]
+pub struct Scope {
+    pub variables: HashMap<String, Value>,
+    pub locals: HashMap<String, Value>,
+}
+
+/// A parsed but not yet evaluated `.tf` file: converted once per scope it
+/// is evaluated in (a module called twice is evaluated twice).
+pub struct Source {
+    body: Body,
+    lines: LineIndex,
+}
+
+/// A `module` block whose inputs are known as far as the scope allows.
+#[derive(Debug)]
+pub struct ModuleCall {
+    pub name: String,
+    pub source: String,
+    pub line: u32,
+    pub inputs: HashMap<String, Value>,
+}
+
+/// Module block arguments that are Terraform's, not the module's inputs.
+const META_ARGUMENTS: &[&str] = &[
+    "source",
+    "version",
+    "count",
+    "for_each",
+    "providers",
+    "depends_on",
+];
+
+impl Source {
+    /// Parses HCL text. The error is one line naming where parsing failed.
+    pub fn parse(content: &str) -> Result<Source, String> {
+        let body = hcl_edit::parser::parse_body(content).map_err(|e| {
+            format!(
+                "HCL parse error at line {}, column {}: {}",
+                e.location().line(),
+                e.location().column(),
+                e.message()
+            )
+        })?;
+        Ok(Source {
+            body,
+            lines: LineIndex::new(content),
+        })
+    }
+
+    fn converter<'a>(&'a self, scope: &'a Scope) -> Converter<'a> {
+        Converter {
+            lines: &self.lines,
+            scope,
+        }
+    }
+
+    /// `variable "NAME" { default = <literal> }`, by name.
+    pub fn variable_defaults(&self) -> Vec<(String, Value)> {
+        let empty = Scope::default();
+        let converter = self.converter(&empty);
+        self.body
+            .get_blocks("variable")
+            .filter_map(|block| {
+                let name = block.labels.first()?.as_str().to_string();
+                let default = converter.expr(&block.body.get_attribute("default")?.value);
+                match default {
+                    Value::Reference(_) | Value::Unknown => None,
+                    literal => Some((name, literal)),
+                }
+            })
+            .collect()
+    }
+
+    /// The attributes of a variables file (`*.tfvars`): `NAME = value`.
+    pub fn assignments(&self) -> Vec<(String, Value)> {
+        let empty = Scope::default();
+        let converter = self.converter(&empty);
+        self.body
+            .attributes()
+            .map(|attr| (attr.key.as_str().to_string(), converter.expr(&attr.value)))
+            .collect()
+    }
+
+    /// The `locals { … }` of this file, evaluated in `scope`.
+    pub fn locals(&self, scope: &Scope) -> Vec<(String, Value)> {
+        let converter = self.converter(scope);
+        self.body
+            .get_blocks("locals")
+            .flat_map(|block| block.body.attributes())
+            .map(|attr| (attr.key.as_str().to_string(), converter.expr(&attr.value)))
+            .collect()
+    }
+
+    /// The `module` blocks of this file, their inputs evaluated in `scope`.
+    pub fn module_calls(&self, scope: &Scope) -> Vec<ModuleCall> {
+        let converter = self.converter(scope);
+        self.body
+            .get_blocks("module")
+            .filter_map(|block| {
+                let source = converter.expr(&block.body.get_attribute("source")?.value);
+                let (line, _) = self.lines.lines(block.span());
+                let inputs = block
+                    .body
+                    .attributes()
+                    .filter(|a| !META_ARGUMENTS.contains(&a.key.as_str()))
+                    .map(|a| (a.key.as_str().to_string(), converter.expr(&a.value)))
+                    .collect();
+                Some(ModuleCall {
+                    name: block.labels.first()?.as_str().to_string(),
+                    source: source.as_str()?.to_string(),
+                    line,
+                    inputs,
+                })
+            })
+            .collect()
+    }
+
+    /// The file's top-level blocks with every value evaluated in `scope`.
+    pub fn convert(&self, scope: &Scope) -> Module {
+        let converter = self.converter(scope);
+        Module {
+            blocks: self
+                .body
+                .iter()
+                .filter_map(Structure::as_block)
+                .map(|b| converter.block(b))
+                .collect(),
+        }
+    }
+}
+
+/// A string of Terraform's JSON syntax evaluated in `scope`: `"${expr}"`
+/// alone is `expr` itself, other templates are rendered when every
+/// interpolation is known, and text without `${` is a plain string.
+pub fn eval_template(text: &str, scope: &Scope) -> Value {
+    if !text.contains("${") && !text.contains("%{") {
+        return Value::String(text.to_string());
+    }
     let lines = LineIndex::new("");
     let converter = Converter {
         lines: &lines,
-        variables: &empty,
+        scope,
     };
-    body.get_blocks("variable")
-        .filter_map(|block| {
-            let name = block.labels.first()?.as_str().to_string();
-            let default = converter.expr(&block.body.get_attribute("default")?.value);
-            match default {
-                Value::Reference(_) | Value::Unknown => None,
-                literal => Some((name, literal)),
-            }
-        })
-        .collect()
+    match hcl_edit::parser::parse_template(text) {
+        Ok(template) => converter.template(&template),
+        Err(_) => Value::Unknown,
+    }
 }
 
 /// Byte offset → 1-based line number.
@@ -242,7 +361,7 @@ impl LineIndex {
 
 struct Converter<'a> {
     lines: &'a LineIndex,
-    variables: &'a HashMap<String, Value>,
+    scope: &'a Scope,
 }
 
 impl Converter<'_> {
@@ -304,18 +423,18 @@ impl Converter<'_> {
             Expression::HeredocTemplate(heredoc) => self.template(&heredoc.template),
             Expression::Parenthesis(inner) => self.expr(inner.inner()),
             Expression::Variable(ident) => Value::Reference(ident.as_str().to_string()),
+            Expression::Conditional(conditional) => {
+                match self.expr(&conditional.cond_expr).as_bool() {
+                    Some(true) => self.expr(&conditional.true_expr),
+                    Some(false) => self.expr(&conditional.false_expr),
+                    None => Value::Unknown,
+                }
+            }
             Expression::Traversal(traversal) => {
                 let Some(path) = traversal_path(&traversal.expr, &traversal.operators) else {
                     return Value::Unknown;
                 };
-                match path.strip_prefix("var.") {
-                    Some(name) => self
-                        .variables
-                        .get(name)
-                        .cloned()
-                        .unwrap_or(Value::Reference(path)),
-                    None => Value::Reference(path),
-                }
+                self.lookup(&path).unwrap_or(Value::Reference(path))
             }
             Expression::FuncCall(call)
                 if call.name.namespace.is_empty() && call.name.name.as_str() == "jsonencode" =>
@@ -335,6 +454,33 @@ impl Converter<'_> {
 }
 
 impl Converter<'_> {
+    /// `var.NAME…` or `local.NAME…` from the scope, following attribute and
+    /// index steps into objects and lists; `None` when the scope does not
+    /// know it.
+    fn lookup(&self, path: &str) -> Option<Value> {
+        let (table, rest) = if let Some(rest) = path.strip_prefix("var.") {
+            (&self.scope.variables, rest)
+        } else if let Some(rest) = path.strip_prefix("local.") {
+            (&self.scope.locals, rest)
+        } else {
+            return None;
+        };
+        let mut steps = rest.split(['.', '[']);
+        let mut value = table.get(steps.next()?)?.clone();
+        for step in steps {
+            let step = step.trim_end_matches(']');
+            value = match value {
+                Value::Object(entries) => {
+                    let key = step.trim_matches('"');
+                    entries.into_iter().find(|(k, _)| k == key)?.1
+                }
+                Value::List(items) => items.into_iter().nth(step.parse().ok()?)?,
+                _ => return None,
+            };
+        }
+        Some(value)
+    }
+
     /// A template without interpolations or directives is a plain string;
     /// `"${expr}"` alone is `expr` itself (the pre-0.12 way to write it).
     fn template(&self, template: &Template) -> Value {
@@ -345,7 +491,13 @@ impl Converter<'_> {
         for element in template.iter() {
             match element {
                 Element::Literal(literal) => text.push_str(literal.value()),
-                Element::Interpolation(_) | Element::Directive(_) => return Value::Unknown,
+                Element::Interpolation(interpolation) => match self.expr(&interpolation.expr) {
+                    Value::String(s) => text.push_str(&s),
+                    Value::Number(n) => text.push_str(&n.to_string()),
+                    Value::Bool(b) => text.push_str(&b.to_string()),
+                    _ => return Value::Unknown,
+                },
+                Element::Directive(_) => return Value::Unknown,
             }
         }
         Value::String(text)

@@ -4,12 +4,15 @@ use super::TerraformChecker;
 use crate::config::Checker;
 use std::collections::BTreeSet;
 
-/// The violations of `content`, one line each: rule, lines, subject, message.
+/// The violations of the hand-written rules in `content`, one line each:
+/// rule, lines, subject, message. (Catalogued rules are tested by their own
+/// examples in `spec::tests`.)
 fn check(content: &str) -> Vec<String> {
-    TerraformChecker
+    TerraformChecker::DEFAULT
         .check("main.tf", content)
         .expect("parses")
         .into_iter()
+        .filter(|v| super::HAND_RULES.iter().any(|r| r.id == v.rule.id))
         .map(|v| {
             format!(
                 "{} L{}-{} {}: {}",
@@ -410,6 +413,12 @@ resource "aws_iam_role" "inline" {
   }
 }
 
+resource "aws_iam_policy" "s3" {
+  policy = jsonencode({
+    Statement = [{ Effect = "Allow", Action = ["s3:*"], Resource = ["arn:aws:s3:::data/*"] }]
+  })
+}
+
 data "aws_iam_policy_document" "admin" {
   statement {
     actions   = ["*"]
@@ -538,23 +547,41 @@ fn every_rule_has_a_failing_example() {
     ];
     let reported: BTreeSet<&str> = all
         .iter()
-        .flat_map(|c| TerraformChecker.check("main.tf", c).expect("parses"))
+        .flat_map(|c| {
+            TerraformChecker::DEFAULT
+                .check("main.tf", c)
+                .expect("parses")
+        })
         .map(|v| v.rule.id)
         .collect();
-    let listed: BTreeSet<&str> = TerraformChecker.rules().iter().map(|r| r.id).collect();
-    assert_eq!(reported, listed);
+    // The catalogued rules carry their own examples (`spec::tests`).
+    let listed: BTreeSet<&str> = super::HAND_RULES.iter().map(|r| r.id).collect();
+    assert_eq!(
+        reported
+            .intersection(&listed)
+            .copied()
+            .collect::<BTreeSet<_>>(),
+        listed
+    );
 }
 
 #[test]
-fn wants_tf_files_only() {
-    assert!(TerraformChecker.wants("infra/main.tf"));
-    assert!(!TerraformChecker.wants("infra/main.tf.json"));
-    assert!(!TerraformChecker.wants("infra/terraform.tfvars"));
+fn wants_configuration_and_variables_files() {
+    for path in [
+        "infra/main.tf",
+        "infra/main.tf.json",
+        "infra/terraform.tfvars",
+        "x.auto.tfvars.json",
+    ] {
+        assert!(TerraformChecker::DEFAULT.wants(path), "{path}");
+    }
+    assert!(!TerraformChecker::DEFAULT.wants("infra/plan.json"));
+    assert!(super::TerraformPlanChecker.wants("infra/plan.json"));
 }
 
 #[test]
 fn a_malformed_file_is_an_error_with_its_line() {
-    let err = TerraformChecker
+    let err = TerraformChecker::DEFAULT
         .check("main.tf", "resource \"a\" \"b\" {\n  x = [1,\n")
         .expect_err("malformed");
     assert!(err.contains("line "), "{err}");
