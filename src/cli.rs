@@ -64,6 +64,11 @@ pub enum Command {
     /// Check the config files of a source tree (Kubernetes manifests,
     /// GitHub Actions workflows, …) for misconfigurations.
     Config(ConfigArgs),
+    /// The GitOps gate: pull and scan every image the Kubernetes
+    /// manifests of a tree deploy (workloads, Kustomize `images:`
+    /// overrides, Flux HelmRelease values), each once, and gate on the
+    /// findings, located on the manifest lines naming the images.
+    Manifests(ManifestsArgs),
     /// Print scangate's version and the vulnerability database's state.
     Version,
     /// List every config-check rule (id, Trivy aliases, severity, why, fix).
@@ -235,6 +240,49 @@ pub struct FsArgs {
     pub path: PathBuf,
     #[command(flatten)]
     pub scan: ScanArgs,
+}
+
+/// `scangate manifests DIR`.
+#[derive(Debug, Args)]
+pub struct ManifestsArgs {
+    /// The manifest tree (or one file); `.gitignore` is respected.
+    #[arg(value_name = "DIR")]
+    pub path: PathBuf,
+    #[command(flatten)]
+    pub pull: PullArgs,
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+/// How `scangate manifests` pulls the images it finds.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Images")]
+pub struct PullArgs {
+    /// Images pulled and scanned at once (layers shared between them are
+    /// analysed once either way).
+    #[arg(long, env = "SCANGATE_IMAGE_CONCURRENCY", value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub image_concurrency: u16,
+    /// Exit 3 when a manifest names an image that cannot be resolved
+    /// (`image: ${TAG}`, a Helm template, a placeholder no Kustomize
+    /// override replaces); by default each is a warning.
+    #[arg(long, env = "SCANGATE_STRICT", value_parser = clap::builder::BoolishValueParser::new())]
+    pub strict: bool,
+    /// The platform to pick from multi-platform images
+    /// (`os/arch[/variant]`).
+    #[arg(
+        long,
+        value_name = "PLATFORM",
+        default_value = "linux/amd64",
+        env = "SCANGATE_PLATFORM"
+    )]
+    pub platform: String,
+    /// Talk plain HTTP to the registries (local test registries only).
+    /// Credentials come per registry from Docker's config.json, then the
+    /// CI's variables: one --username would reach every registry named.
+    #[arg(long)]
+    pub insecure: bool,
+    #[command(flatten)]
+    pub layer_cache: LayerCacheArgs,
 }
 
 #[derive(Debug, Args)]

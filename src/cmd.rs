@@ -30,6 +30,7 @@ pub fn run(command: Command, cache_dir: Option<PathBuf>) -> Result<u8> {
             scan(&source, &args.scan, &cache()?, &scanners, Some(&args.path))
         }
         Command::Config(args) => scan_config(&args),
+        Command::Manifests(args) => crate::manifests::scan::run(&args, &cache()?),
         Command::Version => print_version(&cache()?).map(|()| 0),
         Command::Rules { format } => write_report(None, |out| match format {
             RulesFormat::Markdown => config::rules_doc::write_docs(out),

@@ -31,7 +31,7 @@ const TIERS: &[&[&str]] = &[
     &["publish"],
     &["cli", "settings"],
     &["run"],
-    &["ci"],
+    &["ci", "manifests"],
     &["cmd"],
 ];
 

@@ -21,6 +21,7 @@ pub mod image;
 pub mod inventory;
 #[cfg(test)]
 mod layering;
+pub mod manifests;
 pub mod matching;
 pub mod policy;
 pub mod publish;

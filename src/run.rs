@@ -109,6 +109,7 @@ fn config_result<'a>(
         vulnerabilities: None,
         baseline: None,
         dockerfile: None,
+        images: Vec::new(),
     };
     let options = ReportOptions {
         started_at,
@@ -170,7 +171,7 @@ pub fn execute<'a>(request: &ScanRequest<'a>) -> Result<(ScanResult, ReportOptio
 }
 
 /// `--skip-dirs` and `--skip-files`, compiled.
-fn skip(args: &WalkArgs) -> Result<Skip> {
+pub(crate) fn skip(args: &WalkArgs) -> Result<Skip> {
     Skip::new(&args.skip_dirs, &args.skip_files)
 }
 
@@ -188,7 +189,7 @@ fn scan_secrets(root: &Path, engine: &secret::Engine, skip: &Skip) -> SecretScan
 
 /// Runs the config checkers on the tree at `path`, with the check
 /// settings of `walk` (`--trusted-registries`, `--tf-vars`).
-fn check_config(path: &Path, skip: &Skip, walk: &WalkArgs) -> Result<ConfigScan> {
+pub(crate) fn check_config(path: &Path, skip: &Skip, walk: &WalkArgs) -> Result<ConfigScan> {
     if !path.exists() {
         return Err(Error::input(path.display(), "no such file or directory"));
     }
@@ -226,24 +227,26 @@ fn check_config(path: &Path, skip: &Skip, walk: &WalkArgs) -> Result<ConfigScan>
 }
 
 /// What the scanners produced, before policy.
-struct Scanned {
-    artifact: Artifact,
-    inventory: Inventory,
-    config: ConfigScan,
+pub(crate) struct Scanned {
+    pub(crate) artifact: Artifact,
+    pub(crate) inventory: Inventory,
+    pub(crate) config: ConfigScan,
     /// Whether the config checks ran.
-    config_scanned: bool,
+    pub(crate) config_scanned: bool,
     /// `None` when secrets were not looked for.
-    secrets: Option<SecretScan>,
+    pub(crate) secrets: Option<SecretScan>,
     /// `None` when vulnerabilities were not looked for.
-    vulnerabilities: Option<Vec<Finding>>,
+    pub(crate) vulnerabilities: Option<Vec<Finding>>,
     /// The baseline's findings against today's database, when one is given.
-    baseline: Option<Vec<Finding>>,
+    pub(crate) baseline: Option<Vec<Finding>>,
     /// The image's layers placed on Dockerfile lines, when one is known.
-    dockerfile: Option<ImageDockerfile>,
+    pub(crate) dockerfile: Option<ImageDockerfile>,
+    /// The images of a manifest tree (`scangate manifests`).
+    pub(crate) images: Vec<report::DeployedImage>,
 }
 
 /// Applies the policy to everything found: the finished result.
-fn assemble<'a>(
+pub(crate) fn assemble<'a>(
     scanned: Scanned,
     mut policy: Policy,
     options: ReportOptions<'a>,
@@ -270,6 +273,7 @@ fn assemble<'a>(
         config_scanned: scanned.config_scanned,
         outcome,
         dockerfile: scanned.dockerfile,
+        images: scanned.images,
     };
     (
         result,
@@ -458,6 +462,7 @@ pub fn scan_result<'a>(
         vulnerabilities,
         baseline: baseline_findings,
         dockerfile,
+        images: Vec::new(),
     };
     let options = ReportOptions {
         list_packages: args.list_packages,
@@ -486,7 +491,7 @@ pub fn check_outputs(specs: &[ReportSpec]) -> Result<()> {
     Ok(())
 }
 
-fn build_policy(args: &PolicyArgs, tree: Option<&Path>) -> Result<Policy> {
+pub(crate) fn build_policy(args: &PolicyArgs, tree: Option<&Path>) -> Result<Policy> {
     if args.fail_on_new && args.baseline.is_none() && args.baseline_input.is_none() {
         return Err(Error::Usage(
             "--fail-on-new needs a baseline (--baseline or --baseline-input)".into(),
@@ -559,7 +564,7 @@ fn forget_skipped(collected: &mut source::Collected, skip: &Skip) {
 /// `inventories` (the scan's first, then the baseline's) and checked to
 /// hold the scan's (see [`freshness`]); `None` when none of them has an
 /// ecosystem OSV publishes.
-fn open_db(
+pub(crate) fn open_db(
     inventories: &[&inventory::Inventory],
     args: &ScanArgs,
     cache_dir: &Path,

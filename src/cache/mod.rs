@@ -23,8 +23,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The default bound on the cache file's content: 1 GiB.
@@ -39,6 +41,21 @@ pub struct LayerCache {
     conn: Mutex<Connection>,
     path: PathBuf,
     max_bytes: u64,
+    /// One lock per diff ID being analysed in this process, so images
+    /// scanned at once that share a layer analyse it once: the second
+    /// waits, then reads the first one's row.
+    claims: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+    /// Rows read and written in this process (see [`LayerCache::counts`]).
+    hits: AtomicUsize,
+    puts: AtomicUsize,
+}
+
+/// What the cache did in this process: layers served from it, and layers
+/// analysed and stored (each one downloaded once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub hits: usize,
+    pub stored: usize,
 }
 
 impl LayerCache {
@@ -70,7 +87,26 @@ impl LayerCache {
             conn: Mutex::new(conn),
             path,
             max_bytes,
+            claims: Mutex::default(),
+            hits: AtomicUsize::new(0),
+            puts: AtomicUsize::new(0),
         })
+    }
+
+    /// The lock to hold while analysing layer `diff_id`: whoever holds it
+    /// checks the cache again first, so a layer shared by images scanned
+    /// at once is analysed by one of them.
+    pub fn claim(&self, diff_id: &str) -> Arc<Mutex<()>> {
+        let mut claims = self.claims.lock().unwrap_or_else(|p| p.into_inner());
+        Arc::clone(claims.entry(diff_id.to_string()).or_default())
+    }
+
+    /// Layers read from and stored into the cache by this process.
+    pub fn counts(&self) -> Counts {
+        Counts {
+            hits: self.hits.load(Ordering::Relaxed),
+            stored: self.puts.load(Ordering::Relaxed),
+        }
     }
 
     /// Opens the cache, or says why not and goes on without it.
@@ -106,6 +142,7 @@ impl LayerCache {
         })??;
         match codec::decode(&found) {
             Ok(results) => {
+                self.hits.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!(layer = diff_id, "layer read from the layer cache");
                 Some(results)
             }
@@ -134,6 +171,7 @@ impl LayerCache {
             return;
         }
         let key = row_key(fingerprint);
+        self.puts.fetch_add(1, Ordering::Relaxed);
         self.with_conn(|conn| {
             conn.execute(
                 "INSERT OR REPLACE INTO layers (diff_id, wants_key, data, size, used)

@@ -121,6 +121,33 @@ pub fn scan(
     result
 }
 
+/// The walk of the tree at `root` as [`scan`] walks it, for `scangate
+/// manifests`: `.gitignore` respected, `.git` and what `skip` skips left
+/// out, files over [`MAX_FILE_SIZE`] never opened.
+pub(crate) fn walker(root: &Path, skip: &Skip) -> WalkBuilder {
+    let mut builder = WalkBuilder::new(root);
+    builder
+        .hidden(false)
+        .git_global(false)
+        .require_git(false)
+        .max_filesize(Some(MAX_FILE_SIZE))
+        .filter_entry({
+            let (root, skip) = (root.to_path_buf(), skip.clone());
+            move |e| {
+                e.file_name() != ".git"
+                    && (e.depth() == 0 || {
+                        let rel = relative(&root, e.path());
+                        if e.file_type().is_some_and(|t| t.is_dir()) {
+                            !skip.skips_dir(&rel)
+                        } else {
+                            !skip.skips_file(&rel)
+                        }
+                    })
+            }
+        });
+    builder
+}
+
 /// The rendered templates of the chart whose `Chart.yaml` is at `path`
 /// (`rel`), checked; none, with one warning naming the chart, when it
 /// cannot be rendered.

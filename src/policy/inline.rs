@@ -18,6 +18,18 @@ pub struct InlineIgnores {
 }
 
 impl InlineIgnores {
+    /// The same comments with `prefix` before every path, for findings
+    /// whose paths were moved under the same prefix.
+    pub fn prefixed(self, prefix: &str) -> InlineIgnores {
+        InlineIgnores {
+            by_path: self
+                .by_path
+                .into_iter()
+                .map(|(path, ids)| (format!("{prefix}{path}"), ids))
+                .collect(),
+        }
+    }
+
     /// The ignore comments of one file. A marker counts only inside a
     /// comment (after `#` or `//` on its line); the id runs to the next
     /// space, `:` or `,`, so Trivy's `:exp:DATE` suffix is accepted (and not

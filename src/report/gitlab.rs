@@ -101,7 +101,7 @@ enum Location<'a> {
     Image {
         dependency: Dependency<'a>,
         operating_system: String,
-        image: &'a str,
+        image: Cow<'a, str>,
     },
     File {
         file: &'a str,
@@ -234,11 +234,16 @@ fn vulnerability<'a>(
         Kind::Container => Location::Image {
             dependency,
             operating_system: operating_system.to_string(),
-            image: result
-                .artifact
-                .reference
-                .as_deref()
-                .unwrap_or(&result.artifact.name),
+            image: match result.image_of(f) {
+                Some(image) => Cow::Owned(image.pinned()),
+                None => Cow::Borrowed(
+                    result
+                        .artifact
+                        .reference
+                        .as_deref()
+                        .unwrap_or(&result.artifact.name),
+                ),
+            },
         },
         Kind::Dependency => Location::File {
             file: f.location.path(),

@@ -217,10 +217,22 @@ struct Vulnerability<'a> {
     references: &'a [String],
     purl: &'a str,
     layer_diff_id: Option<&'a str>,
+    /// `scangate manifests`: the image and the manifest line deploying it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deployed: Option<DeployedJson<'a>>,
     fingerprint: &'a str,
     /// `new` or `existing` against the baseline; absent without one.
     #[serde(skip_serializing_if = "Option::is_none")]
     state: Option<State>,
+}
+
+/// Where a deployed image's vulnerability is deployed from.
+#[derive(Serialize)]
+struct DeployedJson<'a> {
+    image: &'a str,
+    image_digest: &'a str,
+    manifest: &'a str,
+    line: u32,
 }
 
 #[derive(Serialize)]
@@ -297,6 +309,20 @@ fn vulnerability<'a>(
         references: &f.references,
         purl: &p.purl,
         layer_diff_id: result.layer_diff_id(layer),
+        deployed: match (result.image_of(f), &f.location) {
+            (
+                Some(image),
+                Location::Lines {
+                    path, start_line, ..
+                },
+            ) => Some(DeployedJson {
+                image: &image.reference,
+                image_digest: &image.digest,
+                manifest: path,
+                line: *start_line,
+            }),
+            _ => None,
+        },
         fingerprint: &f.fingerprint,
         state,
     })

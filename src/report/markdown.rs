@@ -333,6 +333,9 @@ fn row(result: &ScanResult, f: &Finding, state: Option<State>) -> String {
             path, start_line, ..
         } => {
             let mut at = format!("`{}:{start_line}`", code(path));
+            if let Some(image) = result.image_of(f) {
+                at.push_str(&format!(" (image `{}`)", code(&image.pinned())));
+            }
             if let Some(secret) = f.secret() {
                 if let Some(id) = result.short_layer_id(secret.layer) {
                     at.push_str(&format!(" (layer `{id}`)"));

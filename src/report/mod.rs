@@ -51,6 +51,34 @@ pub struct ScanResult {
     /// The Dockerfile the image was built from and the lines each layer
     /// came from, computed once for every report that shows locations.
     pub dockerfile: Option<ImageDockerfile>,
+    /// The images a manifest tree deploys (`scangate manifests`), each
+    /// owning a range of `inventory.package_dbs`; empty otherwise.
+    pub images: Vec<DeployedImage>,
+}
+
+/// An image pulled because manifests deploy it: its vulnerabilities sit
+/// on the manifest lines naming it, and reports add which image it is.
+#[derive(Debug, Clone)]
+pub struct DeployedImage {
+    /// As pulled: `ghcr.io/org/app:1.4`, `docker.io/library/nginx:1.25`.
+    pub reference: String,
+    /// The digest the reference resolved to (the manifest or index a
+    /// deployment would pin).
+    pub digest: String,
+    /// Its package sets: indexes into `inventory.package_dbs`.
+    pub package_dbs: std::ops::Range<usize>,
+}
+
+impl DeployedImage {
+    /// The reference pinned to what was scanned: `REF@DIGEST` (the
+    /// reference alone when it already names its digest).
+    pub fn pinned(&self) -> String {
+        if self.reference.contains('@') {
+            self.reference.clone()
+        } else {
+            format!("{}@{}", self.reference, self.digest)
+        }
+    }
 }
 
 impl ScanResult {
@@ -58,6 +86,15 @@ impl ScanResult {
     pub fn package_db(&self, finding: &Finding) -> Option<&PackageSet> {
         match finding.target {
             TargetRef::PackageDb(i) => self.inventory.package_dbs.get(i),
+            TargetRef::ConfigFile(_) | TargetRef::SecretFile(_) => None,
+        }
+    }
+
+    /// The deployed image a vulnerability was found in (`scangate
+    /// manifests`).
+    pub fn image_of(&self, finding: &Finding) -> Option<&DeployedImage> {
+        match finding.target {
+            TargetRef::PackageDb(i) => self.images.iter().find(|im| im.package_dbs.contains(&i)),
             TargetRef::ConfigFile(_) | TargetRef::SecretFile(_) => None,
         }
     }

@@ -450,14 +450,18 @@ fn message(result: &ScanResult, f: &Finding) -> String {
                 Some(v) => format!("fixed in {v}"),
                 None => "no fixed version yet".to_string(),
             };
-            format!(
+            let text = format!(
                 "{} {} is affected by {} ({}), {fix}: {}",
                 p.package_name,
                 p.installed_version,
                 f.id,
                 f.severity,
                 f.title.trim()
-            )
+            );
+            match result.image_of(f) {
+                Some(image) => format!("Image {}: {text}", image.pinned()),
+                None => text,
+            }
         }
         Detail::Misconfiguration(m) => m.message.clone(),
         Detail::Secret(secret) => {
@@ -516,6 +520,10 @@ fn sarif_result(result: &ScanResult, r: &Reported, rule_index: usize) -> sarif::
     };
     if let Some(diff_id) = result.layer_diff_id(layer) {
         properties.insert("layerDiffId".to_string(), json!(diff_id));
+    }
+    if let Some(image) = result.image_of(f) {
+        properties.insert("image".to_string(), json!(image.reference));
+        properties.insert("imageDigest".to_string(), json!(image.digest));
     }
     if let Some(secret) = f.secret() {
         properties.insert("category".to_string(), json!(secret.category));
@@ -615,6 +623,7 @@ mod tests {
                 },
             },
             dockerfile: None,
+            images: Vec::new(),
         }
     }
 

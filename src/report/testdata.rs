@@ -196,6 +196,7 @@ pub fn sample() -> ScanResult {
         vulnerabilities_scanned: true,
         config_scanned: false,
         dockerfile: None,
+        images: Vec::new(),
         outcome: Outcome {
             findings: findings()
                 .into_iter()

@@ -245,12 +245,7 @@ impl LayerJobs<'_> {
             for _ in 0..workers.clamp(1, todo.len().max(1)) {
                 scope.spawn(|| {
                     while let Some(&i) = todo.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        let scanned = scan_one(i);
-                        if let (Ok(scan), Some(cache)) = (&scanned, self.cache) {
-                            if let Some(diff_id) = &scan.diff_id {
-                                cache.put(diff_id, &fingerprint, scan);
-                            }
-                        }
+                        let scanned = self.scan_claimed(i, &fingerprint, scan_one);
                         if let Ok(mut done) = results.lock() {
                             done.push((i, scanned));
                         }
@@ -276,6 +271,40 @@ impl LayerJobs<'_> {
                 })
             })
             .collect()
+    }
+
+    /// Scans layer `i` and stores it in the cache, holding the cache's
+    /// claim on its diff ID: another image of the same run that got there
+    /// first has stored it meanwhile, and then it is read, not scanned.
+    fn scan_claimed(
+        &self,
+        i: usize,
+        fingerprint: &str,
+        scan_one: &(dyn Fn(usize) -> Result<LayerScan> + Sync),
+    ) -> Result<LayerScan> {
+        let (Some(cache), Some(diff_id)) = (self.cache, self.diff_ids.get(i)) else {
+            return scan_one(i);
+        };
+        let claim = cache.claim(diff_id);
+        let _held = claim.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(mut scan) = cache.get::<LayerScan>(diff_id, fingerprint) {
+            scan.diff_id = Some(diff_id.clone());
+            return self
+                .held
+                .take(scan.read_bytes)
+                .map(|()| scan)
+                .map_err(|e| Error::Layer {
+                    layer: self.names[i].clone(),
+                    message: e.to_string(),
+                });
+        }
+        let scanned = scan_one(i);
+        if let Ok(scan) = &scanned {
+            if let Some(diff_id) = &scan.diff_id {
+                cache.put(diff_id, fingerprint, scan);
+            }
+        }
+        scanned
     }
 }
 

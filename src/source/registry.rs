@@ -64,8 +64,17 @@ impl Registry {
 
 impl Source for Registry {
     fn collect(&self, wants: &Wants) -> Result<Collected> {
+        self.collect_pinned(wants).map(|(collected, _)| collected)
+    }
+}
+
+impl Registry {
+    /// [`Source::collect`], plus the digest the reference resolved to (the
+    /// index or manifest a deployment pins), which `scangate manifests`
+    /// reports beside each finding.
+    pub fn collect_pinned(&self, wants: &Wants) -> Result<(Collected, String)> {
         let session = Session::connect(&self.reference, &self.options, RegistryOperation::Pull)?;
-        let manifest = self.image_manifest(&session)?;
+        let (manifest, pinned) = self.image_manifest(&session)?;
         let config_raw = session.small_blob(&manifest.config.digest, MAX_META_SIZE)?;
         let config: ImageConfig = serde_json::from_slice(&config_raw).map_err(|e| {
             Error::input(
@@ -96,7 +105,7 @@ impl Source for Registry {
             held: &held,
         };
         let layers = jobs.scan(CONCURRENT_LAYERS, &scan_one)?;
-        Ok(Collected {
+        let collected = Collected {
             artifact: image_artifact(
                 self.reference.clone(),
                 Some(self.reference.clone()),
@@ -104,16 +113,18 @@ impl Source for Registry {
                 manifest.config.digest.clone(),
             ),
             layers,
-        })
+        };
+        Ok((collected, pinned))
     }
-}
 
-impl Registry {
-    /// The image manifest for the chosen platform.
-    fn image_manifest(&self, session: &Session) -> Result<ImageManifest> {
+    /// The image manifest for the chosen platform, and the digest of the
+    /// first manifest fetched (the index, for a multi-platform image).
+    fn image_manifest(&self, session: &Session) -> Result<(ImageManifest, String)> {
         let mut reference = session.reference.clone();
+        let mut pinned = None;
         for _ in 0..MAX_INDEX_DEPTH {
-            let (raw, _digest) = session.manifest(&reference, MANIFEST_TYPES)?;
+            let (raw, digest) = session.manifest(&reference, MANIFEST_TYPES)?;
+            let pinned = pinned.get_or_insert(digest).clone();
             let value: serde_json::Value = serde_json::from_slice(&raw).map_err(|e| {
                 Error::input(
                     &self.reference,
@@ -121,12 +132,13 @@ impl Registry {
                 )
             })?;
             if value.get("manifests").is_none() {
-                return serde_json::from_value(value).map_err(|e| {
+                let manifest = serde_json::from_value(value).map_err(|e| {
                     Error::input(
                         &self.reference,
                         format!("invalid image manifest: {}", json_problem(&e)),
                     )
-                });
+                })?;
+                return Ok((manifest, pinned));
             }
             let index: ImageIndex = serde_json::from_value(value).map_err(|e| {
                 Error::input(
