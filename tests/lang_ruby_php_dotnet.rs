@@ -250,7 +250,7 @@ fn lockfiles_in_a_tree_match_with_each_ecosystems_order_on_their_lines() {
     );
     assert_eq!(
         place_of(&sarif, "GHSA-2wxg-h7wj-r6p8"),
-        vec![("web/composer.lock".to_string(), 10)]
+        vec![("web/composer.lock".to_string(), 9)]
     );
     let mut newtonsoft = place_of(&sarif, "GHSA-5crp-9r3c-p9vr");
     newtonsoft.sort();

@@ -1,6 +1,7 @@
 //! `composer.lock`: `packages` (what production installs) and
 //! `packages-dev` (`require-dev`, left out unless `--include-dev-deps`, as
-//! Trivy does). A finding is placed on the package's `"name"` line.
+//! Trivy does). A finding is placed on the line where the package's object
+//! opens, as Trivy places it.
 
 use super::{packages, Locked};
 use crate::inventory::lockfile;
@@ -93,9 +94,9 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                ("guzzlehttp/psr7", "2.4.3", Some(8), false),
-                ("symfony/http-kernel", "v5.4.20", Some(25), false),
-                ("phpunit/phpunit", "9.6.3", Some(32), true),
+                ("guzzlehttp/psr7", "2.4.3", Some(7), false),
+                ("symfony/http-kernel", "v5.4.20", Some(24), false),
+                ("phpunit/phpunit", "9.6.3", Some(31), true),
             ]
         );
         assert_eq!(found[0].licenses, vec!["MIT".to_string()]);

@@ -81,8 +81,8 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                ("monolog/monolog", "2.9.1", Some(4), false),
-                ("phpunit/phpunit", "9.6.3", Some(10), false),
+                ("monolog/monolog", "2.9.1", Some(3), false),
+                ("phpunit/phpunit", "9.6.3", Some(9), false),
             ]
         );
         let v1 = "[\n  {\"name\": \"psr/log\", \"version\": \"1.1.4\"}\n]\n";

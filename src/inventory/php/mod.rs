@@ -10,6 +10,17 @@ use crate::inventory::lockfile::{find_member, line_at};
 use crate::inventory::Package;
 use serde::Deserialize;
 
+/// The line of the `{` opening the object whose `"name"` member is at
+/// `at`: Composer writes `name` first, and Trivy places packages there.
+/// The `"name"` line itself when something else precedes it.
+fn object_line(text: &str, at: usize) -> u32 {
+    let before = text[..at].trim_end();
+    match before.strip_suffix('{') {
+        Some(open) => line_at(text, open.len()),
+        None => line_at(text, at),
+    }
+}
+
 /// A package as both files describe it (the same shape: `installed.json`
 /// entries are `composer.lock` entries plus install details).
 #[derive(Deserialize)]
@@ -30,8 +41,9 @@ enum Licenses {
     Many(Vec<serde_json::Value>),
 }
 
-/// The packages of `locked`, in order, each on the line of its `"name"`
-/// member (searched from `cursor` on, which then moves past it). Entries
+/// The packages of `locked`, in order, each on the line where its object
+/// opens (searched by its `"name"` member from `cursor` on, which then
+/// moves past it). Entries
 /// without a name or version are skipped: a Composer file always has both.
 pub(crate) fn packages(
     text: &str,
@@ -48,7 +60,7 @@ pub(crate) fn packages(
         if let Some(at) = at {
             *cursor = at + 1;
         }
-        let mut p = Package::language(name, version, at.map(|a| line_at(text, a)));
+        let mut p = Package::language(name, version, at.map(|a| object_line(text, a)));
         p.dev = dev;
         p.licenses = match &entry.license {
             Licenses::None => Vec::new(),
