@@ -75,13 +75,13 @@ pub(super) static CHECKS: &[Check] = &[
     Check {
         rule: trivy_rule!(
             "SG-TF-070", "AWS-0029", "aws-ec2-no-secrets-in-user-data", Critical,
-            "EC2 user data contains an AWS access key",
+            "EC2 instance user data contains a secret",
             "User data is readable by anyone who can describe the instance and from inside it \
              through the metadata service.",
             "Give the instance a role (`iam_instance_profile`) instead of keys in user data.",
         ),
-        resources: &["aws_instance", "aws_launch_configuration"],
-        test: Test::Custom(user_data_keys),
+        resources: &["aws_instance"],
+        test: Test::Custom(super::aws_user_data::user_data),
         bad: "resource \"aws_instance\" \"a\" {\n  user_data = \"export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\"\n}\n",
         good: "resource \"aws_instance\" \"a\" {\n  user_data = \"echo hello\"\n}\n",
     },
@@ -451,31 +451,13 @@ fn launch_config_disks(
     }
 }
 
-/// Whether `text` holds something shaped like an AWS access key id.
-fn has_access_key(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    (0..bytes.len().saturating_sub(19)).any(|i| {
-        let prefix = &bytes[i..i + 4];
-        (prefix == b"AKIA" || prefix == b"ASIA")
-            && bytes[i + 4..i + 20]
-                .iter()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-    })
-}
-
-fn user_data_keys(_: &Module, block: &Block, rule: &'static Rule, found: &mut Vec<Violation>) {
-    if let Some(attr) = block.attr("user_data") {
-        if attr.value.as_str().is_some_and(has_access_key) {
-            found.push(Violation {
-                message: "User data contains an AWS access key id.".into(),
-                ..wrong(rule, block, "", attr)
-            });
-        }
-    }
-}
-
 /// AWS-0099: missing, empty or Terraform's default description.
-fn group_description(_: &Module, block: &Block, rule: &'static Rule, found: &mut Vec<Violation>) {
+pub(super) fn group_description(
+    _: &Module,
+    block: &Block,
+    rule: &'static Rule,
+    found: &mut Vec<Violation>,
+) {
     match block.attr("description") {
         None => found.push(missing(rule, block, block, "", "description")),
         Some(attr)
@@ -884,11 +866,5 @@ mod tests {
     #[test]
     fn examples_hold() {
         super::super::spec::tests::examples_hold(super::CHECKS);
-    }
-
-    #[test]
-    fn access_keys_are_recognised() {
-        assert!(super::has_access_key("key=AKIAIOSFODNN7EXAMPLE;"));
-        assert!(!super::has_access_key("AKIA-not-a-key-at-all"));
     }
 }

@@ -384,10 +384,10 @@ pub(super) static CHECKS: &[Check] = &[
             "Secrets Manager secret is not encrypted with a customer managed key",
             "With your own key, reading the secret also needs `kms:Decrypt`, which you can audit \
              and revoke separately.",
-            "Set `kms_key_id`.",
+            "Set `kms_key_id` to a key of your own (not `alias/aws/secretsmanager`, the AWS-managed one).",
         ),
         resources: &["aws_secretsmanager_secret"],
-        test: Test::Present("kms_key_id"),
+        test: Test::Custom(secret_key),
         bad: "resource \"aws_secretsmanager_secret\" \"a\" {}\n",
         good: "resource \"aws_secretsmanager_secret\" \"a\" {\n  kms_key_id = \"k\"\n}\n",
     },
@@ -546,11 +546,14 @@ fn list_contains(
     match block.attr(key) {
         None => found.push(missing(rule, block, block, "", key)),
         Some(attr) => {
-            if let Value::List(items) = &attr.value {
-                let literal = items.iter().all(|i| i.as_str().is_some());
-                if literal && !attr.value.strings().iter().any(|s| wanted.contains(s)) {
-                    found.push(wrong(rule, block, "", attr));
-                }
+            // A single string is a one-item list.
+            let literal = match &attr.value {
+                Value::List(items) => items.iter().all(|i| i.as_str().is_some()),
+                Value::String(_) => true,
+                _ => false,
+            };
+            if literal && !attr.value.strings().iter().any(|s| wanted.contains(s)) {
+                found.push(wrong(rule, block, "", attr));
             }
         }
     }
@@ -564,6 +567,12 @@ fn neptune_logs(_: &Module, block: &Block, rule: &'static Rule, found: &mut Vec<
         rule,
         found,
     );
+}
+
+/// AWS-0098: a key, and not the AWS-managed `alias/aws/secretsmanager`.
+fn secret_key(module: &Module, block: &Block, rule: &'static Rule, found: &mut Vec<Violation>) {
+    Test::Present("kms_key_id").run_on(module, block, rule, found);
+    Test::NoneOf("kms_key_id", &["alias/aws/secretsmanager"]).run_on(module, block, rule, found);
 }
 
 fn docdb_logs(_: &Module, block: &Block, rule: &'static Rule, found: &mut Vec<Violation>) {

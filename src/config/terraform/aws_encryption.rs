@@ -58,11 +58,14 @@ pub(super) static RDS_CLUSTER_UNENCRYPTED: Rule = Rule {
         "AVD-AWS-0079",
         "aws-rds-encrypt-cluster-storage-data",
     ],
-    title: "RDS cluster storage is not encrypted",
+    title: "RDS cluster storage is not encrypted with a customer-managed key",
     severity: Severity::High,
     rationale: "Cluster storage, its backups and snapshots are readable without a key when \
-                encryption is off; it cannot be turned on later without a restore.",
-    resolution: "Set `storage_encrypted = true` on the `aws_rds_cluster`.",
+                encryption is off, and encryption cannot be turned on later without a \
+                restore. Under the AWS-managed key, anyone the account lets use RDS can read \
+                it; a key of your own can be restricted, audited and revoked.",
+    resolution: "Set `storage_encrypted = true` and `kms_key_id = aws_kms_key.db.arn` on the \
+                 `aws_rds_cluster`.",
 };
 
 pub(super) static RDS_PUBLIC: Rule = Rule {
@@ -128,6 +131,23 @@ pub(super) fn check(module: &Module, found: &mut Vec<Violation>) {
     for (resource_type, key, rule, message) in required {
         for resource in module.resources(resource_type) {
             found.extend(require_true(rule, resource, key, || message.to_string()));
+        }
+    }
+    // AWS-0079's other half: encrypted, but under the AWS-managed key.
+    for cluster in module.resources("aws_rds_cluster") {
+        let encrypted = cluster.value("storage_encrypted").and_then(Value::as_bool) == Some(true);
+        let no_key = cluster
+            .attr("kms_key_id")
+            .is_none_or(|a| a.value.as_str().is_some_and(|k| k.trim().is_empty()));
+        if encrypted && no_key {
+            found.push(at_header(
+                &RDS_CLUSTER_UNENCRYPTED,
+                cluster,
+                "kms_key_id",
+                "RDS cluster storage is encrypted with the AWS-managed key, not a \
+                 customer-managed one."
+                    .into(),
+            ));
         }
     }
     for instance in module.resources("aws_instance") {

@@ -61,6 +61,7 @@ pub(super) fn check(module: &Module, found: &mut Vec<Violation>) {
             }
         }
     }
+    check_role_attachments(module, found);
     for document in module.data("aws_iam_policy_document") {
         for (index, statement) in document.blocks("statement").enumerate() {
             check_document_statement(document, index, statement, found);
@@ -94,6 +95,18 @@ fn check_json_policy(subject: String, attr: &Attr, found: &mut Vec<Violation>) {
             "Policy allows action \"*\" on resource \"*\".".into(),
         ));
     }
+    if allows_s3_star(&json) {
+        found.push(at_attr(
+            &S3_FULL_ACCESS,
+            subject,
+            attr,
+            "Policy allows the action \"s3:*\".".into(),
+        ));
+    }
+}
+
+/// Whether a policy document allows `s3:*` and no statement denies it.
+fn allows_s3_star(json: &serde_json::Value) -> bool {
     let names_s3_star = |statement: &serde_json::Value, effect: &str| {
         statement.get("Effect").and_then(|e| e.as_str()) == Some(effect)
             && match statement.get("Action") {
@@ -111,13 +124,63 @@ fn check_json_policy(subject: String, attr: &Attr, found: &mut Vec<Violation>) {
     };
     let allowed = statements.iter().any(|s| names_s3_star(s, "Allow"));
     let denied = statements.iter().any(|s| names_s3_star(s, "Deny"));
-    if allowed && !denied {
-        found.push(at_attr(
-            &S3_FULL_ACCESS,
-            subject,
-            attr,
-            "Policy allows the action \"s3:*\".".into(),
-        ));
+    allowed && !denied
+}
+
+/// The AWS-managed policy that grants `s3:*`.
+const S3_FULL_ACCESS_ARN: &str = "arn:aws:iam::aws:policy/AmazonS3FullAccess";
+
+/// AWS-0345 once more for each role that attaches an `s3:*` policy (as
+/// Trivy reports it for the policy and again for the role): on the
+/// attached `aws_iam_policy`'s document, or on the attachment when it
+/// names the AWS-managed `AmazonS3FullAccess`.
+fn check_role_attachments(module: &Module, found: &mut Vec<Violation>) {
+    for role in module.resources("aws_iam_role") {
+        let attachments = module
+            .resources("aws_iam_role_policy_attachment")
+            .filter(|a| {
+                a.value("role")
+                    .is_some_and(|v| super::aws_policy_docs::names(v, role))
+            });
+        for attachment in attachments {
+            let Some(arn) = attachment.attr("policy_arn") else {
+                continue;
+            };
+            let subject = format!("{}.{}", role.address(), attachment.address());
+            match &arn.value {
+                Value::String(name) if name == S3_FULL_ACCESS_ARN => found.push(at_attr(
+                    &S3_FULL_ACCESS,
+                    subject,
+                    arn,
+                    format!(
+                        "Role `{}` attaches AmazonS3FullAccess, which allows \"s3:*\".",
+                        role.address()
+                    ),
+                )),
+                reference @ Value::Reference(_) => {
+                    let policy = module
+                        .resources("aws_iam_policy")
+                        .find(|p| super::aws_policy_docs::names(reference, p));
+                    let Some(document) = policy.and_then(|p| p.attr("policy")) else {
+                        continue;
+                    };
+                    if super::aws_policy_docs::document(module, &document.value)
+                        .is_some_and(|json| allows_s3_star(&json))
+                    {
+                        found.push(at_attr(
+                            &S3_FULL_ACCESS,
+                            subject,
+                            document,
+                            format!(
+                                "Role `{}` uses this policy, which allows \"s3:*\".",
+                                role.address()
+                            ),
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
     }
 }
 

@@ -494,6 +494,19 @@ fn codebuild_encryption(
 }
 
 fn config_all_regions(_: &Module, block: &Block, rule: &'static Rule, found: &mut Vec<Violation>) {
+    let has_source = block
+        .blocks
+        .iter()
+        .any(|b| b.kind.ends_with("_aggregation_source"));
+    if !has_source {
+        found.push(missing(
+            rule,
+            block,
+            block,
+            "account_aggregation_source.",
+            "all_regions",
+        ));
+    }
     let sources = block
         .blocks("account_aggregation_source")
         .map(|s| (s, "account_aggregation_source."))

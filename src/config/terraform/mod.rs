@@ -13,17 +13,24 @@
 mod adapt;
 mod arm;
 mod aws_cloudtrail;
+mod aws_clusters;
 mod aws_compute;
 mod aws_data;
 mod aws_encryption;
 mod aws_iam;
+mod aws_monitoring;
 mod aws_network;
+mod aws_policy_docs;
 mod aws_s3;
+mod aws_s3_audit;
+mod aws_sam;
 mod aws_services;
+mod aws_user_data;
 mod azure;
 mod azure_compute;
 mod azure_data;
 mod cloudformation;
+mod cloudformation_types;
 mod gcp;
 mod gcp_compute;
 mod gcp_data;
@@ -105,6 +112,11 @@ static CATALOGS: &[&[spec::Check]] = &[
     aws_data::CHECKS,
     aws_compute::CHECKS,
     aws_services::CHECKS,
+    aws_monitoring::CHECKS,
+    aws_policy_docs::CHECKS,
+    aws_user_data::CHECKS,
+    aws_clusters::CHECKS,
+    aws_s3_audit::CHECKS,
     azure_data::CHECKS,
     azure_compute::CHECKS,
     gcp_data::CHECKS,
@@ -232,14 +244,30 @@ impl Checker for CloudFormationChecker {
     }
 
     fn check(&self, _path: &str, content: &str) -> Result<Vec<Violation>, String> {
-        Ok(check_module(&cloudformation::module(content)?))
+        let module = cloudformation::module(content)?;
+        let mut found = check_module(&module);
+        spec::run(aws_sam::CHECKS, &module, &mut found);
+        found.sort_by(|a, b| (a.start_line, a.rule.id).cmp(&(b.start_line, b.rule.id)));
+        Ok(found)
     }
 
+    fn examples(&self, rule_id: &str) -> Option<(&'static str, &'static str)> {
+        aws_sam::CHECKS
+            .iter()
+            .find(|check| check.rule.id == rule_id)
+            .map(|check| (check.bad, check.good))
+    }
+
+    /// The SAM rules, which only templates can break; the Terraform
+    /// checker lists the rest.
     fn rules(&self) -> &'static [&'static Rule] {
-        // The Terraform checker lists the same rules.
-        &[]
+        &SAM_RULES
     }
 }
+
+/// The rules of the SAM resource types ([`aws_sam`]).
+static SAM_RULES: LazyLock<Vec<&'static Rule>> =
+    LazyLock::new(|| aws_sam::CHECKS.iter().map(|check| &check.rule).collect());
 
 impl Checker for ArmChecker {
     fn file_type(&self) -> FileType {

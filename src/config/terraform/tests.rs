@@ -352,6 +352,7 @@ resource "aws_db_instance" "db" {
 
 resource "aws_rds_cluster" "cluster" {
   storage_encrypted = true
+  kms_key_id        = "arn:aws:kms:eu-west-1:123456789012:key/db"
 }
 
 resource "aws_sns_topic" "events" {
