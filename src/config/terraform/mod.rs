@@ -31,6 +31,8 @@ mod azure_compute;
 mod azure_data;
 mod cloudformation;
 mod cloudformation_types;
+mod eval;
+mod functions;
 mod gcp;
 mod gcp_compute;
 mod gcp_data;
