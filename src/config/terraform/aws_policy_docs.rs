@@ -130,7 +130,7 @@ fn pass_role(module: &Module, block: &Block, rule: &'static Rule, found: &mut Ve
     let Some((attr, doc)) = policy_of(module, block, "policy") else {
         return;
     };
-    let names_pass_role = |s: &&Json| {
+    let names_pass_role = |s: &Json| {
         field(s, "Action")
             .iter()
             .any(|a| a.eq_ignore_ascii_case("iam:PassRole"))
@@ -138,12 +138,10 @@ fn pass_role(module: &Module, block: &Block, rule: &'static Rule, found: &mut Ve
     let statements = statements(&doc);
     let allowed = statements
         .iter()
-        .filter(|s| has_effect(s, "Allow"))
-        .any(|s| names_pass_role(s));
+        .any(|s| has_effect(s, "Allow") && names_pass_role(s));
     let denied = statements
         .iter()
-        .filter(|s| has_effect(s, "Deny"))
-        .any(|s| names_pass_role(s));
+        .any(|s| has_effect(s, "Deny") && names_pass_role(s));
     if allowed && !denied {
         found.push(Violation {
             message: "Policy allows `iam:PassRole` without a Deny restricting it.".into(),
