@@ -508,7 +508,6 @@ pub fn import(db: &mut VulnDb, reader: impl Read, file: &str) -> Result<u64> {
             .map_err(db_err)?;
         stored += store(&rows)?;
     }
-    drop(store);
     drop(insert);
     tx.commit().map_err(db_err)?;
     Ok(stored)
