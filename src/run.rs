@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::finding::Finding;
 use crate::image::dockerfile_map::ImageDockerfile;
 use crate::inventory::{self, Inventory};
+use crate::manifests::scan::Pull;
 use crate::matching;
 use crate::policy::baseline::Baseline;
 use crate::policy::ignorefile::{self, IgnoreFile};
@@ -141,6 +142,8 @@ pub struct ScanRequest<'a> {
     pub target: Target,
     pub settings: &'a ScanArgs,
     pub cache_dir: &'a Path,
+    /// How the `images` scanner pulls a tree's deployed images.
+    pub pull: Pull,
 }
 
 /// Runs `request`: the finished result, and the options to write its
@@ -156,15 +159,33 @@ pub fn execute<'a>(request: &ScanRequest<'a>) -> Result<(ScanResult, ReportOptio
                 [] => vec![Scanner::Vuln, Scanner::Secret],
                 chosen => chosen.to_vec(),
             };
+            if scanners.contains(&Scanner::Images) {
+                return Err(images_need_a_tree());
+            }
             let root = scanners
                 .contains(&Scanner::Config)
                 .then_some(config_root.as_path());
-            scan_result(source.as_ref(), args, request.cache_dir, &scanners, root)
+            scan_result(
+                source.as_ref(),
+                args,
+                request.cache_dir,
+                &scanners,
+                root,
+                None,
+            )
         }
         Target::Tree(path) => {
             let scanners = scanners(args, Some(path))?;
             let source = RootFs::new(path)?;
-            scan_result(&source, args, request.cache_dir, &scanners, Some(path))
+            let pull = Some(&request.pull);
+            scan_result(
+                &source,
+                args,
+                request.cache_dir,
+                &scanners,
+                Some(path),
+                pull,
+            )
         }
         Target::Config(path) => config_result(path, &args.policy, &args.reports, &args.walk),
     }
@@ -337,6 +358,9 @@ pub fn scanners(args: &ScanArgs, tree: Option<&Path>) -> Result<Vec<Scanner>> {
         }
         tracing::warn!("scangate has no license scanner yet: --scanners license is not checked");
     }
+    if chosen.contains(&Scanner::Images) && tree.is_none() {
+        return Err(images_need_a_tree());
+    }
     if chosen.contains(&Scanner::Config) && tree.is_none() {
         return Err(Error::Usage(
             "--scanners config needs a source tree: use `scangate fs DIR` or `scangate config DIR`"
@@ -344,6 +368,13 @@ pub fn scanners(args: &ScanArgs, tree: Option<&Path>) -> Result<Vec<Scanner>> {
         ));
     }
     Ok(chosen)
+}
+
+fn images_need_a_tree() -> Error {
+    Error::Usage(
+        "--scanners images scans the images a tree's manifests deploy: use `scangate fs DIR`, `scangate ci --scan-type fs` or `scangate manifests DIR`"
+            .into(),
+    )
 }
 
 /// `image` and `fs`: the package inventory, then the chosen scanners.
@@ -355,23 +386,26 @@ pub(crate) fn scan(
     cache_dir: &Path,
     scanners: &[Scanner],
     config_root: Option<&Path>,
+    pull: Option<&Pull>,
 ) -> Result<u8> {
     let specs = args.reports.specs();
     check_outputs(&specs)?;
-    let (result, options) = scan_result(source, args, cache_dir, scanners, config_root)?;
+    let (result, options) = scan_result(source, args, cache_dir, scanners, config_root, pull)?;
     write_reports(&result, &specs, options)?;
     Ok(result.outcome.gate.exit_code)
 }
 
 /// Scans `source` with `scanners` and applies the policy: the result every
 /// report formats, and the options to write them with (`scangate ci`
-/// publishes the same result after writing).
+/// publishes the same result after writing). `pull` says how the
+/// `images` scanner pulls the images the tree's manifests deploy.
 pub fn scan_result<'a>(
     source: &dyn Source,
     args: &'a ScanArgs,
     cache_dir: &Path,
     scanners: &[Scanner],
     config_root: Option<&Path>,
+    pull: Option<&Pull>,
 ) -> Result<(ScanResult, ReportOptions<'a>)> {
     let started_at = crate::vulndb::time::now_unix();
     let policy = build_policy(&args.policy, config_root)?;
@@ -453,7 +487,7 @@ pub fn scan_result<'a>(
         )?,
         ArtifactKind::Filesystem => None,
     };
-    let scanned = Scanned {
+    let mut scanned = Scanned {
         artifact: collected.artifact,
         inventory,
         config,
@@ -464,6 +498,10 @@ pub fn scan_result<'a>(
         dockerfile,
         images: Vec::new(),
     };
+    if let (true, Some(root), Some(pull)) = (scanners.contains(&Scanner::Images), tree, pull) {
+        crate::manifests::scan::images_of_tree(root, &skip, pull, args, cache_dir)?
+            .merge_into(&mut scanned, true);
+    }
     let options = ReportOptions {
         list_packages: args.list_packages,
         started_at,
