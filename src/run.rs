@@ -447,6 +447,7 @@ pub fn scan_result<'a>(
         })
     });
     let (vulnerabilities, old_vulnerabilities) = if scanners.contains(&Scanner::Vuln) {
+        resolve_action_tags(&mut inventory, args.offline);
         let mut inventories = vec![&inventory];
         inventories.extend(baseline.as_ref().map(|b| &b.inventory));
         let db = open_db(&inventories, args, cache_dir)?;
@@ -509,6 +510,26 @@ pub fn scan_result<'a>(
         ..ReportOptions::default()
     };
     Ok(assemble(scanned, policy, options))
+}
+
+/// Actions pinned to a bare commit SHA, resolved to their tags through the
+/// GitHub API publishing uses (`GITHUB_API_URL`, the `github-token` input
+/// or `GITHUB_TOKEN`), before they are matched.
+fn resolve_action_tags(inventory: &mut inventory::Inventory, offline: bool) {
+    let pinned = inventory.package_dbs.iter().any(|set| {
+        set.format == inventory::PackageFormat::GithubActions
+            && set
+                .packages
+                .iter()
+                .any(|p| inventory::action_tags::is_commit(&p.package.version))
+    });
+    if !pinned {
+        return;
+    }
+    let env = crate::publish::ci_env::Env::from_process();
+    let (github, _) = crate::publish::ci_env::GitHub::from_env(&env);
+    let token = github.token.map(|t| t.expose().to_string());
+    inventory::action_tags::Resolver::new(&github.api_url, token, offline).resolve(inventory);
 }
 
 /// ANSI colours only on a terminal, and never when `NO_COLOR` is set

@@ -24,6 +24,8 @@ mod azure;
 mod azure_compute;
 mod azure_data;
 mod cloudformation;
+mod eval;
+mod functions;
 mod gcp;
 mod gcp_compute;
 mod gcp_data;
