@@ -169,18 +169,20 @@ fn scan_and_write(
         }
     };
     let image = &args.image;
+    let pull = Pull {
+        concurrency: args.images.image_concurrency,
+        strict: args.images.strict,
+        platform: image.platform.clone(),
+        insecure: image.registry.insecure,
+        no_cache: image.layer_cache.no_cache,
+        cache_max_size: image.layer_cache.cache_max_size,
+    };
+    let images = crate::manifests::scan::tree_scanner(&pull, settings, cache_dir);
     let request = ScanRequest {
         target,
         settings,
         cache_dir,
-        pull: Pull {
-            concurrency: args.images.image_concurrency,
-            strict: args.images.strict,
-            platform: image.platform.clone(),
-            insecure: image.registry.insecure,
-            no_cache: image.layer_cache.no_cache,
-            cache_max_size: image.layer_cache.cache_max_size,
-        },
+        images: Some(&images),
     };
     let (result, options) = run::execute(&request)?;
     run::write_reports(&result, specs, options)?;

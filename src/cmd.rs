@@ -34,9 +34,18 @@ pub fn run(command: Command, cache_dir: Option<PathBuf>) -> Result<u8> {
         Command::Fs(args) => {
             let scanners = scanners(&args.scan, Some(&args.path))?;
             let source = RootFs::new(&args.path)?;
+            let cache_dir = cache()?;
             let pull = crate::manifests::scan::Pull::from_args(&args.pull);
+            let images = crate::manifests::scan::tree_scanner(&pull, &args.scan, &cache_dir);
             let tree = Some(args.path.as_path());
-            scan(&source, &args.scan, &cache()?, &scanners, tree, Some(&pull))
+            scan(
+                &source,
+                &args.scan,
+                &cache_dir,
+                &scanners,
+                tree,
+                Some(&images),
+            )
         }
         Command::Config(args) => scan_config(&args),
         Command::Manifests(args) => crate::manifests::scan::run(&args, &cache()?),

@@ -12,7 +12,6 @@ use crate::error::{Error, Result};
 use crate::finding::Finding;
 use crate::image::dockerfile_map::ImageDockerfile;
 use crate::inventory::{self, Inventory};
-use crate::manifests::scan::Pull;
 use crate::matching;
 use crate::policy::baseline::Baseline;
 use crate::policy::ignorefile::{self, IgnoreFile};
@@ -142,9 +141,15 @@ pub struct ScanRequest<'a> {
     pub target: Target,
     pub settings: &'a ScanArgs,
     pub cache_dir: &'a Path,
-    /// How the `images` scanner pulls a tree's deployed images.
-    pub pull: Pull,
+    /// The `images` scanner, for a tree scanned with it.
+    pub(crate) images: Option<TreeScanner<'a>>,
 }
+
+/// A scanner a higher layer runs on the scanned tree and whose findings
+/// join the tree's before policy: the `images` scanner, which pulls what
+/// the tree's manifests deploy (the GitOps gate sits above this pipeline,
+/// so it is handed in rather than called).
+pub(crate) type TreeScanner<'a> = &'a dyn Fn(&Path, &Skip, &mut Scanned) -> Result<()>;
 
 /// Runs `request`: the finished result, and the options to write its
 /// reports with.
@@ -177,14 +182,13 @@ pub fn execute<'a>(request: &ScanRequest<'a>) -> Result<(ScanResult, ReportOptio
         Target::Tree(path) => {
             let scanners = scanners(args, Some(path))?;
             let source = RootFs::new(path)?;
-            let pull = Some(&request.pull);
             scan_result(
                 &source,
                 args,
                 request.cache_dir,
                 &scanners,
                 Some(path),
-                pull,
+                request.images,
             )
         }
         Target::Config(path) => config_result(path, &args.policy, &args.reports, &args.walk),
@@ -386,26 +390,26 @@ pub(crate) fn scan(
     cache_dir: &Path,
     scanners: &[Scanner],
     config_root: Option<&Path>,
-    pull: Option<&Pull>,
+    images: Option<TreeScanner<'_>>,
 ) -> Result<u8> {
     let specs = args.reports.specs();
     check_outputs(&specs)?;
-    let (result, options) = scan_result(source, args, cache_dir, scanners, config_root, pull)?;
+    let (result, options) = scan_result(source, args, cache_dir, scanners, config_root, images)?;
     write_reports(&result, &specs, options)?;
     Ok(result.outcome.gate.exit_code)
 }
 
 /// Scans `source` with `scanners` and applies the policy: the result every
 /// report formats, and the options to write them with (`scangate ci`
-/// publishes the same result after writing). `pull` says how the
-/// `images` scanner pulls the images the tree's manifests deploy.
-pub fn scan_result<'a>(
+/// publishes the same result after writing). `images` is the `images`
+/// scanner, run on the tree when `scanners` names it.
+pub(crate) fn scan_result<'a>(
     source: &dyn Source,
     args: &'a ScanArgs,
     cache_dir: &Path,
     scanners: &[Scanner],
     config_root: Option<&Path>,
-    pull: Option<&Pull>,
+    images: Option<TreeScanner<'_>>,
 ) -> Result<(ScanResult, ReportOptions<'a>)> {
     let started_at = crate::vulndb::time::now_unix();
     let policy = build_policy(&args.policy, config_root)?;
@@ -499,9 +503,8 @@ pub fn scan_result<'a>(
         dockerfile,
         images: Vec::new(),
     };
-    if let (true, Some(root), Some(pull)) = (scanners.contains(&Scanner::Images), tree, pull) {
-        crate::manifests::scan::images_of_tree(root, &skip, pull, args, cache_dir)?
-            .merge_into(&mut scanned, true);
+    if let (true, Some(root), Some(images)) = (scanners.contains(&Scanner::Images), tree, images) {
+        images(root, &skip, &mut scanned)?;
     }
     let options = ReportOptions {
         list_packages: args.list_packages,

@@ -156,23 +156,24 @@ fn find_logged(root: &Path, skip: &Skip) -> Found {
 }
 
 /// The `images` scanner of `scangate fs` and `scangate ci --scan-type
-/// fs`: the images the manifests under `root` deploy, pulled and matched
-/// as by `scangate manifests`, ready to join the tree's own findings
-/// (paths stay relative to `root`, as the tree's other findings). With
-/// `--strict`, an unresolvable reference stops the scan before anything
-/// is pulled.
-pub(crate) fn images_of_tree(
-    root: &Path,
-    skip: &Skip,
-    pull: &Pull,
-    args: &ScanArgs,
-    cache_dir: &Path,
-) -> Result<ImageScan> {
-    let found = find_logged(root, skip);
-    if pull.strict && !found.unresolved.is_empty() {
-        return Err(strict_error(root, found.unresolved.len()));
+/// fs`, for [`run::TreeScanner`]: the images the manifests of the scanned
+/// tree deploy, pulled and matched as by `scangate manifests`, joining
+/// the tree's own findings (paths stay relative to the tree, as the
+/// tree's other findings). With `--strict`, an unresolvable reference
+/// stops the scan before anything is pulled.
+pub(crate) fn tree_scanner<'a>(
+    pull: &'a Pull,
+    args: &'a ScanArgs,
+    cache_dir: &'a Path,
+) -> impl Fn(&Path, &Skip, &mut Scanned) -> Result<()> + 'a {
+    move |root, skip, scanned| {
+        let found = find_logged(root, skip);
+        if pull.strict && !found.unresolved.is_empty() {
+            return Err(strict_error(root, found.unresolved.len()));
+        }
+        scan_images(pull, args, &found, true, cache_dir)?.merge_into(scanned, true);
+        Ok(())
     }
-    scan_images(pull, args, &found, true, cache_dir)
 }
 
 /// What turns a path relative to the scanned directory into one relative
