@@ -610,6 +610,10 @@ pub struct FeedArgs {
     /// fix_deferred, end_of_life).
     #[arg(long, env = "SCANGATE_DEBIAN_TRACKER_URL", value_name = "URL", default_value = crate::vulndb::scores::update::DEFAULT_DEBIAN_TRACKER_URL)]
     pub debian_tracker_url: String,
+    /// Red Hat's CSAF VEX directory (`archive_latest.txt` and the archive
+    /// it names), for unfixed Red Hat states.
+    #[arg(long, env = "SCANGATE_REDHAT_VEX_URL", value_name = "URL", default_value = crate::vulndb::scores::update::DEFAULT_REDHAT_VEX_URL)]
+    pub redhat_vex_url: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -634,6 +638,10 @@ pub enum DbCommand {
         /// Debian findings (will_not_fix, fix_deferred, end_of_life).
         #[arg(long)]
         debian_tracker: bool,
+        /// Also fetch Red Hat's CSAF VEX files, for the CVEs Red Hat has not
+        /// fixed (affected, will_not_fix, fix_deferred, end_of_life).
+        #[arg(long)]
+        redhat_vex: bool,
         #[command(flatten)]
         feeds: FeedArgs,
         /// Ask the server even when the data is fresh.
@@ -641,7 +649,7 @@ pub enum DbCommand {
         force: bool,
         /// Pull the whole database from this OCI reference (pushed by
         /// `db push`) instead of OSV.
-        #[arg(long, value_name = "REF", conflicts_with_all = ["ecosystems", "force", "nvd", "kev", "epss", "debian_tracker"])]
+        #[arg(long, value_name = "REF", conflicts_with_all = ["ecosystems", "force", "nvd", "kev", "epss", "debian_tracker", "redhat_vex"])]
         from: Option<String>,
         #[command(flatten)]
         registry: RegistryArgs,

@@ -719,6 +719,7 @@ pub(crate) fn run_db(command: DbCommand, cache_dir: &Path) -> Result<()> {
             kev,
             epss,
             debian_tracker,
+            redhat_vex,
             feeds,
             ..
         } => {
@@ -727,6 +728,7 @@ pub(crate) fn run_db(command: DbCommand, cache_dir: &Path) -> Result<()> {
                 (Feed::Kev, kev),
                 (Feed::Epss, epss),
                 (Feed::DebianTracker, debian_tracker),
+                (Feed::RedHatVex, redhat_vex),
             ]
             .into_iter()
             .filter_map(|(feed, asked)| asked.then_some(feed))
@@ -895,6 +897,7 @@ fn feed_options(feeds: &FeedArgs, db: &DbArgs, force: bool) -> FeedOptions {
         kev_url: feeds.kev_url.clone(),
         epss_url: feeds.epss_url.clone(),
         debian_tracker_url: feeds.debian_tracker_url.clone(),
+        redhat_vex_url: feeds.redhat_vex_url.clone(),
         ttl: db.db_ttl,
         force,
     }
