@@ -45,6 +45,7 @@ pub(super) fn terraform_type(kind: &str, resource: &Node) -> Option<&'static str
             }
         }
         "microsoft.datafactory/factories" => "azurerm_data_factory",
+        "microsoft.datalakestore/accounts" => "azurerm_data_lake_store",
         "microsoft.synapse/workspaces" => "azurerm_synapse_workspace",
         "microsoft.network/networkwatchers/flowlogs" => "azurerm_network_watcher_flow_log",
         // Trivy's adapter reads containers under this (non-ARM) child type.
@@ -463,7 +464,8 @@ mod tests {
       "type": "Microsoft.Compute/virtualMachines",
       "name": "vm",
       "properties": {"osProfile": {"customData": "export DB_PASSWORD=Sup3rS3cret", "windowsConfiguration": {}}}
-    }
+    },
+    {"type": "Microsoft.DataLakeStore/accounts", "name": "lake", "properties": {"encryptionState": "Disabled"}}
   ]
 }"#;
 
@@ -477,7 +479,13 @@ mod tests {
             .collect();
         // Queue logging and customer-managed key: the account has a nested
         // queue and a `store/...` container.
-        for id in ["SG-TF-400", "SG-TF-401", "SG-TF-405", "SG-TF-402"] {
+        for id in [
+            "SG-TF-400",
+            "SG-TF-401",
+            "SG-TF-405",
+            "SG-TF-402",
+            "SG-TF-126",
+        ] {
             assert!(ids.contains(&id), "{id} missing from {ids:?}");
         }
         // The contact: no email, alerts off (admins on), disabled.
