@@ -6,6 +6,7 @@
 
 use crate::cli::{CiArgs, ScanType, Scanner};
 use crate::error::{Error, Result};
+use crate::manifests::scan::Pull;
 use crate::publish::ci::{self as publish, Settings, DEFAULT_CATEGORY};
 use crate::publish::ci_env::{Ci, Env, Secret};
 use crate::report::{ReportSpec, ScanResult};
@@ -100,7 +101,8 @@ fn settings(args: &CiArgs, scan_type: ScanType) -> Settings {
             && (args.image.scan.scanners.is_empty()
                 || args.image.scan.scanners.contains(&Scanner::Secret)),
         dependency_scan: scan_type == ScanType::Fs
-            && checks_dependencies(&args.image.scan.scanners),
+            && (checks_dependencies(&args.image.scan.scanners)
+                || args.image.scan.scanners.contains(&Scanner::Images)),
         config_scan: checks_config(&args.image.scan.scanners, scan_type),
     }
 }
@@ -166,10 +168,21 @@ fn scan_and_write(
             Target::Config(directory())
         }
     };
+    let image = &args.image;
+    let pull = Pull {
+        concurrency: args.images.image_concurrency,
+        strict: args.images.strict,
+        platform: image.platform.clone(),
+        insecure: image.registry.insecure,
+        no_cache: image.layer_cache.no_cache,
+        cache_max_size: image.layer_cache.cache_max_size,
+    };
+    let images = crate::manifests::scan::tree_scanner(&pull, settings, cache_dir);
     let request = ScanRequest {
         target,
         settings,
         cache_dir,
+        images: Some(&images),
     };
     let (result, options) = run::execute(&request)?;
     run::write_reports(&result, specs, options)?;

@@ -101,6 +101,11 @@ pub struct CiArgs {
     pub scan_type: Option<ScanType>,
     #[command(flatten)]
     pub image: ImageArgs,
+    /// How `--scanners images` pulls what the repository's manifests deploy
+    /// (`--scan-type fs`); the platform, `--insecure` and the layer cache
+    /// are the image flags above.
+    #[command(flatten)]
+    pub images: ImagesArgs,
     #[command(flatten)]
     pub publish: PublishArgs,
 }
@@ -238,6 +243,9 @@ pub struct FsArgs {
     /// The root directory of the filesystem.
     #[arg(value_name = "DIR")]
     pub path: PathBuf,
+    /// How `--scanners images` pulls what the tree's manifests deploy.
+    #[command(flatten)]
+    pub pull: PullArgs,
     #[command(flatten)]
     pub scan: ScanArgs,
 }
@@ -254,19 +262,13 @@ pub struct ManifestsArgs {
     pub scan: ScanArgs,
 }
 
-/// How `scangate manifests` pulls the images it finds.
+/// How `scangate manifests` (and the `images` scanner of `fs`) pulls the
+/// images it finds.
 #[derive(Debug, Args, Clone)]
 #[command(next_help_heading = "Images")]
 pub struct PullArgs {
-    /// Images pulled and scanned at once (layers shared between them are
-    /// analysed once either way).
-    #[arg(long, env = "SCANGATE_IMAGE_CONCURRENCY", value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub image_concurrency: u16,
-    /// Exit 3 when a manifest names an image that cannot be resolved
-    /// (`image: ${TAG}`, a Helm template, a placeholder no Kustomize
-    /// override replaces); by default each is a warning.
-    #[arg(long, env = "SCANGATE_STRICT", value_parser = clap::builder::BoolishValueParser::new())]
-    pub strict: bool,
+    #[command(flatten)]
+    pub images: ImagesArgs,
     /// The platform to pick from multi-platform images
     /// (`os/arch[/variant]`).
     #[arg(
@@ -283,6 +285,22 @@ pub struct PullArgs {
     pub insecure: bool,
     #[command(flatten)]
     pub layer_cache: LayerCacheArgs,
+}
+
+/// What the image-pulling scanners share with `scangate ci`, whose
+/// platform, registry and layer-cache flags are its image's.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Images")]
+pub struct ImagesArgs {
+    /// Images pulled and scanned at once (layers shared between them are
+    /// analysed once either way).
+    #[arg(long, env = "SCANGATE_IMAGE_CONCURRENCY", value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub image_concurrency: u16,
+    /// Exit 3 when a manifest names an image that cannot be resolved
+    /// (`image: ${TAG}`, a Helm template, a placeholder no Kustomize
+    /// override replaces); by default each is a warning.
+    #[arg(long, env = "SCANGATE_STRICT", value_parser = clap::builder::BoolishValueParser::new())]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]
@@ -374,6 +392,12 @@ pub enum Scanner {
     Secret,
     /// Trivy's license scanner: not in this build; accepted with a warning.
     License,
+    /// The images the Kubernetes manifests of the tree deploy (workloads,
+    /// Kustomize, Flux), pulled from their registries and matched, each
+    /// finding on the manifest line naming the image, as `scangate
+    /// manifests` does. Opt-in (`fs`, `ci --scan-type fs`): it pulls
+    /// images.
+    Images,
     /// Nothing beyond the package inventory.
     None,
 }
@@ -389,9 +413,10 @@ pub enum PkgType {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// What to look for (comma-separated): `vuln`, `secret`, `config`, or
-    /// `none` for the package inventory only [default: `image`
-    /// vuln,secret, `fs` vuln,secret,config].
+    /// What to look for (comma-separated): `vuln`, `secret`, `config`,
+    /// `images` (a tree's deployed images; never by default), or `none`
+    /// for the package inventory only [default: `image` vuln,secret, `fs`
+    /// vuln,secret,config].
     #[arg(long, value_enum, value_delimiter = ',', env = "SCANGATE_SCANNERS")]
     pub scanners: Vec<Scanner>,
     /// Secret rules to add, narrow or disable, in Trivy's
@@ -585,6 +610,10 @@ pub struct FeedArgs {
     /// fix_deferred, end_of_life).
     #[arg(long, env = "SCANGATE_DEBIAN_TRACKER_URL", value_name = "URL", default_value = crate::vulndb::scores::update::DEFAULT_DEBIAN_TRACKER_URL)]
     pub debian_tracker_url: String,
+    /// Red Hat's CSAF VEX directory (`archive_latest.txt` and the archive
+    /// it names), for unfixed Red Hat states.
+    #[arg(long, env = "SCANGATE_REDHAT_VEX_URL", value_name = "URL", default_value = crate::vulndb::scores::update::DEFAULT_REDHAT_VEX_URL)]
+    pub redhat_vex_url: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -609,6 +638,10 @@ pub enum DbCommand {
         /// Debian findings (will_not_fix, fix_deferred, end_of_life).
         #[arg(long)]
         debian_tracker: bool,
+        /// Also fetch Red Hat's CSAF VEX files, for the CVEs Red Hat has not
+        /// fixed (affected, will_not_fix, fix_deferred, end_of_life).
+        #[arg(long)]
+        redhat_vex: bool,
         #[command(flatten)]
         feeds: FeedArgs,
         /// Ask the server even when the data is fresh.
@@ -616,7 +649,7 @@ pub enum DbCommand {
         force: bool,
         /// Pull the whole database from this OCI reference (pushed by
         /// `db push`) instead of OSV.
-        #[arg(long, value_name = "REF", conflicts_with_all = ["ecosystems", "force", "nvd", "kev", "epss", "debian_tracker"])]
+        #[arg(long, value_name = "REF", conflicts_with_all = ["ecosystems", "force", "nvd", "kev", "epss", "debian_tracker", "redhat_vex"])]
         from: Option<String>,
         #[command(flatten)]
         registry: RegistryArgs,

@@ -22,12 +22,30 @@ pub fn run(command: Command, cache_dir: Option<PathBuf>) -> Result<u8> {
             let scanners = scanners(&args.scan, None)?;
             let cache_dir = cache()?;
             let source = image_source(&args, &cache_dir)?;
-            scan(source.as_ref(), &args.scan, &cache_dir, &scanners, None)
+            scan(
+                source.as_ref(),
+                &args.scan,
+                &cache_dir,
+                &scanners,
+                None,
+                None,
+            )
         }
         Command::Fs(args) => {
             let scanners = scanners(&args.scan, Some(&args.path))?;
             let source = RootFs::new(&args.path)?;
-            scan(&source, &args.scan, &cache()?, &scanners, Some(&args.path))
+            let cache_dir = cache()?;
+            let pull = crate::manifests::scan::Pull::from_args(&args.pull);
+            let images = crate::manifests::scan::tree_scanner(&pull, &args.scan, &cache_dir);
+            let tree = Some(args.path.as_path());
+            scan(
+                &source,
+                &args.scan,
+                &cache_dir,
+                &scanners,
+                tree,
+                Some(&images),
+            )
         }
         Command::Config(args) => scan_config(&args),
         Command::Manifests(args) => crate::manifests::scan::run(&args, &cache()?),

@@ -31,7 +31,8 @@ const TIERS: &[&[&str]] = &[
     &["publish"],
     &["cli", "settings"],
     &["run"],
-    &["ci", "manifests"],
+    &["manifests"],
+    &["ci"],
     &["cmd"],
 ];
 

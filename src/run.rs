@@ -141,7 +141,15 @@ pub struct ScanRequest<'a> {
     pub target: Target,
     pub settings: &'a ScanArgs,
     pub cache_dir: &'a Path,
+    /// The `images` scanner, for a tree scanned with it.
+    pub(crate) images: Option<TreeScanner<'a>>,
 }
+
+/// A scanner a higher layer runs on the scanned tree and whose findings
+/// join the tree's before policy: the `images` scanner, which pulls what
+/// the tree's manifests deploy (the GitOps gate sits above this pipeline,
+/// so it is handed in rather than called).
+pub(crate) type TreeScanner<'a> = &'a dyn Fn(&Path, &Skip, &mut Scanned) -> Result<()>;
 
 /// Runs `request`: the finished result, and the options to write its
 /// reports with.
@@ -156,15 +164,32 @@ pub fn execute<'a>(request: &ScanRequest<'a>) -> Result<(ScanResult, ReportOptio
                 [] => vec![Scanner::Vuln, Scanner::Secret],
                 chosen => chosen.to_vec(),
             };
+            if scanners.contains(&Scanner::Images) {
+                return Err(images_need_a_tree());
+            }
             let root = scanners
                 .contains(&Scanner::Config)
                 .then_some(config_root.as_path());
-            scan_result(source.as_ref(), args, request.cache_dir, &scanners, root)
+            scan_result(
+                source.as_ref(),
+                args,
+                request.cache_dir,
+                &scanners,
+                root,
+                None,
+            )
         }
         Target::Tree(path) => {
             let scanners = scanners(args, Some(path))?;
             let source = RootFs::new(path)?;
-            scan_result(&source, args, request.cache_dir, &scanners, Some(path))
+            scan_result(
+                &source,
+                args,
+                request.cache_dir,
+                &scanners,
+                Some(path),
+                request.images,
+            )
         }
         Target::Config(path) => config_result(path, &args.policy, &args.reports, &args.walk),
     }
@@ -337,6 +362,9 @@ pub fn scanners(args: &ScanArgs, tree: Option<&Path>) -> Result<Vec<Scanner>> {
         }
         tracing::warn!("scangate has no license scanner yet: --scanners license is not checked");
     }
+    if chosen.contains(&Scanner::Images) && tree.is_none() {
+        return Err(images_need_a_tree());
+    }
     if chosen.contains(&Scanner::Config) && tree.is_none() {
         return Err(Error::Usage(
             "--scanners config needs a source tree: use `scangate fs DIR` or `scangate config DIR`"
@@ -344,6 +372,13 @@ pub fn scanners(args: &ScanArgs, tree: Option<&Path>) -> Result<Vec<Scanner>> {
         ));
     }
     Ok(chosen)
+}
+
+fn images_need_a_tree() -> Error {
+    Error::Usage(
+        "--scanners images scans the images a tree's manifests deploy: use `scangate fs DIR`, `scangate ci --scan-type fs` or `scangate manifests DIR`"
+            .into(),
+    )
 }
 
 /// `image` and `fs`: the package inventory, then the chosen scanners.
@@ -355,23 +390,26 @@ pub(crate) fn scan(
     cache_dir: &Path,
     scanners: &[Scanner],
     config_root: Option<&Path>,
+    images: Option<TreeScanner<'_>>,
 ) -> Result<u8> {
     let specs = args.reports.specs();
     check_outputs(&specs)?;
-    let (result, options) = scan_result(source, args, cache_dir, scanners, config_root)?;
+    let (result, options) = scan_result(source, args, cache_dir, scanners, config_root, images)?;
     write_reports(&result, &specs, options)?;
     Ok(result.outcome.gate.exit_code)
 }
 
 /// Scans `source` with `scanners` and applies the policy: the result every
 /// report formats, and the options to write them with (`scangate ci`
-/// publishes the same result after writing).
-pub fn scan_result<'a>(
+/// publishes the same result after writing). `images` is the `images`
+/// scanner, run on the tree when `scanners` names it.
+pub(crate) fn scan_result<'a>(
     source: &dyn Source,
     args: &'a ScanArgs,
     cache_dir: &Path,
     scanners: &[Scanner],
     config_root: Option<&Path>,
+    images: Option<TreeScanner<'_>>,
 ) -> Result<(ScanResult, ReportOptions<'a>)> {
     let started_at = crate::vulndb::time::now_unix();
     let policy = build_policy(&args.policy, config_root)?;
@@ -413,6 +451,7 @@ pub fn scan_result<'a>(
         })
     });
     let (vulnerabilities, old_vulnerabilities) = if scanners.contains(&Scanner::Vuln) {
+        resolve_action_tags(&mut inventory, args.offline);
         let mut inventories = vec![&inventory];
         inventories.extend(baseline.as_ref().map(|b| &b.inventory));
         let db = open_db(&inventories, args, cache_dir)?;
@@ -453,7 +492,7 @@ pub fn scan_result<'a>(
         )?,
         ArtifactKind::Filesystem => None,
     };
-    let scanned = Scanned {
+    let mut scanned = Scanned {
         artifact: collected.artifact,
         inventory,
         config,
@@ -464,6 +503,9 @@ pub fn scan_result<'a>(
         dockerfile,
         images: Vec::new(),
     };
+    if let (true, Some(root), Some(images)) = (scanners.contains(&Scanner::Images), tree, images) {
+        images(root, &skip, &mut scanned)?;
+    }
     let options = ReportOptions {
         list_packages: args.list_packages,
         started_at,
@@ -471,6 +513,26 @@ pub fn scan_result<'a>(
         ..ReportOptions::default()
     };
     Ok(assemble(scanned, policy, options))
+}
+
+/// Actions pinned to a bare commit SHA, resolved to their tags through the
+/// GitHub API publishing uses (`GITHUB_API_URL`, the `github-token` input
+/// or `GITHUB_TOKEN`), before they are matched.
+fn resolve_action_tags(inventory: &mut inventory::Inventory, offline: bool) {
+    let pinned = inventory.package_dbs.iter().any(|set| {
+        set.format == inventory::PackageFormat::GithubActions
+            && set
+                .packages
+                .iter()
+                .any(|p| inventory::action_tags::is_commit(&p.package.version))
+    });
+    if !pinned {
+        return;
+    }
+    let env = crate::publish::ci_env::Env::from_process();
+    let (github, _) = crate::publish::ci_env::GitHub::from_env(&env);
+    let token = github.token.map(|t| t.expose().to_string());
+    inventory::action_tags::Resolver::new(&github.api_url, token, offline).resolve(inventory);
 }
 
 /// ANSI colours only on a terminal, and never when `NO_COLOR` is set
@@ -657,6 +719,7 @@ pub(crate) fn run_db(command: DbCommand, cache_dir: &Path) -> Result<()> {
             kev,
             epss,
             debian_tracker,
+            redhat_vex,
             feeds,
             ..
         } => {
@@ -665,6 +728,7 @@ pub(crate) fn run_db(command: DbCommand, cache_dir: &Path) -> Result<()> {
                 (Feed::Kev, kev),
                 (Feed::Epss, epss),
                 (Feed::DebianTracker, debian_tracker),
+                (Feed::RedHatVex, redhat_vex),
             ]
             .into_iter()
             .filter_map(|(feed, asked)| asked.then_some(feed))
@@ -833,6 +897,7 @@ fn feed_options(feeds: &FeedArgs, db: &DbArgs, force: bool) -> FeedOptions {
         kev_url: feeds.kev_url.clone(),
         epss_url: feeds.epss_url.clone(),
         debian_tracker_url: feeds.debian_tracker_url.clone(),
+        redhat_vex_url: feeds.redhat_vex_url.clone(),
         ttl: db.db_ttl,
         force,
     }

@@ -612,3 +612,51 @@ async fn a_scan_that_fails_still_writes_the_summary_and_the_real_exit_code() {
     assert!(server.received_requests().await.unwrap().is_empty());
     assert_no_token(&sb, &ran);
 }
+
+/// `tf-vars`, `trusted-registries` and `ignore-status` reach their flags:
+/// the tfvars file makes the bucket public, the trusted registry clears the
+/// pod's image, and a status that is not one is the flag's usage error.
+#[tokio::test(flavor = "multi_thread")]
+async fn config_inputs_reach_their_flags() {
+    let server = MockServer::start().await;
+    let sb = sandbox();
+    write_config_repo(&sb);
+    let scan = |inputs: &[(&str, &str)]| {
+        let mut c = ci(&sb);
+        github_env(&mut c, &sb, &server.uri(), "push");
+        c.env("INPUT_SCAN-TYPE", "config")
+            .env("INPUT_UPLOAD-SARIF", "false")
+            .env("INPUT_PR-COMMENT", "false")
+            .env("INPUT_FORMAT", "json")
+            .env("INPUT_OUTPUT", "report.json");
+        for (name, value) in inputs {
+            c.env(format!("INPUT_{name}"), value);
+        }
+        let ran = run(c);
+        let report = std::fs::read(sb.path("ws/report.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok());
+        let _ = std::fs::remove_file(sb.path("ws/report.json"));
+        (ran, report.unwrap_or(Value::Null))
+    };
+    // Declared but empty, as GitHub passes inputs not given: unset.
+    let (ran, report) = scan(&[
+        ("TF-VARS", ""),
+        ("TRUSTED-REGISTRIES", ""),
+        ("IGNORE-STATUS", ""),
+    ]);
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    assert!(!has_alias(&report, "AWS-0092"), "{report}");
+    assert!(has_alias(&report, "KSV-0125"), "{report}");
+    let (ran, report) = scan(&[
+        ("TF-VARS", "prod.tfvars"),
+        ("TRUSTED-REGISTRIES", "registry.example.com"),
+        ("IGNORE-STATUS", "will_not_fix,end_of_life"),
+    ]);
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    assert!(has_alias(&report, "AWS-0092"), "{report}");
+    assert!(!has_alias(&report, "KSV-0125"), "{report}");
+    let (ran, _) = scan(&[("IGNORE-STATUS", "maybe_later")]);
+    assert_eq!(ran.code, Some(2), "{ran:?}");
+    assert!(ran.stderr.contains("maybe_later"), "{}", ran.stderr);
+}

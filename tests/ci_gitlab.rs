@@ -346,3 +346,51 @@ fn a_repository_scan_writes_the_dependency_scanning_report() {
     );
     assert!(!sb.path("ws/gl-container-scanning-report.json").exists());
 }
+
+/// The template's `SCANGATE_TF_VARS`, `SCANGATE_TRUSTED_REGISTRIES` and
+/// `SCANGATE_IGNORE_STATUS` are declared empty (unset) and, when set,
+/// reach `--tf-vars`, `--trusted-registries` and `--ignore-status`.
+#[test]
+fn config_variables_reach_their_flags() {
+    let template = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".gitlab-ci-template.yml"),
+    )
+    .unwrap();
+    let sb = sandbox();
+    write_config_repo(&sb);
+    let scan = |vars: &[(&str, &str)]| {
+        let mut c = gitlab(&sb, "http://127.0.0.1:9", false);
+        c.args(["--scan-type", "config", "-f", "json", "-o", "report.json"]);
+        for (name, value) in vars {
+            assert!(
+                template.contains(&format!("    {name}: \"\"\n")),
+                "the template declares {name}"
+            );
+            c.env(name, value);
+        }
+        let ran = run(c);
+        let report = std::fs::read(sb.path("ws/report.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok());
+        let _ = std::fs::remove_file(sb.path("ws/report.json"));
+        (ran, report.unwrap_or(Value::Null))
+    };
+    let (ran, report) = scan(&[
+        ("SCANGATE_TF_VARS", ""),
+        ("SCANGATE_TRUSTED_REGISTRIES", ""),
+        ("SCANGATE_IGNORE_STATUS", ""),
+    ]);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    assert!(!has_alias(&report, "AWS-0092"), "{report}");
+    assert!(has_alias(&report, "KSV-0125"), "{report}");
+    let (ran, report) = scan(&[
+        ("SCANGATE_TF_VARS", "prod.tfvars"),
+        ("SCANGATE_TRUSTED_REGISTRIES", "registry.example.com"),
+        ("SCANGATE_IGNORE_STATUS", "will_not_fix"),
+    ]);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    assert!(has_alias(&report, "AWS-0092"), "{report}");
+    assert!(!has_alias(&report, "KSV-0125"), "{report}");
+    let (ran, _) = scan(&[("SCANGATE_IGNORE_STATUS", "maybe_later")]);
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+}

@@ -349,6 +349,187 @@ fn every_deployed_image_is_scanned_once_and_reported_on_its_manifest_line() {
     );
 }
 
+/// The same gate as the opt-in `images` scanner of `scangate fs` and
+/// `scangate ci --scan-type fs`: never by default, the manifests' images
+/// joined with the tree's config findings in one report and one gate,
+/// `--strict` and the pull flags as for `manifests`, and the images'
+/// findings in GitLab's dependency-scanning report on the manifest lines.
+#[test]
+fn fs_and_ci_scan_the_deployed_images_with_the_images_scanner() {
+    let Some(registry) = TestRegistry::start(false) else {
+        return;
+    };
+    let sb = Sandbox::new();
+    sb.import(&advisories());
+    let host = registry.host.clone();
+    let dir = sb.path("images");
+    push(&registry, &dir, &image("web2thing"), "team/web:2");
+    push(&registry, &dir, &image("initthing"), "team/init:1");
+    let job = push(&registry, &dir, &image("jobthing"), "team/job:1");
+    let root = sb.path("repo");
+    manifests(&root, &host, &job);
+
+    // Not by default: `fs` alone pulls nothing.
+    let plain = run_in(
+        &sb,
+        &root,
+        &["-v", "fs", "apps", "--offline", "--format", "json"],
+    );
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
+    assert!(!plain.stderr.contains("pulled"), "{}", plain.stderr);
+
+    let out = run_in(
+        &sb,
+        &root,
+        &[
+            "-v",
+            "fs",
+            "apps",
+            "--scanners",
+            "vuln,config,images",
+            "--insecure",
+            "--image-concurrency",
+            "2",
+            "--offline",
+            "--format",
+            "sarif",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("pulled 3 images"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("4 layers analysed (downloaded)"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("pending.yaml:8: Pod//p/p: image"),
+        "{}",
+        out.stderr
+    );
+    let sarif: Value = serde_json::from_str(&out.stdout).unwrap();
+    let results: Vec<&Value> = sarif["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|run| run["results"].as_array().unwrap())
+        .collect();
+    let on_images: Vec<String> = results
+        .iter()
+        .filter(|r| r["properties"]["image"].is_string())
+        .map(|r| {
+            let loc = &r["locations"][0]["physicalLocation"];
+            format!(
+                "{} {}:{}",
+                r["ruleId"].as_str().unwrap(),
+                loc["artifactLocation"]["uri"].as_str().unwrap(),
+                loc["region"]["startLine"]
+            )
+        })
+        .collect();
+    assert!(
+        on_images.contains(&"CVE-2024-0009 base/deploy.yaml:13".to_string()),
+        "{on_images:?}"
+    );
+    assert_eq!(on_images.len(), 4, "{on_images:?}");
+    assert!(
+        results.iter().any(|r| r["ruleId"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("SG-K8S-"))),
+        "config findings of the same tree are in the same report"
+    );
+
+    // One gate over everything; --strict fails closed on the variable.
+    let gate = run_in(
+        &sb,
+        &root,
+        &[
+            "fs",
+            "apps",
+            "--scanners",
+            "vuln,images",
+            "--insecure",
+            "--offline",
+            "--severity",
+            "CRITICAL",
+            "--exit-code",
+            "7",
+        ],
+    );
+    assert_eq!(gate.code, 7, "{}", gate.stderr);
+    let strict = run_in(
+        &sb,
+        &root,
+        &[
+            "fs",
+            "apps",
+            "--scanners",
+            "images",
+            "--insecure",
+            "--offline",
+            "--strict",
+        ],
+    );
+    assert_eq!(strict.code, 3, "{}", strict.stderr);
+    assert!(
+        strict
+            .stderr
+            .contains("1 image references cannot be resolved"),
+        "{}",
+        strict.stderr
+    );
+    // An image scan has no manifests to follow.
+    let image = run_in(&sb, &root, &["image", "alpine:3", "--scanners", "images"]);
+    assert_eq!(image.code, 2, "{}", image.stderr);
+
+    // `scangate ci` in a GitLab pipeline: the images' findings land in the
+    // dependency-scanning report, on the repository's manifest lines.
+    let ci = sb
+        .cmd()
+        .current_dir(&root)
+        .env("DOCKER_CONFIG", sb.path("no-docker-config"))
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("CI_REGISTRY")
+        .env("GITLAB_CI", "true")
+        .env("CI_PROJECT_DIR", &root)
+        .env("CI_PIPELINE_SOURCE", "push")
+        .args([
+            "ci",
+            "--scan-type",
+            "fs",
+            "--scanners",
+            "vuln,images",
+            "--insecure",
+            "--offline",
+            "--severity",
+            "CRITICAL",
+            "--exit-code",
+            "5",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&ci.stderr);
+    assert_eq!(ci.status.code(), Some(5), "{stderr}");
+    let report: Value = serde_json::from_slice(
+        &std::fs::read(root.join("gl-dependency-scanning-report.json")).unwrap(),
+    )
+    .unwrap();
+    let mut placed: Vec<String> = report["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| format!("{} {}", v["location"]["file"].as_str().unwrap(), v["name"]))
+        .collect();
+    placed.sort();
+    placed.dedup();
+    assert!(placed.iter().all(|p| p.starts_with("apps/")), "{placed:?}");
+    assert!(
+        placed.iter().any(|p| p.starts_with("apps/cron.yaml")),
+        "{placed:?}"
+    );
+}
+
 /// A loopback TCP proxy in front of the registry that goes away (closes
 /// every connection and stops listening) once it has seen `blobs` blob
 /// requests: the registry disappearing in the middle of a run.

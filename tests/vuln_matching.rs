@@ -768,3 +768,124 @@ fn known_vulnerable_actions_are_reported_on_their_uses_lines() {
     let workflow = ".github/workflows/changes.yml".to_string();
     assert_eq!(places, vec![(workflow.clone(), 7), (workflow, 8)]);
 }
+
+// ---- actions pinned to a bare SHA: resolved through GitHub's API ----------
+
+const SHA: &str = "0e58ed8671d6b60d0890c21b07f8835ace038e67";
+
+/// The same SHA twice (one API request, cached), and a vulnerable tag.
+fn pinned_workflow() -> String {
+    format!(
+        "on: pull_request
+jobs:
+  changes:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: tj-actions/changed-files@{SHA}
+      - uses: tj-actions/changed-files@{SHA}
+      - uses: tj-actions/changed-files@v45
+"
+    )
+}
+
+/// A sandbox with the tj-actions advisory and the workflow.
+fn pinned_sandbox() -> (Sandbox, std::path::PathBuf) {
+    let sb = Sandbox::new();
+    sb.import(&[osv(
+        "GHSA-mrrh-fwg8-r2c3",
+        "GitHub Actions",
+        "tj-actions/changed-files",
+        fixed_in("46.0.1"),
+    )]);
+    let root = vulnsupport::write_tree(
+        &sb.path("repo"),
+        &[(".github/workflows/changes.yml", pinned_workflow())],
+    );
+    (sb, root)
+}
+
+/// `fs ROOT -f json` against the GitHub API at `api`: (report, stderr).
+fn scan_with_api(
+    sb: &Sandbox,
+    root: &std::path::Path,
+    api: &str,
+    extra: &[&str],
+) -> (Value, String) {
+    let out = sb
+        .cmd()
+        .env_remove("INPUT_GITHUB-TOKEN")
+        .env("GITHUB_API_URL", api)
+        .env("GITHUB_TOKEN", "ghs_test_token")
+        .arg("fs")
+        .arg(root)
+        .args(["-f", "json"])
+        .args(extra)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    (report, stderr)
+}
+
+/// A SHA without a `# vX.Y.Z` comment is looked up in the repository's
+/// tags (the longest tag on that commit, `v44.5.1` over `v44`), with the
+/// token, once per repository, and matched like the tag.
+#[tokio::test(flavor = "multi_thread")]
+async fn sha_pinned_actions_resolve_to_their_longest_tag() {
+    use wiremock::matchers::{header, method, path, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/repos/tj-actions/changed-files/tags"))
+        .and(query_param("page", "1"))
+        .and(header("authorization", "Bearer ghs_test_token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            { "name": "v46.0.1", "commit": { "sha": "a".repeat(40) } },
+            { "name": "v44.5.1", "commit": { "sha": SHA } },
+            { "name": "v44", "commit": { "sha": SHA } }
+        ])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (sb, root) = pinned_sandbox();
+    let (report, stderr) = scan_with_api(&sb, &root, &server.uri(), &[]);
+    let found = vulns(&report);
+    let mut versions: Vec<&str> = found
+        .iter()
+        .map(|v| v["installed_version"].as_str().unwrap_or(""))
+        .collect();
+    versions.sort_unstable();
+    assert_eq!(versions, ["v44.5.1", "v44.5.1", "v45"], "{stderr}");
+    assert!(!stderr.contains("not checked"), "{stderr}");
+}
+
+/// An API that cannot be reached: one warning per SHA-pinned line, naming
+/// it, and the scan goes on (the tagged line is still matched). With
+/// `--offline` nothing is asked at all.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_api_is_one_warning_per_line_and_the_scan_goes_on() {
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let (sb, root) = pinned_sandbox();
+    let (report, stderr) = scan_with_api(&sb, &root, "http://127.0.0.1:9", &[]);
+    assert_eq!(
+        pairs(&vulns(&report)),
+        [pair("tj-actions/changed-files", "GHSA-mrrh-fwg8-r2c3")]
+    );
+    for line in [6, 7] {
+        let at = format!(".github/workflows/changes.yml:{line}:");
+        let warnings = stderr.lines().filter(|l| l.contains(&at)).count();
+        assert_eq!(warnings, 1, "{at}\n{stderr}");
+    }
+    assert!(!stderr.contains("ghs_test_token"), "{stderr}");
+
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(500))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let (report, stderr) = scan_with_api(&sb, &root, &server.uri(), &["--offline"]);
+    assert_eq!(vulns(&report).len(), 1, "{stderr}");
+    assert!(stderr.contains("--offline"), "{stderr}");
+}

@@ -48,65 +48,42 @@ pub fn scan(
 ) -> ConfigScan {
     let checked = Mutex::new(Vec::new());
     let deferred = Mutex::new(Vec::new());
-    WalkBuilder::new(root)
-        .hidden(false)
-        .git_global(false)
-        .require_git(false)
-        .max_filesize(Some(MAX_FILE_SIZE))
-        .filter_entry({
-            // The walker keeps this filter for as long as it likes: it gets
-            // its own copies.
-            let (root, skip) = (root.to_path_buf(), skip.clone());
-            move |e| {
-                e.file_name() != ".git"
-                    && (e.depth() == 0 || {
-                        let rel = relative(&root, e.path());
-                        if e.file_type().is_some_and(|t| t.is_dir()) {
-                            !skip.skips_dir(&rel)
+    walker(root, skip).build_parallel().run(|| {
+        let (checked, deferred) = (&checked, &deferred);
+        Box::new(move |entry| {
+            match entry {
+                Ok(entry) if entry.file_type().is_some_and(|t| t.is_file()) => {
+                    let rel = relative(root, entry.path());
+                    let found = if entry.file_name() == helm::CHART_FILE {
+                        if helm::is_subchart(entry.path()) {
+                            Vec::new() // rendered with its parent chart
                         } else {
-                            !skip.skips_file(&rel)
+                            check_chart(entry.path(), &rel, options)
                         }
-                    })
-            }
-        })
-        .build_parallel()
-        .run(|| {
-            let (checked, deferred) = (&checked, &deferred);
-            Box::new(move |entry| {
-                match entry {
-                    Ok(entry) if entry.file_type().is_some_and(|t| t.is_file()) => {
-                        let rel = relative(root, entry.path());
-                        let found = if entry.file_name() == helm::CHART_FILE {
-                            if helm::is_subchart(entry.path()) {
-                                Vec::new() // rendered with its parent chart
-                            } else {
-                                check_chart(entry.path(), &rel, options)
-                            }
-                        } else if helm::is_template_name(&rel) && helm::in_chart(root, entry.path())
-                        {
-                            Vec::new() // checked through its chart
-                        } else {
-                            match check_file(entry.path(), &rel, checkers, options) {
-                                Some(Outcome::Checked(found)) => vec![found],
-                                Some(Outcome::Deferred(index, content)) => {
-                                    if let Ok(mut all) = deferred.lock() {
-                                        all.push((index, rel, content));
-                                    }
-                                    Vec::new()
+                    } else if helm::is_template_name(&rel) && helm::in_chart(root, entry.path()) {
+                        Vec::new() // checked through its chart
+                    } else {
+                        match check_file(entry.path(), &rel, checkers, options) {
+                            Some(Outcome::Checked(found)) => vec![found],
+                            Some(Outcome::Deferred(index, content)) => {
+                                if let Ok(mut all) = deferred.lock() {
+                                    all.push((index, rel, content));
                                 }
-                                None => Vec::new(),
+                                Vec::new()
                             }
-                        };
-                        if let Ok(mut all) = checked.lock() {
-                            all.extend(found);
+                            None => Vec::new(),
                         }
+                    };
+                    if let Ok(mut all) = checked.lock() {
+                        all.extend(found);
                     }
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!("{e}"),
                 }
-                WalkState::Continue
-            })
-        });
+                Ok(_) => {}
+                Err(e) => tracing::warn!("{e}"),
+            }
+            WalkState::Continue
+        })
+    });
     let mut checked = checked.into_inner().unwrap_or_else(|e| e.into_inner());
     let deferred = deferred.into_inner().unwrap_or_else(|e| e.into_inner());
     checked.extend(check_deferred(checkers, deferred));
@@ -125,9 +102,10 @@ pub fn scan(
     result
 }
 
-/// The walk of the tree at `root` as [`scan`] walks it, for `scangate
-/// manifests`: `.gitignore` respected, `.git` and what `skip` skips left
-/// out, files over [`MAX_FILE_SIZE`] never opened.
+/// The walk of the tree at `root`, shared by [`scan`] and `scangate
+/// manifests` so both read the same files: `.gitignore` respected, `.git`
+/// and what `skip` skips left out, files over [`MAX_FILE_SIZE`] never
+/// opened.
 pub(crate) fn walker(root: &Path, skip: &Skip) -> WalkBuilder {
     let mut builder = WalkBuilder::new(root);
     builder

@@ -6,10 +6,11 @@
 //!
 //! The version is the tag when `ref` is one (`v4`, `v4.1.7`); for a ref
 //! pinned to a commit SHA, the tag named in the line's trailing comment
-//! (`@8f4b… # v4.1.7`, as Dependabot and pinning tools write it). A branch,
-//! or a SHA without such a comment, names no version: nothing is looked
-//! up. Local actions (`./…`) and `docker://` images are not GitHub
-//! Actions packages.
+//! (`@8f4b… # v4.1.7`, as Dependabot and pinning tools write it), else the
+//! SHA itself, which the scan resolves to its tag through GitHub's API
+//! before matching (`action_tags.rs`). A branch names no version: nothing
+//! is looked up. Local actions (`./…`) and `docker://` images are not
+//! GitHub Actions packages.
 //!
 //! The file is read line by line (the YAML tree of the config checks sits
 //! above the inventory): a `uses:` key, as a mapping key or a list item's
@@ -88,8 +89,8 @@ fn action(uses: &str, line: &str) -> Option<(String, String)> {
     }
     let version = if is_version_tag(reference) {
         reference.to_string()
-    } else if reference.len() == 40 && reference.bytes().all(|b| b.is_ascii_hexdigit()) {
-        commented_tag(line)?
+    } else if super::action_tags::is_commit(reference) {
+        commented_tag(line).unwrap_or_else(|| reference.to_ascii_lowercase())
     } else {
         return None;
     };
@@ -145,6 +146,11 @@ jobs:
                 want("actions/checkout", "v4", 6),
                 want("tj-actions/changed-files", "v45.0.7", 7),
                 want("github/codeql-action", "v3.25.1", 8),
+                want(
+                    "other/action",
+                    "8f4b7f84864484a7bf31766abe9204da3cbe65b3",
+                    10
+                ),
                 want("quoted/action", "v2.0.0", 17),
                 want("org/workflows", "v1.2", 19),
             ]

@@ -9,6 +9,7 @@
 //! at a time. What it finds becomes [`PackageSet`]s, each carrying its own
 //! OSV ecosystem, so matching and reports never assume the OS's.
 
+pub mod action_tags;
 mod analyze;
 pub mod apk;
 pub mod binary;

@@ -3,17 +3,23 @@
 //! its registry and scanned once ([`scan`]).
 //!
 //! Finding the images ([`find`]) reads each YAML or JSON file of the tree
-//! once: workloads' containers ([`workloads`]), Flux `HelmRelease` values,
-//! and the Kustomize `images:` overrides that rewrite them on the way to
-//! the cluster ([`kustomize`]). What a manifest names but a reader cannot
-//! resolve without rendering or substituting (`image: ${TAG}`, a Helm
-//! template, a placeholder name no override replaces) is collected as
-//! [`Unresolved`], one entry per place, for a warning (or exit 3 with
-//! `--strict`).
+//! once: workloads' containers ([`workloads`]), Flux `HelmRelease` values
+//! (with `valuesFrom` ConfigMaps and Secrets of the tree, [`values`]), the
+//! Kustomize `images:` overrides and patches that rewrite them on the way
+//! to the cluster ([`kustomize`], [`patches`]), and Flux `Kustomization`s'
+//! `spec.images` and `postBuild` variables ([`flux`]). What a manifest
+//! names but a reader cannot resolve without rendering or substituting
+//! (`image: ${TAG}` with no value in the tree, a Helm template, a
+//! placeholder name no override replaces) is collected as [`Unresolved`],
+//! one entry per place, for a warning (or exit 3 with `--strict`).
 
+mod flux;
 mod kustomize;
+mod objects;
+mod patches;
 mod reference;
 pub mod scan;
+mod values;
 mod workloads;
 
 use crate::config::scan::walker;
@@ -106,13 +112,76 @@ pub fn find(root: &Path, skip: &Skip) -> Found {
             parsed.insert(rel, Parsed::Manifest(docs));
         }
     }
+    // Patch files are read by the kustomizations listing them, not
+    // deployed as they are.
+    let base = if root.is_file() {
+        root.parent().unwrap_or(root)
+    } else {
+        root
+    };
+    for k in kustomizations.values_mut() {
+        let mut patch_problems = Vec::new();
+        let (patches, files) = patches::load(base, &k.patch_refs, &mut patch_problems);
+        k.patches = patches;
+        for file in files {
+            parsed.remove(&file);
+        }
+        problems.extend(
+            patch_problems
+                .into_iter()
+                .map(|(line, why)| (k.file.clone(), line, why)),
+        );
+    }
+    // What Flux reads from the cluster, as far as the tree holds it.
+    let mut objects = objects::Objects::default();
+    let mut fluxes = Vec::new();
+    for (rel, file) in &parsed {
+        let Parsed::Manifest(docs) = file else {
+            continue;
+        };
+        for doc in workloads::resources(docs) {
+            objects.add(rel, doc);
+            fluxes.extend(flux::parse(rel, doc));
+        }
+    }
+    let mut roots = Vec::new();
+    let mut vars = Vec::new();
+    for k in &fluxes {
+        let Some(path) = &k.path else {
+            problems.push((
+                k.file.clone(),
+                k.line,
+                format!(
+                    "{}: spec.path leaves the scanned tree: what it deploys is not scanned",
+                    k.subject
+                ),
+            ));
+            continue;
+        };
+        vars.push(flux::Vars::of(k, &objects, &mut problems));
+        roots.push(kustomize::FluxRoot {
+            path: path.clone(),
+            level: kustomize::Level {
+                images: k.images.clone(),
+                patches: Vec::new(),
+            },
+            file: k.file.clone(),
+            line: k.line,
+            subject: k.subject.clone(),
+        });
+    }
     let files: BTreeSet<String> = parsed.keys().cloned().collect();
-    let chains = kustomize::chains(&kustomizations, &files, &mut problems);
+    let chains = kustomize::chains(&kustomizations, &files, &roots, &mut problems);
     let mut by_reference: BTreeMap<String, Vec<Site>> = BTreeMap::new();
     let mut unresolved: Vec<Unresolved> = problems
         .into_iter()
         .map(|(file, line, why)| Unresolved { file, line, why })
         .collect();
+    let as_written = vec![kustomize::Chain {
+        levels: Vec::new(),
+        kustomized: false,
+        flux: None,
+    }];
     for (rel, file) in &parsed {
         let docs = match file {
             Parsed::Manifest(docs) => docs,
@@ -127,7 +196,7 @@ pub fn find(root: &Path, skip: &Skip) -> Found {
         };
         let mut images = workloads::Images::default();
         for doc in workloads::resources(docs) {
-            workloads::images(doc, &mut images);
+            workloads::images(doc, &objects, &mut images);
         }
         for (line, why) in images.unresolved {
             unresolved.push(Unresolved {
@@ -136,32 +205,17 @@ pub fn find(root: &Path, skip: &Skip) -> Found {
                 why,
             });
         }
-        let unkustomized = vec![kustomize::Levels::new()];
-        let levels_of = chains.get(rel);
         for named in &images.named {
-            for levels in levels_of.unwrap_or(&unkustomized) {
-                let mut written = Written::split(&named.text);
-                let overridden = kustomize::apply(&mut written, levels);
-                let text = written.text();
-                let problem = match reference::unresolvable(&text) {
-                    Some(why) => Some(format!("image {text:?} holds {why}")),
-                    None if levels_of.is_some() && !overridden && !written.is_pinned() => Some(format!(
-                        "image {text:?} has no tag or digest and no kustomize images: entry names it (a placeholder?)"
-                    )),
-                    None => None,
-                };
-                let normalized = match problem {
-                    Some(why) => Err(why),
-                    None => reference::normalize(&text).map_err(|e| format!("image {text:?}: {e}")),
-                };
-                match normalized {
+            let file = named.file.clone().unwrap_or_else(|| rel.clone());
+            for chain in chains.get(rel).unwrap_or(&as_written) {
+                match resolve(named, chain, &vars) {
                     Ok(reference) => by_reference.entry(reference).or_default().push(Site {
-                        file: rel.clone(),
+                        file: file.clone(),
                         line: named.line,
                         subject: named.subject.clone(),
                     }),
                     Err(why) => unresolved.push(Unresolved {
-                        file: rel.clone(),
+                        file: file.clone(),
                         line: named.line,
                         why: format!("{}: {why}", named.subject),
                     }),
@@ -175,6 +229,9 @@ pub fn find(root: &Path, skip: &Skip) -> Found {
         images: by_reference
             .into_iter()
             .map(|(reference, mut sites)| {
+                sites.sort_by(|a, b| {
+                    (&a.file, a.line, &a.subject).cmp(&(&b.file, b.line, &b.subject))
+                });
                 sites.dedup();
                 Deployed { reference, sites }
             })
@@ -182,6 +239,35 @@ pub fn find(root: &Path, skip: &Skip) -> Found {
         unresolved,
         files: parsed.len() + kustomizations.len(),
     }
+}
+
+/// The reference `named` deploys through `chain` (its patches and
+/// overrides, then its Flux variables), normalised, or why it cannot be
+/// pulled.
+fn resolve(
+    named: &workloads::Named,
+    chain: &kustomize::Chain,
+    vars: &[flux::Vars],
+) -> Result<String, String> {
+    let mut written = Written::split(&named.text);
+    let object = (named.kind.as_str(), named.name.as_str());
+    let overridden = kustomize::apply(&mut written, &chain.levels, object, named.slot.as_ref());
+    let mut text = written.text();
+    if let Some(vars) = chain.flux.and_then(|i| vars.get(i)) {
+        text = vars
+            .substitute(&text)
+            .map_err(|why| format!("image {:?}: {why}", written.text()))?;
+        written = Written::split(&text);
+    }
+    if let Some(why) = reference::unresolvable(&text) {
+        return Err(format!("image {text:?} holds {why}"));
+    }
+    if chain.kustomized && !overridden && !written.is_pinned() {
+        return Err(format!(
+            "image {text:?} has no tag or digest and no kustomize images: entry names it (a placeholder?)"
+        ));
+    }
+    reference::normalize(&text).map_err(|e| format!("image {text:?}: {e}"))
 }
 
 /// The YAML and JSON files under `root` that may hold manifests or

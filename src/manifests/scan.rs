@@ -13,10 +13,11 @@
 
 use super::{find, Deployed, Found};
 use crate::cache::LayerCache;
-use crate::cli::{DetectionPriority, ManifestsArgs, PkgType, ScanArgs, Scanner};
+use crate::cli::{DetectionPriority, ManifestsArgs, PkgType, PullArgs, ScanArgs, Scanner};
 use crate::config::scan::ConfigScan;
 use crate::error::{Error, Result};
 use crate::finding::{fingerprint, Finding, Location, TargetRef};
+use crate::image::skip::Skip;
 use crate::inventory::{self, Inventory};
 use crate::report::{DeployedImage, ReportOptions};
 use crate::run::{self, Scanned};
@@ -30,6 +31,36 @@ use std::time::Instant;
 /// otherwise: their alerts never close those of `fs` or `image` scans.
 const CATEGORY: &str = "scangate/manifests";
 
+/// How the images are pulled: `scangate manifests`' flags, or `scangate
+/// fs`/`ci`'s for the `images` scanner.
+#[derive(Debug, Clone)]
+pub struct Pull {
+    /// Images pulled and scanned at once.
+    pub concurrency: u16,
+    /// Whether an unresolvable reference stops the scan (exit 3).
+    pub strict: bool,
+    /// The platform picked from multi-platform images.
+    pub platform: String,
+    /// Plain HTTP to the registries.
+    pub insecure: bool,
+    /// No persistent layer cache (a private one still shares layers).
+    pub no_cache: bool,
+    pub cache_max_size: u64,
+}
+
+impl Pull {
+    pub fn from_args(args: &PullArgs) -> Pull {
+        Pull {
+            concurrency: args.images.image_concurrency,
+            strict: args.images.strict,
+            platform: args.platform.clone(),
+            insecure: args.insecure,
+            no_cache: args.layer_cache.no_cache,
+            cache_max_size: args.layer_cache.cache_max_size,
+        }
+    }
+}
+
 /// `scangate manifests DIR`: returns the gate's exit code.
 pub fn run(args: &ManifestsArgs, cache_dir: &Path) -> Result<u8> {
     let scanners = scanners(&args.scan)?;
@@ -41,7 +72,7 @@ pub fn run(args: &ManifestsArgs, cache_dir: &Path) -> Result<u8> {
     }
     let skip = run::skip(&args.scan.walk)?;
     let prefix = repository_prefix(root);
-    let mut found = find(root, &skip);
+    let mut found = find_logged(root, &skip);
     for deployed in &mut found.images {
         for site in &mut deployed.sites {
             site.file = format!("{prefix}{}", site.file);
@@ -50,15 +81,30 @@ pub fn run(args: &ManifestsArgs, cache_dir: &Path) -> Result<u8> {
     for problem in &mut found.unresolved {
         problem.file = format!("{prefix}{}", problem.file);
     }
-    for problem in &found.unresolved {
-        tracing::warn!("{problem}");
-    }
-    tracing::info!(
-        "{} manifest files deploy {} distinct images",
-        found.files,
-        found.images.len()
-    );
-    let mut scanned = scan_images(args, &found, &scanners, cache_dir)?;
+    let pull = Pull::from_args(&args.pull);
+    let vulnerable = scanners.contains(&Scanner::Vuln);
+    let pulled = scan_images(&pull, &args.scan, &found, vulnerable, cache_dir)?;
+    let mut scanned = Scanned {
+        artifact: Artifact {
+            name: args.path.display().to_string(),
+            reference: None,
+            kind: ArtifactKind::Filesystem,
+            digest: None,
+            layers: Vec::new(),
+        },
+        inventory: Inventory {
+            os: None,
+            package_dbs: Vec::new(),
+        },
+        config: ConfigScan::default(),
+        config_scanned: false,
+        secrets: None,
+        vulnerabilities: None,
+        baseline: None,
+        dockerfile: None,
+        images: Vec::new(),
+    };
+    pulled.merge_into(&mut scanned, vulnerable);
     if scanners.contains(&Scanner::Config) {
         let mut config = run::check_config(root, &skip, &args.scan.walk)?;
         for file in &mut config.files {
@@ -82,16 +128,52 @@ pub fn run(args: &ManifestsArgs, cache_dir: &Path) -> Result<u8> {
     };
     let (result, options) = run::assemble(scanned, policy, options);
     run::write_reports(&result, &specs, options)?;
-    if args.pull.strict && !found.unresolved.is_empty() {
-        return Err(Error::input(
-            root.display(),
-            format!(
-                "{} image references cannot be resolved (listed above) and --strict is set",
-                found.unresolved.len()
-            ),
-        ));
+    if pull.strict && !found.unresolved.is_empty() {
+        return Err(strict_error(root, found.unresolved.len()));
     }
     Ok(result.outcome.gate.exit_code)
+}
+
+fn strict_error(root: &Path, count: usize) -> Error {
+    Error::input(
+        root.display(),
+        format!("{count} image references cannot be resolved (listed above) and --strict is set"),
+    )
+}
+
+/// [`find`], each unresolvable reference logged as a warning.
+fn find_logged(root: &Path, skip: &Skip) -> Found {
+    let found = find(root, skip);
+    for problem in &found.unresolved {
+        tracing::warn!("{problem}");
+    }
+    tracing::info!(
+        "{} manifest files deploy {} distinct images",
+        found.files,
+        found.images.len()
+    );
+    found
+}
+
+/// The `images` scanner of `scangate fs` and `scangate ci --scan-type
+/// fs`, for [`run::TreeScanner`]: the images the manifests of the scanned
+/// tree deploy, pulled and matched as by `scangate manifests`, joining
+/// the tree's own findings (paths stay relative to the tree, as the
+/// tree's other findings). With `--strict`, an unresolvable reference
+/// stops the scan before anything is pulled.
+pub(crate) fn tree_scanner<'a>(
+    pull: &'a Pull,
+    args: &'a ScanArgs,
+    cache_dir: &'a Path,
+) -> impl Fn(&Path, &Skip, &mut Scanned) -> Result<()> + 'a {
+    move |root, skip, scanned| {
+        let found = find_logged(root, skip);
+        if pull.strict && !found.unresolved.is_empty() {
+            return Err(strict_error(root, found.unresolved.len()));
+        }
+        scan_images(pull, args, &found, true, cache_dir)?.merge_into(scanned, true);
+        Ok(())
+    }
 }
 
 /// What turns a path relative to the scanned directory into one relative
@@ -138,7 +220,7 @@ fn scanners(args: &ScanArgs) -> Result<Vec<Scanner>> {
     };
     for other in &chosen {
         let name = match other {
-            Scanner::Vuln | Scanner::Config | Scanner::None => continue,
+            Scanner::Vuln | Scanner::Config | Scanner::Images | Scanner::None => continue,
             Scanner::Secret => "secret",
             Scanner::License => "license",
         };
@@ -149,26 +231,65 @@ fn scanners(args: &ScanArgs) -> Result<Vec<Scanner>> {
     Ok(chosen)
 }
 
-/// Pulls every image of `found`, inventories and matches each: the
-/// findings placed on the manifests, and the images' package sets.
+/// The deployed images, scanned: their package sets and findings indexed
+/// from 0, to be moved past a scan's own by [`ImageScan::merge_into`].
+pub(crate) struct ImageScan {
+    images: Vec<DeployedImage>,
+    package_dbs: Vec<crate::inventory::PackageSet>,
+    findings: Vec<Finding>,
+}
+
+impl ImageScan {
+    /// Adds the images to `scanned`: their package sets after its own,
+    /// their findings among its vulnerabilities (`vulnerable`: whether
+    /// they were matched).
+    pub(crate) fn merge_into(self, scanned: &mut Scanned, vulnerable: bool) {
+        let offset = scanned.inventory.package_dbs.len();
+        scanned.inventory.package_dbs.extend(self.package_dbs);
+        scanned
+            .images
+            .extend(self.images.into_iter().map(|mut image| {
+                image.package_dbs =
+                    offset + image.package_dbs.start..offset + image.package_dbs.end;
+                image
+            }));
+        if vulnerable {
+            let findings = self.findings.into_iter().map(|mut f| {
+                if let TargetRef::PackageDb(i) = f.target {
+                    f.target = TargetRef::PackageDb(offset + i);
+                }
+                f
+            });
+            scanned
+                .vulnerabilities
+                .get_or_insert_with(Vec::new)
+                .extend(findings);
+        }
+    }
+}
+
+/// Pulls every image of `found`, inventories and, when `vulnerable`,
+/// matches each: the findings placed on the manifests, and the images'
+/// package sets.
 fn scan_images(
-    args: &ManifestsArgs,
+    pull: &Pull,
+    args: &ScanArgs,
     found: &Found,
-    scanners: &[Scanner],
+    vulnerable: bool,
     cache_dir: &Path,
-) -> Result<Scanned> {
+) -> Result<ImageScan> {
     let started = Instant::now();
     // Without the persistent cache (`--no-cache`) a cache private to the
     // run still lets images share the analysis of common layers.
     let private_dir;
-    let cache = if args.pull.layer_cache.no_cache {
+    let cache = if pull.no_cache {
         private_dir = tempfile::tempdir().map_err(|e| Error::io("temporary directory", e))?;
-        LayerCache::open(private_dir.path(), args.pull.layer_cache.cache_max_size)?
+        LayerCache::open(private_dir.path(), pull.cache_max_size)?
     } else {
-        LayerCache::open(cache_dir, args.pull.layer_cache.cache_max_size)?
+        LayerCache::open(cache_dir, pull.cache_max_size)?
     };
     let cache = Arc::new(cache);
-    let pulled = pull_all(args, &found.images, &cache)?;
+    let pulled = pull_all(pull, &found.images, &cache)?;
     let counts = cache.counts();
     tracing::info!(
         "pulled {} images in {:.1?}: {} layers analysed (downloaded), {} read from the layer cache",
@@ -178,15 +299,15 @@ fn scan_images(
         counts.hits
     );
     let options = inventory::Options {
-        include_dev_deps: args.scan.include_dev_deps,
-        comprehensive: args.scan.detection_priority == DetectionPriority::Comprehensive,
+        include_dev_deps: args.include_dev_deps,
+        comprehensive: args.detection_priority == DetectionPriority::Comprehensive,
     };
     let inventories: Vec<Inventory> = pulled
         .iter()
         .map(|(collected, _)| {
             let mut inv = inventory::inventory(&collected.layers, options);
             inv.package_dbs.retain(|set| {
-                args.scan.matches_pkg_type(if set.format.is_os() {
+                args.matches_pkg_type(if set.format.is_os() {
                     PkgType::Os
                 } else {
                     PkgType::Library
@@ -195,10 +316,9 @@ fn scan_images(
             inv
         })
         .collect();
-    let vulnerable = scanners.contains(&Scanner::Vuln);
     let db = if vulnerable {
         let refs: Vec<&Inventory> = inventories.iter().collect();
-        run::open_db(&refs, &args.scan, cache_dir)?
+        run::open_db(&refs, args, cache_dir)?
     } else {
         None
     };
@@ -222,25 +342,10 @@ fn scan_images(
             set
         }));
     }
-    Ok(Scanned {
-        artifact: Artifact {
-            name: args.path.display().to_string(),
-            reference: None,
-            kind: ArtifactKind::Filesystem,
-            digest: None,
-            layers: Vec::new(),
-        },
-        inventory: Inventory {
-            os: None,
-            package_dbs,
-        },
-        config: ConfigScan::default(),
-        config_scanned: false,
-        secrets: None,
-        vulnerabilities: vulnerable.then_some(findings),
-        baseline: None,
-        dockerfile: None,
+    Ok(ImageScan {
         images,
+        package_dbs,
+        findings,
     })
 }
 
@@ -274,23 +379,19 @@ type Pulled = (Collected, String);
 /// Pulls the images, `--image-concurrency` at a time, in `images`' order.
 /// The first failure stops the images not yet started and is the error
 /// (each failure is logged): a gate that could not look must not pass.
-fn pull_all(
-    args: &ManifestsArgs,
-    images: &[Deployed],
-    cache: &Arc<LayerCache>,
-) -> Result<Vec<Pulled>> {
+fn pull_all(pull: &Pull, images: &[Deployed], cache: &Arc<LayerCache>) -> Result<Vec<Pulled>> {
     let wants = inventory::all_wants();
     // No user name or password for all: each registry's own credentials
     // (Docker's config.json, the CI's variables) are looked up by host.
     let registry = crate::registry::Options {
         username: None,
         password: None,
-        insecure: args.pull.insecure,
+        insecure: pull.insecure,
     };
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let done: Mutex<Vec<(usize, Result<Pulled>)>> = Mutex::new(Vec::new());
-    let workers = usize::from(args.pull.image_concurrency).min(images.len());
+    let workers = usize::from(pull.concurrency).min(images.len());
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
@@ -301,7 +402,7 @@ fn pull_all(
                     };
                     let pulled = Registry::new(
                         &image.reference,
-                        &args.pull.platform,
+                        &pull.platform,
                         registry.clone(),
                         Some(Arc::clone(cache)),
                     )

@@ -107,3 +107,85 @@ fn placeholders_variables_and_templates_are_unresolved_once_each() {
         ["docker.io/library/nginx:1.25 base/deploy.yaml:12 Deployment//web/proxy"]
     );
 }
+
+#[test]
+fn flux_kustomizations_apply_their_images_and_substitute_variables() {
+    let found = found(&[
+        (
+            "apps/base/deploy.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: ${REGISTRY}/web:${TAG}\n        - name: proxy\n          image: nginx:1.25\n        - name: side\n          image: ${SIDE}\n",
+        ),
+        ("apps/base/kustomization.yaml", "resources: [deploy.yaml]\n"),
+        (
+            "apps/plain/pod.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: p\n      image: app\n",
+        ),
+        (
+            "clusters/prod/apps.yaml",
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\nspec:\n  path: ./apps/base\n  images:\n    - {name: nginx, newTag: '1.27'}\n  postBuild:\n    substitute: {REGISTRY: ghcr.io/org}\n    substituteFrom:\n      - {kind: ConfigMap, name: cluster-vars}\n      - {kind: Secret, name: in-the-cluster}\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: plain, namespace: flux-system}\nspec:\n  path: ./apps/plain\n  images:\n    - {name: app, newName: ghcr.io/org/app, newTag: '5'}\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: gone, namespace: flux-system}\nspec:\n  path: ./apps/gone\n",
+        ),
+        (
+            "clusters/prod/vars.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cluster-vars, namespace: flux-system}\ndata:\n  TAG: '2.0'\n",
+        ),
+    ]);
+    assert_eq!(
+        sites(&found),
+        [
+            "docker.io/library/nginx:1.27 apps/base/deploy.yaml:12 Deployment//web/proxy",
+            "ghcr.io/org/app:5 apps/plain/pod.yaml:7 Pod//p/p",
+            "ghcr.io/org/web:2.0 apps/base/deploy.yaml:10 Deployment//web/web",
+        ]
+    );
+    let shown: Vec<String> = found.unresolved.iter().map(ToString::to_string).collect();
+    assert_eq!(shown.len(), 3, "{shown:?}");
+    assert!(
+        shown[0].starts_with("apps/base/deploy.yaml:14: Deployment//web/side: image \"${SIDE}\": variable SIDE is not set by Kustomization/flux-system/apps's postBuild (it may come from Secret/in-the-cluster)"),
+        "{shown:?}"
+    );
+    assert!(
+        shown[1].starts_with("clusters/prod/apps.yaml:12: Kustomization/flux-system/apps: postBuild.substituteFrom Secret/in-the-cluster is not in the scanned tree"),
+        "{shown:?}"
+    );
+    assert!(
+        shown[2].starts_with("clusters/prod/apps.yaml:26: Kustomization/flux-system/gone: spec.path apps/gone holds no manifests"),
+        "{shown:?}"
+    );
+}
+
+#[test]
+fn kustomize_patches_change_images_before_the_overrides() {
+    let found = found(&[
+        ("base/deploy.yaml", DEPLOY),
+        ("base/kustomization.yaml", "resources: [deploy.yaml]\n"),
+        (
+            "prod/kustomization.yaml",
+            "resources: [../base]\npatchesStrategicMerge: [web-image.yaml]\npatches:\n  - target: {kind: Deployment, name: web}\n    patch: |\n      - op: replace\n        path: /spec/template/spec/containers/1/image\n        value: nginx:1.26\nimages:\n  - {name: reg.example/web, newTag: '3'}\n",
+        ),
+        (
+            "prod/web-image.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: reg.example/web:2\n",
+        ),
+    ]);
+    assert_eq!(
+        sites(&found),
+        [
+            "docker.io/library/nginx:1.26 base/deploy.yaml:12 Deployment//web/proxy",
+            "reg.example/web:3 base/deploy.yaml:10 Deployment//web/web",
+        ]
+    );
+    assert!(found.unresolved.is_empty(), "{:?}", found.unresolved);
+}
+
+#[test]
+fn helm_release_values_from_the_tree_s_config_maps() {
+    let found = found(&[(
+        "apps/web.yaml",
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: web, namespace: apps}\nspec:\n  chart: {spec: {chart: web}}\n  valuesFrom:\n    - {kind: ConfigMap, name: web-values}\n  values:\n    image: {tag: '2'}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: web-values, namespace: apps}\ndata:\n  values.yaml: |\n    image:\n      repository: ghcr.io/org/web\n      tag: '1'\n",
+    )]);
+    assert_eq!(
+        sites(&found),
+        ["ghcr.io/org/web:2 apps/web.yaml:17 HelmRelease/apps/web/image"]
+    );
+    assert!(found.unresolved.is_empty(), "{:?}", found.unresolved);
+}

@@ -1,8 +1,15 @@
 //! The images one Kubernetes document names: every container, init
 //! container and ephemeral container of a pod or a workload's pod template,
-//! and the `image` values of a Flux `HelmRelease`.
+//! and the `image` values of a Flux `HelmRelease` (its `valuesFrom` merged
+//! under its `values`, see [`super::values`]).
 
+use super::objects::Objects;
+use super::patches::Slot;
+use super::values::{self, Values};
 use crate::config::yaml::Node;
+
+/// A pod spec's container lists.
+pub const CONTAINER_LISTS: [&str; 3] = ["initContainers", "containers", "ephemeralContainers"];
 
 /// Where an image is written, and what.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +22,14 @@ pub struct Named {
     /// `Deployment/ns/web/app`: the object and container, never a line, so
     /// findings keep their fingerprint across edits.
     pub subject: String,
+    /// The object's kind and name, which patches select.
+    pub kind: String,
+    pub name: String,
+    /// The container (none for a HelmRelease value).
+    pub slot: Option<Slot>,
+    /// The file naming it when not the document's own (a HelmRelease
+    /// value from a ConfigMap).
+    pub file: Option<String>,
 }
 
 /// What a document gives: images, and what it names but cannot resolve.
@@ -38,8 +53,9 @@ pub fn resources(docs: &[Node]) -> Vec<&Node> {
     out
 }
 
-/// The images `doc` names.
-pub fn images(doc: &Node, out: &mut Images) {
+/// The images `doc` names; `objects` are the tree's ConfigMaps and
+/// Secrets, which a HelmRelease's `valuesFrom` reads.
+pub fn images(doc: &Node, objects: &Objects, out: &mut Images) {
     let (Some(api), Some(kind)) = (
         doc.get("apiVersion").and_then(Node::as_str),
         doc.get("kind").and_then(Node::as_str),
@@ -53,14 +69,20 @@ pub fn images(doc: &Node, out: &mut Images) {
     };
     let object = format!("{kind}/{}/{}", meta("namespace"), meta("name"));
     if kind == "HelmRelease" && api.starts_with("helm.toolkit.fluxcd.io/") {
-        helm_release(doc, &object, out);
+        helm_release(doc, meta("namespace"), objects, &object, out);
         return;
     }
     let Some(spec) = pod_spec(kind, doc) else {
         return;
     };
-    for list in ["initContainers", "containers", "ephemeralContainers"] {
-        for container in spec.get(list).map(Node::items).unwrap_or_default() {
+    for list in CONTAINER_LISTS {
+        for (index, container) in spec
+            .get(list)
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
             let name = container.get("name").and_then(Node::as_str).unwrap_or("");
             match container.get("image") {
                 Some(image) => match image.as_str() {
@@ -68,6 +90,14 @@ pub fn images(doc: &Node, out: &mut Images) {
                         line: image.line,
                         text: text.to_string(),
                         subject: format!("{object}/{name}"),
+                        kind: kind.to_string(),
+                        name: meta("name").to_string(),
+                        slot: Some(Slot {
+                            list,
+                            index,
+                            name: name.to_string(),
+                        }),
+                        file: None,
                     }),
                     None => out.unresolved.push((
                         image.line,
@@ -87,7 +117,7 @@ pub fn images(doc: &Node, out: &mut Images) {
 
 /// The pod spec of a pod or of a workload's pod template. The kinds are
 /// those the Kubernetes config checks know ([`crate::config::kubernetes`]).
-fn pod_spec<'a>(kind: &str, doc: &'a Node) -> Option<&'a Node> {
+pub fn pod_spec<'a>(kind: &str, doc: &'a Node) -> Option<&'a Node> {
     match kind {
         "Pod" => doc.get("spec"),
         "Deployment"
@@ -101,58 +131,66 @@ fn pod_spec<'a>(kind: &str, doc: &'a Node) -> Option<&'a Node> {
     }
 }
 
-/// A Flux `HelmRelease`: the `image` maps of `spec.values` (`image`,
+/// A Flux `HelmRelease`: the `image` maps of its merged values (`image`,
 /// `*.image`, at any depth) with a `repository`. The chart itself is not
 /// rendered, so images it sets by default are said to be unresolved.
-fn helm_release(doc: &Node, object: &str, out: &mut Images) {
+fn helm_release(doc: &Node, namespace: &str, objects: &Objects, object: &str, out: &mut Images) {
     let before = out.named.len() + out.unresolved.len();
-    if let Some(values) = doc.path(&["spec", "values"]) {
-        image_values(values, object, "", out);
-    }
-    if out.named.len() + out.unresolved.len() == before {
+    let mut problems = Vec::new();
+    let merged = values::merged(doc, namespace, objects, &mut problems);
+    let from_elsewhere = !problems.is_empty();
+    out.unresolved.extend(
+        problems
+            .into_iter()
+            .map(|(line, why)| (line, format!("{object}: {why}"))),
+    );
+    image_values(&merged, object, "", doc.line, out);
+    if out.named.len() + out.unresolved.len() == before && !from_elsewhere {
         let chart = doc
             .path(&["spec", "chart", "spec", "chart"])
             .and_then(Node::as_str)
             .unwrap_or("its chart");
-        let from = if doc.path(&["spec", "valuesFrom"]).is_some() {
-            " (values from spec.valuesFrom are not read)"
-        } else {
-            ""
-        };
         out.unresolved.push((
             doc.line,
-            format!("{object}: no image.repository in spec.values; the images of {chart} are not known without rendering it{from}"),
+            format!("{object}: no image.repository in its values; the images of {chart} are not known without rendering it"),
         ));
     }
 }
 
 /// Walks a values tree for `image: {repository, tag}` maps; `at` is the
 /// dotted path so far (`backend.`).
-fn image_values(node: &Node, object: &str, at: &str, out: &mut Images) {
+fn image_values(node: &Values, object: &str, at: &str, line: u32, out: &mut Images) {
     for (key, value) in node.entries() {
-        let Some(key) = key.as_str() else { continue };
         if key == "image" {
             if let Some(repo) = value.get("repository") {
-                helm_image(value, repo, object, &format!("{at}image"), out);
+                helm_image(value, repo, object, &format!("{at}image"), line, out);
                 continue;
             }
         }
-        image_values(value, object, &format!("{at}{key}."), out);
+        image_values(value, object, &format!("{at}{key}."), line, out);
     }
 }
 
-fn helm_image(image: &Node, repo: &Node, object: &str, path: &str, out: &mut Images) {
-    let field = |key| {
-        image
-            .get(key)
-            .and_then(Node::as_str)
-            .filter(|s| !s.is_empty())
+fn helm_image(
+    image: &Values,
+    repo: &Values,
+    object: &str,
+    path: &str,
+    line: u32,
+    out: &mut Images,
+) {
+    let field = |key| match image.get(key) {
+        Some(Values::Scalar { text, .. }) if !text.is_empty() => Some(text.as_str()),
+        _ => None,
     };
-    let Some(repository) = repo.as_str() else {
-        out.unresolved.push((
-            repo.line,
-            format!("{object}: {path}.repository is not a string"),
-        ));
+    let Values::Scalar {
+        text: repository,
+        file,
+        line: repo_line,
+    } = repo
+    else {
+        out.unresolved
+            .push((line, format!("{object}: {path}.repository is not a string")));
         return;
     };
     let mut text = match field("registry") {
@@ -163,17 +201,22 @@ fn helm_image(image: &Node, repo: &Node, object: &str, path: &str, out: &mut Ima
         (_, Some(digest)) => text.push_str(&format!("@{digest}")),
         (Some(tag), None) => text.push_str(&format!(":{tag}")),
         (None, None) => {
+            let at = if file.is_none() { *repo_line } else { line };
             out.unresolved.push((
-                repo.line,
+                at,
                 format!("{object}: {path} names {text} without a tag; the chart's default (its appVersion) is not known without rendering it"),
             ));
             return;
         }
     }
     out.named.push(Named {
-        line: repo.line,
+        line: *repo_line,
         text,
         subject: format!("{object}/{path}"),
+        kind: "HelmRelease".into(),
+        name: String::new(),
+        slot: None,
+        file: file.clone(),
     });
 }
 
@@ -186,7 +229,7 @@ mod tests {
         let docs = yaml::parse(text).unwrap();
         let mut out = Images::default();
         for doc in resources(&docs) {
-            images(doc, &mut out);
+            images(doc, &Objects::default(), &mut out);
         }
         out
     }
@@ -289,9 +332,12 @@ spec:
             "{:?}",
             out.unresolved
         );
-        assert!(out.unresolved[1]
-            .1
-            .contains("images of nginx are not known"));
-        assert!(out.unresolved[1].1.contains("valuesFrom"));
+        assert!(
+            out.unresolved[1]
+                .1
+                .contains("valuesFrom ConfigMap/v is not in the scanned tree"),
+            "{:?}",
+            out.unresolved
+        );
     }
 }

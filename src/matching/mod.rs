@@ -62,6 +62,9 @@ pub fn match_inventory(inventory: &Inventory, db: &VulnDb) -> Result<Vec<Finding
             if eco.base == Base::Debian {
                 debian_states(&mut found, db, eco, name)?;
             }
+            if eco.base == Base::RedHat {
+                redhat_unfixed(&mut found, db, &at, name, version)?;
+            }
             vulns.extend(found);
         }
         vulns.sort_by(|a, b| {
@@ -106,6 +109,96 @@ fn debian_states(
                 break;
             }
         }
+    }
+    Ok(())
+}
+
+/// Adds the CVEs Red Hat has not fixed for this package in the image's
+/// streams, from its VEX files (when imported): OSV's Red Hat records are
+/// fixed RHSAs only. A CVE an OSV record already made a finding of stays
+/// that finding (as Trivy keeps a fixed advisory over an unfixed one); of
+/// several states, one filed for the package itself wins over one filed
+/// for its source package, then one under the image's own stream
+/// (`enterprise_linux:9::baseos`) over the release's
+/// (`enterprise_linux:9`). Severity is Red Hat's impact rating.
+fn redhat_unfixed(
+    findings: &mut Vec<Finding>,
+    db: &VulnDb,
+    at: &Place<'_>,
+    name: &str,
+    version: &str,
+) -> Result<()> {
+    use crate::vulndb::scores::redhat_vex::{stream_covers, VexState};
+    let module = at
+        .found
+        .package
+        .modularity_label
+        .as_deref()
+        .and_then(module_streams::stream_of);
+    let source = at.found.package.source_name.as_str();
+    let states = db.redhat_vex_states(name, source, module.as_deref())?;
+    if states.is_empty() {
+        return Ok(());
+    }
+    let streams: Vec<&str> = at
+        .ecosystems
+        .iter()
+        .filter_map(|e| e.release.as_deref())
+        .collect();
+    let known: BTreeSet<&String> = findings
+        .iter()
+        .flat_map(|f| std::iter::once(&f.id).chain(&f.aliases))
+        .collect();
+    // The best state per CVE: (filed for the package, exact stream).
+    let mut chosen: BTreeMap<String, ((bool, bool), VexState)> = BTreeMap::new();
+    for state in states {
+        if known.contains(&state.cve) || !streams.iter().any(|s| stream_covers(&state.stream, s)) {
+            continue;
+        }
+        let rank = (!state.from_source, streams.contains(&state.stream.as_str()));
+        if chosen.get(&state.cve).is_none_or(|(best, _)| rank > *best) {
+            chosen.insert(state.cve.clone(), (rank, state));
+        }
+    }
+    for (cve, (_, state)) in chosen {
+        let severity = match state.impact.to_ascii_lowercase().as_str() {
+            "low" => Severity::Low,
+            "moderate" => Severity::Medium,
+            "important" => Severity::High,
+            "critical" => Severity::Critical,
+            _ => Severity::Unknown,
+        };
+        let package = &at.found.package.name;
+        findings.push(Finding {
+            fingerprint: fingerprint(&[
+                "vulnerability",
+                &cve,
+                at.eco.base.as_str(),
+                at.db_path,
+                package,
+            ]),
+            aliases: Vec::new(),
+            severity,
+            score: None,
+            title: state.title,
+            references: vec![format!("https://access.redhat.com/security/cve/{cve}")],
+            target: TargetRef::PackageDb(at.db_index),
+            location: Location::Package {
+                db_path: at.found.file.clone(),
+                layer: Some(at.found.layer),
+                line: at.found.package.line,
+            },
+            detail: Detail::Vulnerability(PackageVulnerability {
+                package: at.index,
+                package_name: package.clone(),
+                purl: at.found.purl.clone(),
+                installed_version: version.to_string(),
+                status: state.status,
+                fixed_version: None,
+                scoring: Default::default(),
+            }),
+            id: cve,
+        });
     }
     Ok(())
 }

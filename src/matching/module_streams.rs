@@ -36,7 +36,7 @@ pub fn applies(label: Option<&str>, record: &Record, affected: &Affected) -> boo
 }
 
 /// `nodejs:18:8070020230306:9c1b8b4e` → `nodejs:18`.
-fn stream_of(label: &str) -> Option<String> {
+pub(crate) fn stream_of(label: &str) -> Option<String> {
     let mut parts = label.split(':');
     let (name, stream) = (parts.next()?, parts.next()?);
     (!name.is_empty() && !stream.is_empty()).then(|| format!("{name}:{stream}"))

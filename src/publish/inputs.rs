@@ -97,6 +97,19 @@ const MAPPINGS: &[Mapping] = &[
         Kind::Switch,
         &["--list-packages", "--list-all-pkgs"],
     ),
+    m("tf-vars", "tf-vars", Kind::Value, &["--tf-vars"]),
+    m(
+        "trusted-registries",
+        "trusted-registries",
+        Kind::Value,
+        &["--trusted-registries"],
+    ),
+    m(
+        "ignore-status",
+        "ignore-status",
+        Kind::Value,
+        &["--ignore-status"],
+    ),
     m("vex", "vex", Kind::Value, &["--vex"]),
     m("baseline", "baseline", Kind::Value, &["--baseline"]),
     m(
@@ -160,7 +173,6 @@ const fn m(
 /// run time when set.
 const INERT: &[(&str, &str)] = &[
     ("template", "scangate has no Go templates; use `format` (sarif, gitlab, markdown, cyclonedx, json)"),
-    ("tf-vars", "scangate's Terraform checks read the .tf files as written"),
     ("ignore-policy", "use an ignore file (`trivyignores`, .trivyignore.yaml) or `vex`"),
     ("github-pat", "scangate does not submit dependency snapshots"),
     ("version", "the scangate version is the action's own (pin the action)"),
@@ -387,6 +399,61 @@ mod tests {
             ],
         );
         assert_eq!(args, ["scangate", "ci", "--scan-type=image", "app:1"]);
+    }
+
+    /// action.yml, the public contract, declares exactly the inputs this
+    /// file reads (mapped, inert, or read elsewhere), each empty by default
+    /// unless it is a switch or names a place.
+    #[test]
+    fn action_yml_declares_every_input() {
+        #[derive(serde::Deserialize)]
+        struct Meta {
+            inputs: std::collections::BTreeMap<String, Input>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Input {
+            default: String,
+        }
+        let meta: Meta = serde_saphyr::from_str(include_str!("../../action.yml")).unwrap();
+        let read_elsewhere = [
+            "image-ref",
+            "scan-ref",
+            "github-token",
+            "limit-severities-for-sarif",
+        ];
+        let mut read: Vec<&str> = names()
+            .chain(INERT.iter().map(|(name, _)| *name))
+            .chain(read_elsewhere)
+            .collect();
+        read.sort_unstable();
+        let declared: Vec<&str> = meta.inputs.keys().map(String::as_str).collect();
+        assert_eq!(declared, read);
+        for name in ["tf-vars", "trusted-registries", "ignore-status"] {
+            assert_eq!(meta.inputs[name].default, "", "{name}");
+        }
+    }
+
+    #[test]
+    fn config_inputs_become_their_flags() {
+        let (args, warnings) = run(
+            &["scangate", "ci"],
+            &[
+                ("TF-VARS", "prod.tfvars,extra.tfvars"),
+                ("TRUSTED-REGISTRIES", "registry.example.com"),
+                ("IGNORE-STATUS", "will_not_fix"),
+            ],
+        );
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(
+            args,
+            [
+                "scangate",
+                "ci",
+                "--tf-vars=prod.tfvars,extra.tfvars",
+                "--trusted-registries=registry.example.com",
+                "--ignore-status=will_not_fix"
+            ]
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@
 
 use super::{ReportOptions, ScanResult};
 use crate::dockerfile::LineRange;
-use crate::finding::{Detail, Finding, Kind, Location};
+use crate::finding::{Detail, Finding, Kind, Location, Status};
 use crate::matching::severity::Severity;
 use crate::policy::Reported;
 use crate::source::ArtifactKind;
@@ -446,9 +446,17 @@ fn place(result: &ScanResult, f: &Finding) -> (String, LineRange) {
 fn message(result: &ScanResult, f: &Finding) -> String {
     match &f.detail {
         Detail::Vulnerability(p) => {
-            let fix = match &p.fixed_version {
-                Some(v) => format!("fixed in {v}"),
-                None => "no fixed version yet".to_string(),
+            let fix = match (&p.fixed_version, p.status) {
+                (Some(v), _) => format!("fixed in {v}"),
+                (None, Status::WillNotFix) => "the vendor will not fix it (will_not_fix)".into(),
+                (None, Status::FixDeferred) => "the vendor deferred the fix (fix_deferred)".into(),
+                (None, Status::EndOfLife) => {
+                    "no fix: out of the vendor's support (end_of_life)".into()
+                }
+                (None, Status::UnderInvestigation) => {
+                    "the vendor is investigating it (under_investigation)".into()
+                }
+                (None, _) => "no fixed version yet".to_string(),
             };
             let text = format!(
                 "{} {} is affected by {} ({}), {fix}: {}",
@@ -509,6 +517,7 @@ fn sarif_result(result: &ScanResult, r: &Reported, rule_index: usize) -> sarif::
     if let Some(p) = f.package() {
         properties.insert("purl".to_string(), json!(p.purl));
         properties.insert("installedVersion".to_string(), json!(p.installed_version));
+        properties.insert("status".to_string(), json!(p.status.as_str()));
         if let Some(fixed) = &p.fixed_version {
             properties.insert("fixedVersion".to_string(), json!(fixed));
         }

@@ -218,3 +218,36 @@ pub fn sarif_fixture(sb: &Sandbox) -> (PathBuf, Vec<u8>) {
 pub fn body(r: &wiremock::Request) -> Value {
     serde_json::from_slice(&r.body).unwrap()
 }
+
+/// A repository with a Terraform root module whose bucket is private by
+/// default and public with `prod.tfvars`, and a pod from
+/// `registry.example.com`: what `--tf-vars` and `--trusted-registries`
+/// change, for the action-input and template-variable tests.
+pub fn write_config_repo(sb: &Sandbox) {
+    std::fs::write(
+        sb.path("ws/main.tf"),
+        "variable \"acl\" {\n  default = \"private\"\n}\n\nresource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n  acl    = var.acl\n}\n",
+    )
+    .unwrap();
+    std::fs::write(sb.path("ws/prod.tfvars"), "acl = \"public-read\"\n").unwrap();
+    std::fs::create_dir_all(sb.path("ws/k8s")).unwrap();
+    std::fs::write(
+        sb.path("ws/k8s/pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\nspec:\n  containers:\n    - name: app\n      image: registry.example.com/app:1.0\n",
+    )
+    .unwrap();
+}
+
+/// Whether a scangate JSON report has a misconfiguration with this alias.
+pub fn has_alias(report: &Value, alias: &str) -> bool {
+    report["targets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|t| t["misconfigurations"].as_array().into_iter().flatten())
+        .any(|m| {
+            m["aliases"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x == alias))
+        })
+}

@@ -1,19 +1,29 @@
 //! Terraform's HCL reduced to what the rules need: blocks, nested blocks and
-//! attributes with their line numbers, and attribute values that are
-//! literals, or that a [`Scope`] resolves: `var.NAME` (defaults, tfvars,
-//! module inputs), `local.NAME`, conditionals on known values and string
-//! templates whose interpolations are all known.
+//! attributes with their line numbers, and attribute values evaluated as
+//! far as they are known (`eval.rs`: variables, locals, operators,
+//! conditionals, `for` expressions, templates, built-in functions).
 //!
-//! Nothing is evaluated beyond that: functions (except `jsonencode` of a
-//! literal), `count`/`for_each` and references to other resources become
-//! [`Value::Unknown`] or [`Value::Reference`], so a rule can tell "not set"
-//! from "set to something we cannot see" and stays quiet on the latter.
+//! Blocks are expanded as Terraform (and Trivy) expand them: a resource,
+//! data source or module with `count` becomes one instance per index
+//! (`aws_s3_bucket.logs[0]`, none for `count = 0`, one when the count is
+//! unknown, as Trivy does), with `for_each` one per key
+//! (`aws_s3_bucket.logs["a"]`, none when the collection is unknown, as
+//! Trivy does); a `dynamic` block's `content` becomes one nested block per
+//! item of its `for_each`. What stays unknown is [`Value::Unknown`] or
+//! [`Value::Reference`], so a rule can tell "not set" from "set to
+//! something we cannot see" and stays quiet on the latter.
 
-use hcl_edit::expr::{Expression, TraversalOperator};
+use super::eval::{is_known, iterate, Evaluator, MAX_ITEMS};
+use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Body, Structure};
-use hcl_edit::template::{Element, Template};
 use hcl_edit::Span;
+use std::cell::Cell;
 use std::collections::HashMap;
+
+/// How many blocks `count`, `for_each` and `dynamic` may add to one file's
+/// conversion, and items `for` expressions may make: nested expansions
+/// multiply, and a hostile file must not make us allocate without bound.
+const EXPANSION_BUDGET: usize = 20_000;
 
 /// A parsed `.tf` file: its top-level blocks in file order.
 #[derive(Debug, Clone)]
@@ -92,27 +102,6 @@ impl Value {
             Value::List(items) => items.iter().filter_map(Value::as_str).collect(),
             _ => Vec::new(),
         }
-    }
-
-    /// The value as JSON, when it is entirely literal (for `jsonencode`).
-    fn to_json(&self) -> Option<serde_json::Value> {
-        Some(match self {
-            Value::Null => serde_json::Value::Null,
-            Value::Bool(b) => serde_json::Value::Bool(*b),
-            Value::Number(n) => serde_json::Number::from_f64(*n)?.into(),
-            Value::String(s) => serde_json::Value::String(s.clone()),
-            Value::List(items) => items
-                .iter()
-                .map(Value::to_json)
-                .collect::<Option<Vec<_>>>()?
-                .into(),
-            Value::Object(entries) => entries
-                .iter()
-                .map(|(k, v)| Some((k.clone(), v.to_json()?)))
-                .collect::<Option<serde_json::Map<_, _>>>()?
-                .into(),
-            Value::Reference(_) | Value::Unknown => return None,
-        })
     }
 }
 
@@ -228,34 +217,35 @@ impl Source {
         })
     }
 
-    fn converter<'a>(&'a self, scope: &'a Scope) -> Converter<'a> {
+    fn converter<'a>(&'a self, scope: &'a Scope, budget: &'a Cell<usize>) -> Converter<'a> {
         Converter {
             lines: &self.lines,
-            scope,
+            eval: Evaluator {
+                scope,
+                bindings: Vec::new(),
+                budget,
+            },
         }
     }
 
     /// `variable "NAME" { default = <literal> }`, by name.
     pub fn variable_defaults(&self) -> Vec<(String, Value)> {
-        let empty = Scope::default();
-        let converter = self.converter(&empty);
+        let (empty, budget) = (Scope::default(), Cell::new(EXPANSION_BUDGET));
+        let converter = self.converter(&empty, &budget);
         self.body
             .get_blocks("variable")
             .filter_map(|block| {
                 let name = block.labels.first()?.as_str().to_string();
                 let default = converter.expr(&block.body.get_attribute("default")?.value);
-                match default {
-                    Value::Reference(_) | Value::Unknown => None,
-                    literal => Some((name, literal)),
-                }
+                is_known(&default).then_some((name, default))
             })
             .collect()
     }
 
     /// The attributes of a variables file (`*.tfvars`): `NAME = value`.
     pub fn assignments(&self) -> Vec<(String, Value)> {
-        let empty = Scope::default();
-        let converter = self.converter(&empty);
+        let (empty, budget) = (Scope::default(), Cell::new(EXPANSION_BUDGET));
+        let converter = self.converter(&empty, &budget);
         self.body
             .attributes()
             .map(|attr| (attr.key.as_str().to_string(), converter.expr(&attr.value)))
@@ -264,7 +254,8 @@ impl Source {
 
     /// The `locals { … }` of this file, evaluated in `scope`.
     pub fn locals(&self, scope: &Scope) -> Vec<(String, Value)> {
-        let converter = self.converter(scope);
+        let budget = Cell::new(EXPANSION_BUDGET);
+        let converter = self.converter(scope, &budget);
         self.body
             .get_blocks("locals")
             .flat_map(|block| block.body.attributes())
@@ -272,41 +263,74 @@ impl Source {
             .collect()
     }
 
-    /// The `module` blocks of this file, their inputs evaluated in `scope`.
-    pub fn module_calls(&self, scope: &Scope) -> Vec<ModuleCall> {
-        let converter = self.converter(scope);
+    /// The local paths `module` blocks call, whatever their `count` or
+    /// `for_each`: a directory called by nothing is a root module.
+    pub fn module_sources(&self) -> Vec<String> {
         self.body
             .get_blocks("module")
-            .filter_map(|block| {
-                let source = converter.expr(&block.body.get_attribute("source")?.value);
-                let (line, _) = self.lines.lines(block.span());
-                let inputs = block
-                    .body
-                    .attributes()
-                    .filter(|a| !META_ARGUMENTS.contains(&a.key.as_str()))
-                    .map(|a| (a.key.as_str().to_string(), converter.expr(&a.value)))
-                    .collect();
-                Some(ModuleCall {
-                    name: block.labels.first()?.as_str().to_string(),
-                    source: source.as_str()?.to_string(),
-                    line,
-                    inputs,
-                })
+            .filter_map(|block| match &block.body.get_attribute("source")?.value {
+                Expression::String(s) => Some(s.value().clone()),
+                _ => None,
             })
             .collect()
     }
 
-    /// The file's top-level blocks with every value evaluated in `scope`.
-    pub fn convert(&self, scope: &Scope) -> Module {
-        let converter = self.converter(scope);
-        Module {
-            blocks: self
+    /// The `module` blocks of this file, one call per instance their
+    /// `count`/`for_each` make (named `NAME[0]`, `NAME["key"]`), their
+    /// inputs evaluated in `scope`.
+    pub fn module_calls(&self, scope: &Scope) -> Vec<ModuleCall> {
+        let budget = Cell::new(EXPANSION_BUDGET);
+        let converter = self.converter(scope, &budget);
+        let mut calls = Vec::new();
+        for block in self.body.get_blocks("module") {
+            let Some(source) = block
                 .body
-                .iter()
-                .filter_map(Structure::as_block)
-                .map(|b| converter.block(b))
-                .collect(),
+                .get_attribute("source")
+                .map(|a| converter.expr(&a.value))
+            else {
+                continue;
+            };
+            let (Some(source), Some(name)) = (source.as_str(), block.labels.first()) else {
+                continue;
+            };
+            let (line, _) = self.lines.lines(block.span());
+            for (key, instance) in converter.instances(block) {
+                let inputs = block
+                    .body
+                    .attributes()
+                    .filter(|a| !META_ARGUMENTS.contains(&a.key.as_str()))
+                    .map(|a| (a.key.as_str().to_string(), instance.expr(&a.value)))
+                    .collect();
+                calls.push(ModuleCall {
+                    name: format!("{}{key}", name.as_str()),
+                    source: source.to_string(),
+                    line,
+                    inputs,
+                });
+            }
         }
+        calls
+    }
+
+    /// The file's top-level blocks with every value evaluated in `scope`,
+    /// each resource, data source and module once per instance.
+    pub fn convert(&self, scope: &Scope) -> Module {
+        let budget = Cell::new(EXPANSION_BUDGET);
+        let converter = self.converter(scope, &budget);
+        let mut blocks = Vec::new();
+        for block in self.body.iter().filter_map(Structure::as_block) {
+            for (key, instance) in converter.instances(block) {
+                let mut converted = instance.block(block);
+                if !key.is_empty() {
+                    // The name label: `resource "TYPE" "NAME"`, `module "NAME"`.
+                    if let Some(name) = converted.labels.last_mut() {
+                        name.push_str(&key);
+                    }
+                }
+                blocks.push(converted);
+            }
+        }
+        Module { blocks }
     }
 }
 
@@ -317,13 +341,14 @@ pub fn eval_template(text: &str, scope: &Scope) -> Value {
     if !text.contains("${") && !text.contains("%{") {
         return Value::String(text.to_string());
     }
-    let lines = LineIndex::new("");
-    let converter = Converter {
-        lines: &lines,
+    let budget = Cell::new(EXPANSION_BUDGET);
+    let evaluator = Evaluator {
         scope,
+        bindings: Vec::new(),
+        budget: &budget,
     };
     match hcl_edit::parser::parse_template(text) {
-        Ok(template) => converter.template(&template),
+        Ok(template) => evaluator.template(&template).unwrap_or(Value::Unknown),
         Err(_) => Value::Unknown,
     }
 }
@@ -359,12 +384,83 @@ impl LineIndex {
     }
 }
 
+/// Converts blocks of one file: line numbers, and an [`Evaluator`] with
+/// the names bound where the block sits.
+#[derive(Clone)]
 struct Converter<'a> {
     lines: &'a LineIndex,
-    scope: &'a Scope,
+    eval: Evaluator<'a>,
 }
 
-impl Converter<'_> {
+impl<'a> Converter<'a> {
+    fn with(&self, name: &str, value: Value) -> Converter<'a> {
+        Converter {
+            lines: self.lines,
+            eval: self.eval.with(name, value),
+        }
+    }
+
+    fn expr(&self, expr: &Expression) -> Value {
+        self.eval.expr(expr)
+    }
+
+    /// The instances `count` or `for_each` make of a top-level block: the
+    /// instance key as Terraform writes it (`[0]`, `["a"]`) and a
+    /// converter with `count`/`each` bound. Without either, one instance
+    /// with no key. Trivy's rules for what is not known: an unknown count
+    /// is one instance, an unknown `for_each` none.
+    fn instances(&self, block: &hcl_edit::structure::Block) -> Vec<(String, Converter<'a>)> {
+        let plain = || vec![(String::new(), self.clone())];
+        if !matches!(block.ident.as_str(), "resource" | "data" | "module") {
+            return plain();
+        }
+        if let Some(count) = block.body.get_attribute("count") {
+            let count = match self.expr(&count.value).as_i64() {
+                Some(n) => usize::try_from(n).unwrap_or(0).min(MAX_ITEMS),
+                None => 1,
+            };
+            return (0..self.eval.spend(count))
+                .map(|i| {
+                    let bound = Value::Object(vec![("index".into(), Value::Number(i as f64))]);
+                    (format!("[{i}]"), self.with("count", bound))
+                })
+                .collect();
+        }
+        if let Some(for_each) = block.body.get_attribute("for_each") {
+            let keys: Vec<(String, Value)> = match self.expr(&for_each.value) {
+                map @ Value::Object(_) => iterate(&map)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v)))
+                    .collect(),
+                // A set (or list) of strings: each key is its value.
+                Value::List(items) => {
+                    let mut keys: Vec<String> =
+                        items.iter().filter_map(super::functions::to_text).collect();
+                    keys.sort();
+                    keys.dedup();
+                    keys.into_iter()
+                        .map(|k| (k.clone(), Value::String(k)))
+                        .collect()
+                }
+                _ => Vec::new(),
+            };
+            let allowed = self.eval.spend(keys.len().min(MAX_ITEMS));
+            return keys
+                .into_iter()
+                .take(allowed)
+                .map(|(key, value)| {
+                    let bound = Value::Object(vec![
+                        ("key".into(), Value::String(key.clone())),
+                        ("value".into(), value),
+                    ]);
+                    (format!("[{key:?}]"), self.with("each", bound))
+                })
+                .collect();
+        }
+        plain()
+    }
+
     fn block(&self, block: &hcl_edit::structure::Block) -> Block {
         let (line, _) = self.lines.lines(block.span());
         let mut attrs = Vec::new();
@@ -379,6 +475,9 @@ impl Converter<'_> {
                         line,
                         end_line,
                     });
+                }
+                Structure::Block(nested) if nested.ident.as_str() == "dynamic" => {
+                    blocks.extend(self.dynamic(nested));
                 }
                 Structure::Block(nested) => blocks.push(self.block(nested)),
             }
@@ -396,144 +495,39 @@ impl Converter<'_> {
         }
     }
 
-    fn expr(&self, expr: &Expression) -> Value {
-        match expr {
-            Expression::Null(_) => Value::Null,
-            Expression::Bool(b) => Value::Bool(*b.value()),
-            Expression::Number(n) => n.value().as_f64().map_or(Value::Unknown, Value::Number),
-            Expression::String(s) => Value::String(s.value().clone()),
-            Expression::Array(items) => Value::List(items.iter().map(|e| self.expr(e)).collect()),
-            Expression::Object(object) => Value::Object(
-                object
-                    .iter()
-                    .map(|(key, value)| {
-                        let key = match key {
-                            hcl_edit::expr::ObjectKey::Ident(ident) => ident.as_str().to_string(),
-                            hcl_edit::expr::ObjectKey::Expression(e) => match self.expr(e) {
-                                Value::String(s) => s,
-                                Value::Reference(r) => r,
-                                _ => String::new(),
-                            },
-                        };
-                        (key, self.expr(value.expr()))
-                    })
-                    .collect(),
-            ),
-            Expression::StringTemplate(template) => self.template(template),
-            Expression::HeredocTemplate(heredoc) => self.template(&heredoc.template),
-            Expression::Parenthesis(inner) => self.expr(inner.inner()),
-            Expression::Variable(ident) => Value::Reference(ident.as_str().to_string()),
-            Expression::Conditional(conditional) => {
-                match self.expr(&conditional.cond_expr).as_bool() {
-                    Some(true) => self.expr(&conditional.true_expr),
-                    Some(false) => self.expr(&conditional.false_expr),
-                    None => Value::Unknown,
-                }
-            }
-            Expression::Traversal(traversal) => {
-                let Some(path) = traversal_path(&traversal.expr, &traversal.operators) else {
-                    return Value::Unknown;
-                };
-                self.lookup(&path).unwrap_or(Value::Reference(path))
-            }
-            Expression::FuncCall(call)
-                if call.name.namespace.is_empty() && call.name.name.as_str() == "jsonencode" =>
-            {
-                let mut args = call.args.iter();
-                match (args.next(), args.next()) {
-                    (Some(arg), None) => self
-                        .expr(arg)
-                        .to_json()
-                        .map_or(Value::Unknown, |json| Value::String(json.to_string())),
-                    _ => Value::Unknown,
-                }
-            }
-            _ => Value::Unknown,
-        }
-    }
-}
-
-impl Converter<'_> {
-    /// `var.NAME…` or `local.NAME…` from the scope, following attribute and
-    /// index steps into objects and lists; `None` when the scope does not
-    /// know it.
-    fn lookup(&self, path: &str) -> Option<Value> {
-        let (table, rest) = if let Some(rest) = path.strip_prefix("var.") {
-            (&self.scope.variables, rest)
-        } else if let Some(rest) = path.strip_prefix("local.") {
-            (&self.scope.locals, rest)
-        } else {
-            return None;
+    /// `dynamic "KIND" { for_each = …, iterator = NAME, content { … } }`:
+    /// one `KIND` block per item, converted from `content` with the
+    /// iterator (`KIND` unless named) bound to `{key, value}`. Its lines
+    /// are the content's, where Trivy reports them. An unknown `for_each`
+    /// makes no block, as in Trivy.
+    fn dynamic(&self, dynamic: &hcl_edit::structure::Block) -> Vec<Block> {
+        let Some(kind) = dynamic.labels.first().map(|l| l.as_str().to_string()) else {
+            return Vec::new();
         };
-        let mut steps = rest.split(['.', '[']);
-        let mut value = table.get(steps.next()?)?.clone();
-        for step in steps {
-            let step = step.trim_end_matches(']');
-            value = match value {
-                Value::Object(entries) => {
-                    let key = step.trim_matches('"');
-                    entries.into_iter().find(|(k, _)| k == key)?.1
-                }
-                Value::List(items) => items.into_iter().nth(step.parse().ok()?)?,
-                _ => return None,
-            };
-        }
-        Some(value)
+        let iterator = match dynamic.body.get_attribute("iterator").map(|a| &a.value) {
+            Some(Expression::Variable(name)) => name.as_str().to_string(),
+            _ => kind.clone(),
+        };
+        let (Some(content), Some(for_each)) = (
+            dynamic.body.get_blocks("content").next(),
+            dynamic.body.get_attribute("for_each"),
+        ) else {
+            return Vec::new();
+        };
+        let items = iterate(&self.expr(&for_each.value)).unwrap_or_default();
+        let allowed = self.eval.spend(items.len().min(MAX_ITEMS));
+        items
+            .into_iter()
+            .take(allowed)
+            .map(|(key, value)| {
+                let bound = Value::Object(vec![("key".into(), key), ("value".into(), value)]);
+                let mut block = self.with(&iterator, bound).block(content);
+                block.kind = kind.clone();
+                block.labels.clear();
+                block
+            })
+            .collect()
     }
-
-    /// A template without interpolations or directives is a plain string;
-    /// `"${expr}"` alone is `expr` itself (the pre-0.12 way to write it).
-    fn template(&self, template: &Template) -> Value {
-        if let Some(Element::Interpolation(only)) = template.as_single_element() {
-            return self.expr(&only.expr);
-        }
-        let mut text = String::new();
-        for element in template.iter() {
-            match element {
-                Element::Literal(literal) => text.push_str(literal.value()),
-                Element::Interpolation(interpolation) => match self.expr(&interpolation.expr) {
-                    Value::String(s) => text.push_str(&s),
-                    Value::Number(n) => text.push_str(&n.to_string()),
-                    Value::Bool(b) => text.push_str(&b.to_string()),
-                    _ => return Value::Unknown,
-                },
-                Element::Directive(_) => return Value::Unknown,
-            }
-        }
-        Value::String(text)
-    }
-}
-
-/// `aws_s3_bucket.logs.id` for a traversal that starts at a name and uses
-/// attribute access or literal indexes; `None` for anything computed.
-fn traversal_path(
-    base: &Expression,
-    operators: &[hcl_edit::Decorated<TraversalOperator>],
-) -> Option<String> {
-    let Expression::Variable(root) = base else {
-        return None;
-    };
-    let mut path = root.as_str().to_string();
-    for operator in operators {
-        match operator.value() {
-            TraversalOperator::GetAttr(name) => {
-                path.push('.');
-                path.push_str(name.as_str());
-            }
-            TraversalOperator::LegacyIndex(index) => path.push_str(&format!("[{}]", index.value())),
-            TraversalOperator::Index(Expression::Number(n)) => {
-                path.push_str(&format!("[{}]", n.value()))
-            }
-            TraversalOperator::Index(Expression::String(s)) => {
-                path.push_str(&format!("[{:?}]", s.value()))
-            }
-            TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
-                path.push_str("[*]")
-            }
-            TraversalOperator::Index(_) => return None,
-        }
-    }
-    Some(path)
 }
 
 #[cfg(test)]

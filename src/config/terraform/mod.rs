@@ -29,6 +29,8 @@ mod azure_governance;
 mod azure_workloads;
 mod cloudformation;
 mod custom_data;
+mod eval;
+mod functions;
 mod gcp;
 mod gcp_compute;
 mod gcp_data;

@@ -8,8 +8,9 @@
 //!
 //! Rules run once per evaluated module on all its files together, so a
 //! bucket's public access block in another file of the module counts. A
-//! module evaluated several times (called twice, or also a root) reports
-//! each finding once.
+//! module called twice, or once per `count`/`for_each` instance, reports
+//! each finding once per call and instance, as Trivy does (the subject
+//! carries `module.NAME[KEY].`).
 
 use super::hcl::{self, Module, ModuleCall, Scope, Value};
 use super::tfjson;
@@ -49,6 +50,17 @@ impl Parsed {
         match self {
             Parsed::Hcl(s) => s.locals(scope),
             Parsed::Json(s) => s.locals(scope),
+        }
+    }
+
+    fn module_sources(&self) -> Vec<String> {
+        match self {
+            Parsed::Hcl(s) => s.module_sources(),
+            Parsed::Json(s) => s
+                .module_calls(&Scope::default())
+                .into_iter()
+                .map(|call| call.source)
+                .collect(),
         }
     }
 
@@ -130,32 +142,41 @@ pub fn check(
         tf_vars,
         variables_files: &variables_files,
     };
-    let mut found: Vec<Vec<Violation>> = vec![Vec::new(); checked.len()];
+    let mut found: Vec<Vec<Found>> = vec![Vec::new(); checked.len()];
     let called: HashSet<String> = parsed
         .iter()
         .flat_map(|(dir, sources)| {
-            let scope = Scope::default();
             sources
                 .iter()
-                .flat_map(move |(_, s)| s.module_calls(&scope))
-                .filter_map(move |call| join(dir, &call.source))
+                .flat_map(|(_, s)| s.module_sources())
+                .filter_map(move |source| join(dir, &source))
                 .filter(move |target| target != dir)
         })
         .collect();
     let mut evaluated = HashSet::new();
     for dir in parsed.keys().filter(|d| !called.contains(**d)) {
-        project.evaluate(dir, None, &mut Vec::new(), &mut evaluated, &mut found);
+        project.evaluate(dir, None, "", &mut Vec::new(), &mut evaluated, &mut found);
     }
     // Modules only reachable through a cycle of calls have no root.
     for dir in parsed.keys() {
         if !evaluated.contains(*dir) {
-            project.evaluate(dir, None, &mut Vec::new(), &mut evaluated, &mut found);
+            project.evaluate(dir, None, "", &mut Vec::new(), &mut evaluated, &mut found);
         }
     }
-    for (index, mut violations) in found.into_iter().enumerate() {
+    for (index, found) in found.into_iter().enumerate() {
         let mut seen = HashSet::new();
-        violations
-            .retain(|v| seen.insert((v.rule.id, v.start_line, v.end_line, v.subject.clone())));
+        let mut violations: Vec<Violation> = found
+            .into_iter()
+            .filter(|f| {
+                seen.insert((
+                    f.violation.rule.id,
+                    f.violation.start_line,
+                    f.violation.end_line,
+                    f.key.clone(),
+                ))
+            })
+            .map(|f| f.violation)
+            .collect();
         violations.sort_by(|a, b| {
             (a.start_line, a.rule.id, &a.subject).cmp(&(b.start_line, b.rule.id, &b.subject))
         });
@@ -211,6 +232,17 @@ fn json_value(node: &crate::config::yaml::Node) -> Value {
     }
 }
 
+/// A violation and what tells it apart from another of the same rule on
+/// the same lines: its subject without the indexes of nested blocks, so
+/// the blocks one `dynamic` block makes (all on the content's lines)
+/// report once, as in Trivy, while resource and module instances
+/// (`aws_s3_bucket.logs[0]`, `module.db["a"]`) each report.
+#[derive(Clone)]
+struct Found {
+    violation: Violation,
+    key: String,
+}
+
 struct Project<'a, R> {
     parsed: &'a BTreeMap<&'a str, Vec<(usize, Parsed)>>,
     /// Checked files' paths, by index.
@@ -223,13 +255,18 @@ struct Project<'a, R> {
 impl<R: Fn(&Module) -> Vec<Violation>> Project<'_, R> {
     /// Evaluates the module in `dir` with `inputs` (`None` for a root
     /// module), runs the rules and follows its local module calls.
+    /// `prefix` is the module instance's address (`module.db["a"].`,
+    /// empty for a root module), which the findings' subjects carry so
+    /// each call and instance reports, as in Trivy.
+    #[allow(clippy::too_many_arguments)]
     fn evaluate(
         &self,
         dir: &str,
         inputs: Option<&HashMap<String, Value>>,
+        prefix: &str,
         stack: &mut Vec<String>,
         evaluated: &mut HashSet<String>,
-        found: &mut [Vec<Violation>],
+        found: &mut [Vec<Found>],
     ) {
         let Some(sources) = self.parsed.get(dir) else {
             return;
@@ -245,12 +282,18 @@ impl<R: Fn(&Module) -> Vec<Violation>> Project<'_, R> {
             }
         }
         let first = sources.first().map_or(0, |(index, _)| *index);
-        for violation in (self.rules)(&merged) {
-            let index = owner
-                .get(&address_of(&violation.subject))
-                .copied()
-                .unwrap_or(first);
-            found[index].push(violation);
+        for mut violation in (self.rules)(&merged) {
+            let address = address_of(&violation.subject, &owner);
+            let index = address.and_then(|a| owner.get(a)).copied().unwrap_or(first);
+            let rest = &violation.subject[address.map_or(0, str::len)..];
+            let key = format!("{prefix}{}{}", address.unwrap_or(""), without_indexes(rest));
+            // Instances of one block share their lines: the message names
+            // which one it is, as Trivy's result names its resource.
+            if let Some(address) = address.filter(|a| !prefix.is_empty() || a.ends_with(']')) {
+                violation.message = format!("{} ({prefix}{address})", violation.message);
+            }
+            violation.subject = format!("{prefix}{}", violation.subject);
+            found[index].push(Found { violation, key });
         }
         stack.push(dir.to_string());
         for (index, source) in sources {
@@ -276,7 +319,15 @@ impl<R: Fn(&Module) -> Vec<Violation>> Project<'_, R> {
                     );
                     continue;
                 }
-                self.evaluate(&target, Some(&call.inputs), stack, evaluated, found);
+                let prefix = format!("{prefix}module.{}.", call.name);
+                self.evaluate(
+                    &target,
+                    Some(&call.inputs),
+                    &prefix,
+                    stack,
+                    evaluated,
+                    found,
+                );
             }
         }
         stack.pop();
@@ -334,12 +385,40 @@ impl<R: Fn(&Module) -> Vec<Violation>> Project<'_, R> {
     }
 }
 
-/// The resource address a violation's subject starts with:
-/// `aws_s3_bucket.logs` of `aws_s3_bucket.logs.acl`, or
-/// `data.aws_ami.x` of `data.aws_ami.x.owners`.
-fn address_of(subject: &str) -> String {
-    let take = if subject.starts_with("data.") { 3 } else { 2 };
-    subject.split('.').take(take).collect::<Vec<_>>().join(".")
+/// The address of the block a violation's subject starts with:
+/// `aws_s3_bucket.logs` of `aws_s3_bucket.logs.acl`,
+/// `aws_s3_bucket.logs["a.b"]` of `aws_s3_bucket.logs["a.b"].acl`.
+fn address_of<'s, V>(subject: &'s str, owner: &HashMap<String, V>) -> Option<&'s str> {
+    subject
+        .match_indices('.')
+        .map(|(i, _)| &subject[..i])
+        .chain(std::iter::once(subject))
+        .find(|prefix| owner.contains_key(*prefix))
+}
+
+/// A subject's path with nested-block indexes dropped: `ingress[1].cidr`
+/// → `ingress.cidr`.
+fn without_indexes(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    while let Some(open) = rest.find('[') {
+        out.push_str(&rest[..open]);
+        match rest[open..].find(']') {
+            Some(close)
+                if rest[open + 1..open + close]
+                    .bytes()
+                    .all(|b| b.is_ascii_digit()) =>
+            {
+                rest = &rest[open + close + 1..];
+            }
+            _ => {
+                out.push('[');
+                rest = &rest[open + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -359,7 +438,23 @@ mod tests {
 
     #[test]
     fn subjects_name_their_resource() {
-        assert_eq!(address_of("aws_s3_bucket.logs.acl"), "aws_s3_bucket.logs");
-        assert_eq!(address_of("data.aws_ami.x.owners"), "data.aws_ami.x");
+        let owner: HashMap<String, usize> = [
+            "aws_s3_bucket.logs",
+            "data.aws_ami.x",
+            "aws_s3_bucket.each[\"a.b\"]",
+        ]
+        .into_iter()
+        .map(|a| (a.to_string(), 0))
+        .collect();
+        let of = |s| address_of(s, &owner);
+        assert_eq!(of("aws_s3_bucket.logs.acl"), Some("aws_s3_bucket.logs"));
+        assert_eq!(of("data.aws_ami.x.owners"), Some("data.aws_ami.x"));
+        assert_eq!(
+            of("aws_s3_bucket.each[\"a.b\"].acl"),
+            Some("aws_s3_bucket.each[\"a.b\"]")
+        );
+        assert_eq!(of("aws_sqs_queue.q.x"), None);
+        assert_eq!(without_indexes(".ingress[1].cidr[0]"), ".ingress.cidr");
+        assert_eq!(without_indexes(".tags[\"a\"]"), ".tags[\"a\"]");
     }
 }

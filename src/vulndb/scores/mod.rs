@@ -13,12 +13,16 @@
 //!   but the unfixed states (`will_not_fix`, `fix_deferred`,
 //!   `end_of_life`) OSV's Debian records lack, annotation data of the
 //!   same kind, kept and refreshed the same way;
+//! - [`redhat_vex`] reads Red Hat's CSAF VEX files: the unfixed states
+//!   (`will_not_fix`, `fix_deferred`, `end_of_life`, `affected`) of the
+//!   CVEs OSV's Red Hat records (fixed RHSAs only) do not have;
 //! - [`update`] downloads them from configurable URLs.
 
 pub mod debian_tracker;
 pub mod epss;
 pub mod kev;
 pub mod nvd;
+pub mod redhat_vex;
 pub mod update;
 
 use super::store::VulnDb;
@@ -51,6 +55,17 @@ CREATE TABLE IF NOT EXISTS debian_tracker (
     status  TEXT NOT NULL,
     PRIMARY KEY (release, package, cve)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS redhat_vex (
+    package TEXT NOT NULL,
+    module  TEXT NOT NULL,
+    stream  TEXT NOT NULL,
+    cve     TEXT NOT NULL,
+    status  TEXT NOT NULL,
+    impact  TEXT NOT NULL,
+    title   TEXT NOT NULL,
+    PRIMARY KEY (package, module, stream, cve)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS redhat_vex_cve ON redhat_vex (cve);
 ";
 
 /// One of the three feeds.
@@ -61,10 +76,18 @@ pub enum Feed {
     Epss,
     /// Debian's security tracker JSON (unfixed states).
     DebianTracker,
+    /// Red Hat's CSAF VEX files (unfixed states).
+    RedHatVex,
 }
 
 impl Feed {
-    pub const ALL: [Feed; 4] = [Feed::Nvd, Feed::Kev, Feed::Epss, Feed::DebianTracker];
+    pub const ALL: [Feed; 5] = [
+        Feed::Nvd,
+        Feed::Kev,
+        Feed::Epss,
+        Feed::DebianTracker,
+        Feed::RedHatVex,
+    ];
 
     /// The name of its bookkeeping in the `sources` table.
     pub fn source(self) -> &'static str {
@@ -73,6 +96,7 @@ impl Feed {
             Feed::Kev => "KEV",
             Feed::Epss => "EPSS",
             Feed::DebianTracker => "Debian tracker",
+            Feed::RedHatVex => "Red Hat VEX",
         }
     }
 
@@ -82,6 +106,7 @@ impl Feed {
             Feed::Kev => "kev",
             Feed::Epss => "epss",
             Feed::DebianTracker => "debian_tracker",
+            Feed::RedHatVex => "redhat_vex",
         }
     }
 
@@ -89,11 +114,15 @@ impl Feed {
     /// say `"format":"NVD_CVE"`, the KEV catalog has a `catalogVersion`,
     /// EPSS's CSV starts with `#model_version` or its header, Debian's
     /// tracker is an object of packages whose CVEs have `releases` with
-    /// `repositories`.
+    /// `repositories`, a Red Hat VEX file (or a tar archive of them) says
+    /// `"csaf_vex"` in its `document`.
     pub fn sniff(head: &[u8]) -> Option<Feed> {
         let text = String::from_utf8_lossy(head);
         let start = text.trim_start();
-        if start.starts_with("#model_version") || start.starts_with("cve,epss,percentile") {
+        let tar = head.len() > 262 && &head[257..262] == b"ustar";
+        if (start.starts_with('{') || tar) && text.contains("\"csaf_vex\"") {
+            Some(Feed::RedHatVex)
+        } else if start.starts_with("#model_version") || start.starts_with("cve,epss,percentile") {
             Some(Feed::Epss)
         } else if start.starts_with('{') && text.contains("\"NVD_CVE\"") {
             Some(Feed::Nvd)
@@ -297,16 +326,21 @@ impl VulnDb {
     }
 }
 
-/// Opens a feed file, gunzipping it when it is gzip, and returns the
+/// Opens a feed file, gunzipping it when it is gzip (zstd for Red Hat's
+/// VEX archive), and returns the
 /// reader with the feed its first bytes show (`None`: not a feed file, so
 /// the caller imports it as OSV).
 pub fn open_feed(path: &Path) -> std::io::Result<Option<(Feed, Box<dyn Read>)>> {
     use std::io::BufRead;
     let file = std::fs::File::open(path)?;
     let mut raw = std::io::BufReader::new(file);
-    let gzip = raw.fill_buf()?.starts_with(&[0x1f, 0x8b]);
+    let magic = raw.fill_buf()?;
+    let gzip = magic.starts_with(&[0x1f, 0x8b]);
+    let zstd = magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]);
     let reader: Box<dyn Read> = if gzip {
         Box::new(flate2::read::MultiGzDecoder::new(raw))
+    } else if zstd {
+        Box::new(zstd::stream::read::Decoder::with_buffer(raw)?)
     } else {
         Box::new(raw)
     };
@@ -411,5 +445,12 @@ mod tests {
         assert_eq!(Feed::sniff(br#"{"id":"CVE-2024-1","modified":"x"}"#), None);
         let tracker = serde_json::to_vec(&debian_tracker::tests::sample()).unwrap();
         assert_eq!(Feed::sniff(&tracker), Some(Feed::DebianTracker));
+        let vex = serde_json::to_vec_pretty(&redhat_vex::tests::sample()).unwrap();
+        assert_eq!(
+            Feed::sniff(&vex[..4096.min(vex.len())]),
+            Some(Feed::RedHatVex)
+        );
+        let tar = redhat_vex::tests::archive(&[("2023/cve-2023-5344.json", vex)]);
+        assert_eq!(Feed::sniff(&tar[..4096]), Some(Feed::RedHatVex));
     }
 }

@@ -8,7 +8,7 @@
 //! then the `modified` feed; after that only the `modified` feed. Each is
 //! asked for conditionally; within the TTL nothing is asked.
 
-use super::{debian_tracker, epss, kev, nvd, Feed};
+use super::{debian_tracker, epss, kev, nvd, redhat_vex, Feed};
 use crate::error::{Error, Result};
 use crate::vulndb::fetch::{self, Fetched, Validators};
 use crate::vulndb::store::{SourceState, VulnDb};
@@ -29,6 +29,10 @@ pub const DEFAULT_EPSS_URL: &str = "https://epss.empiricalsecurity.com/epss_scor
 pub const DEFAULT_DEBIAN_TRACKER_URL: &str =
     "https://security-tracker.debian.org/tracker/data/json";
 
+/// Red Hat's CSAF VEX directory: `archive_latest.txt` names the newest
+/// archive of every VEX file (`csaf_vex_YYYY-MM-DD.tar.zst`) beside it.
+pub const DEFAULT_REDHAT_VEX_URL: &str = "https://security.access.redhat.com/data/csaf/v2/vex";
+
 /// The `modified` feed holds the last eight days of changes.
 const MODIFIED_COVERS: i64 = 8 * 86_400;
 /// NVD's first yearly feed.
@@ -42,6 +46,8 @@ pub struct FeedOptions {
     pub kev_url: String,
     pub epss_url: String,
     pub debian_tracker_url: String,
+    /// The directory holding `archive_latest.txt` and the archive.
+    pub redhat_vex_url: String,
     pub ttl: Duration,
     pub force: bool,
 }
@@ -97,6 +103,12 @@ pub fn update(
             Feed::Kev => vec![options.kev_url.clone()],
             Feed::Epss => vec![options.epss_url.clone()],
             Feed::DebianTracker => vec![options.debian_tracker_url.clone()],
+            Feed::RedHatVex => vec![latest_vex_archive(
+                &runtime,
+                &client,
+                &options.redhat_vex_url,
+                dir,
+            )?],
         };
         // Conditional requests only for a single-file refresh: the
         // validators kept are those of the last file fetched.
@@ -148,6 +160,51 @@ pub fn update(
     Ok(outcomes)
 }
 
+/// The URL of Red Hat's newest VEX archive, read from the directory's
+/// `archive_latest.txt` (one file name).
+fn latest_vex_archive(
+    runtime: &tokio::runtime::Runtime,
+    client: &reqwest::Client,
+    base: &str,
+    dir: &Path,
+) -> Result<String> {
+    let base = base.trim_end_matches('/');
+    let url = format!("{base}/archive_latest.txt");
+    let shown = fetch::redact(&url);
+    let temp = tempfile::Builder::new()
+        .prefix(".feed-download-")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir.display(), e))?;
+    runtime.block_on(fetch::fetch(
+        client,
+        &url,
+        &Validators::default(),
+        temp.path(),
+    ))?;
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut std::io::Read::take(
+            std::fs::File::open(temp.path()).map_err(|e| Error::io(&shown, e))?,
+            4096,
+        ),
+        &mut text,
+    )
+    .map_err(|e| Error::input(&shown, format!("not a file name: {e}")))?;
+    let name = text.trim();
+    let plain = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && !name.starts_with('.');
+    if !plain {
+        return Err(Error::input(
+            &shown,
+            "does not name an archive (expected one file name like csaf_vex_2026-01-01.tar.zst)",
+        ));
+    }
+    Ok(format!("{base}/{name}"))
+}
+
 fn nvd_file(base: &str, name: &str) -> String {
     format!("{}/nvdcve-2.0-{name}.json.gz", base.trim_end_matches('/'))
 }
@@ -173,6 +230,7 @@ pub fn import_file(db: &mut VulnDb, feed: Feed, path: &Path, shown: &str) -> Res
         Feed::Kev => kev::import(db, reader, shown)?,
         Feed::Epss => epss::import(db, reader, shown)?,
         Feed::DebianTracker => debian_tracker::import(db, reader, shown)?,
+        Feed::RedHatVex => redhat_vex::import(db, reader, shown)?,
     };
     tracing::info!("{shown}: {records} {} records", feed.source());
     Ok(records)
