@@ -614,6 +614,10 @@ pub struct FeedArgs {
     /// it names), for unfixed Red Hat states.
     #[arg(long, env = "SCANGATE_REDHAT_VEX_URL", value_name = "URL", default_value = crate::vulndb::scores::update::DEFAULT_REDHAT_VEX_URL)]
     pub redhat_vex_url: String,
+    /// A tarball of Ubuntu's CVE tracker repository (`active/`,
+    /// `retired/`), for unfixed Ubuntu states.
+    #[arg(long, env = "SCANGATE_UBUNTU_TRACKER_URL", value_name = "URL", default_value = crate::vulndb::scores::update::DEFAULT_UBUNTU_TRACKER_URL)]
+    pub ubuntu_tracker_url: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -642,6 +646,10 @@ pub enum DbCommand {
         /// fixed (affected, will_not_fix, fix_deferred, end_of_life).
         #[arg(long)]
         redhat_vex: bool,
+        /// Also fetch Ubuntu's CVE tracker, for the states of unfixed
+        /// Ubuntu findings (will_not_fix, fix_deferred).
+        #[arg(long)]
+        ubuntu_tracker: bool,
         #[command(flatten)]
         feeds: FeedArgs,
         /// Ask the server even when the data is fresh.
@@ -649,7 +657,7 @@ pub enum DbCommand {
         force: bool,
         /// Pull the whole database from this OCI reference (pushed by
         /// `db push`) instead of OSV.
-        #[arg(long, value_name = "REF", conflicts_with_all = ["ecosystems", "force", "nvd", "kev", "epss", "debian_tracker", "redhat_vex"])]
+        #[arg(long, value_name = "REF", conflicts_with_all = ["ecosystems", "force", "nvd", "kev", "epss", "debian_tracker", "redhat_vex", "ubuntu_tracker"])]
         from: Option<String>,
         #[command(flatten)]
         registry: RegistryArgs,

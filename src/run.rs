@@ -720,6 +720,7 @@ pub(crate) fn run_db(command: DbCommand, cache_dir: &Path) -> Result<()> {
             epss,
             debian_tracker,
             redhat_vex,
+            ubuntu_tracker,
             feeds,
             ..
         } => {
@@ -729,6 +730,7 @@ pub(crate) fn run_db(command: DbCommand, cache_dir: &Path) -> Result<()> {
                 (Feed::Epss, epss),
                 (Feed::DebianTracker, debian_tracker),
                 (Feed::RedHatVex, redhat_vex),
+                (Feed::UbuntuTracker, ubuntu_tracker),
             ]
             .into_iter()
             .filter_map(|(feed, asked)| asked.then_some(feed))
@@ -898,6 +900,7 @@ fn feed_options(feeds: &FeedArgs, db: &DbArgs, force: bool) -> FeedOptions {
         epss_url: feeds.epss_url.clone(),
         debian_tracker_url: feeds.debian_tracker_url.clone(),
         redhat_vex_url: feeds.redhat_vex_url.clone(),
+        ubuntu_tracker_url: feeds.ubuntu_tracker_url.clone(),
         ttl: db.db_ttl,
         force,
     }

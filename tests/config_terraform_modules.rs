@@ -450,3 +450,37 @@ resource "aws_s3_bucket" "quiet2" {
         [14, 17, 20, 23, 26, 29, 33, 33, 36]
     );
 }
+
+/// `.tf.json` resources expand like `.tf` ones; Trivy reports these lines
+/// for this file.
+#[test]
+fn tf_json_count_and_for_each_expand() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "main.tf.json",
+        r#"{
+  "resource": {
+    "aws_s3_bucket": {
+      "zero": {
+        "count": 0,
+        "acl": "public-read"
+      },
+      "two": {
+        "count": 2,
+        "bucket": "two-${count.index}",
+        "acl": "${count.index == 1 ? \"public-read\" : \"private\"}"
+      },
+      "each": {
+        "for_each": {"a": "public-read", "b": "private"},
+        "acl": "${each.value}"
+      }
+    }
+  }
+}
+"#,
+    );
+    let report = scan_dir(dir.path());
+    assert_eq!(lines(&report, "main.tf.json", "AWS-0092"), [11, 15]);
+    assert_eq!(lines(&report, "main.tf.json", "AWS-0093"), [8, 8, 13, 13]);
+}

@@ -773,3 +773,44 @@ fn bitnami_components_are_matched_in_the_bitnami_ecosystem() {
         [triple("nginx", "BIT-nginx-2024-7347", "fixed")]
     );
 }
+
+/// AlmaLinux's own record for ALSA-2025:10073 (`tests/data/almalinux`, see
+/// its README) against an AlmaLinux 10 rpm database: the installed
+/// firefox is affected exactly when rpm orders it below the fix. Expected
+/// verdicts were taken from Debian's python3-rpm `rpm.labelCompare`
+/// against `0:128.12.0-1.el10_0`: `128.11.0-1.el10_0` -1, `128.12.0-1.el10`
+/// -1 (`el10` < `el10_0`), `128.12.0-1.el10_0` 0, `128.12.0-1.el10_0.alma.1` 1.
+#[test]
+fn almalinux_published_record_matches_in_rpms_order() {
+    let record: Value =
+        serde_json::from_str(include_str!("data/almalinux/ALSA-2025-10073.json")).unwrap();
+    for (release_version, affected) in [
+        (("128.11.0", "1.el10_0"), true),
+        (("128.12.0", "1.el10"), true),
+        (("128.12.0", "1.el10_0"), false),
+        (("128.12.0", "1.el10_0.alma.1"), false),
+    ] {
+        let (version, release) = release_version;
+        let sb = Sandbox::new();
+        sb.import(std::slice::from_ref(&record));
+        let packages = [RpmPackage::new("firefox", version, release, "x86_64")
+            .source_rpm(&format!("firefox-{version}-{release}.src.rpm"))];
+        let root = tree(
+            &sb.path("root"),
+            &[
+                (
+                    "etc/os-release",
+                    text("NAME=\"AlmaLinux\"\nID=\"almalinux\"\nVERSION_ID=\"10.0\"\n"),
+                ),
+                ("var/lib/rpm/rpmdb.sqlite", rpmdb_sqlite(&packages)),
+            ],
+        );
+        let want: &[_] = if affected {
+            &[("firefox", "ALSA-2025:10073", "fixed")]
+        } else {
+            &[]
+        };
+        let want: Vec<_> = want.iter().map(|(p, id, s)| triple(p, id, s)).collect();
+        assert_eq!(ids(&sb.scan_vulns(&root)), want, "{version}-{release}");
+    }
+}

@@ -235,3 +235,152 @@ fn db_update_fetches_the_tracker_from_its_url() {
         "one error line: {err}"
     );
 }
+
+// ---- Ubuntu's CVE tracker ---------------------------------------------------
+
+/// A tracker file in the shape of `ubuntu-cve-tracker`'s `active/CVE-*`
+/// (Candidate, Priority, then `<release>_<source>: <status> (<note>)`
+/// lines, as its README's "Patches" section describes and
+/// `aquasecurity/vuln-list-update`'s Ubuntu fetcher parses).
+fn ubuntu_cve(cve: &str, lines: &[&str]) -> String {
+    format!(
+        "PublicDateAtUSN: 2024-01-01 00:00:00 UTC\nCandidate: {cve}\nPublicDate: 2024-01-01 00:00:00 UTC\nReferences:\n https://www.cve.org/CVERecord?id={cve}\nPriority: medium\n\nPatches_x:\nupstream_x: needs-triage\n{}\n",
+        lines.join("\n")
+    )
+}
+
+/// A snapshot of the tracker repository, as Launchpad's cgit serves it
+/// (`ubuntu-cve-tracker-master/active/CVE-…`), gzipped.
+fn ubuntu_snapshot() -> Vec<u8> {
+    use std::io::Write;
+    let files = [
+        (
+            "CVE-2024-0011",
+            ubuntu_cve(
+                "CVE-2024-0011",
+                &[
+                    "jammy_openssl: ignored (code not compiled)",
+                    "noble_openssl: not-affected",
+                ],
+            ),
+        ),
+        (
+            "CVE-2024-0012",
+            ubuntu_cve("CVE-2024-0012", &["jammy_curl: deferred (2024-03-01)"]),
+        ),
+        (
+            "CVE-2024-0013",
+            ubuntu_cve("CVE-2024-0013", &["jammy_openssl: needs-triage"]),
+        ),
+    ];
+    let mut builder = tar::Builder::new(Vec::new());
+    for (name, text) in &files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(text.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder
+            .append_data(
+                &mut header,
+                format!("ubuntu-cve-tracker-master/active/{name}"),
+                text.as_bytes(),
+            )
+            .unwrap();
+    }
+    let tar = builder.into_inner().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&tar).unwrap();
+    gz.finish().unwrap()
+}
+
+fn ubuntu_image() -> ImageBuilder {
+    let status = [
+        dpkg("libssl3", "3.0.2-0ubuntu1.10", Some("openssl")),
+        dpkg("libcurl4", "7.81.0-1ubuntu1.13", Some("curl")),
+    ]
+    .concat();
+    ImageBuilder::new()
+        .layer(
+            Layer::new()
+                .file(
+                    "etc/lsb-release",
+                    "DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=22.04\n",
+                )
+                .file("var/lib/dpkg/status", status),
+        )
+        .history("FROM ubuntu:22.04")
+}
+
+fn ubuntu_advisories() -> Vec<Value> {
+    let ubuntu = |id: &str, package: &str| {
+        let mut r = osv(
+            &format!("UBUNTU-{id}"),
+            "Ubuntu:22.04:LTS",
+            package,
+            unfixed(),
+        );
+        r["upstream"] = json!([id]);
+        r
+    };
+    vec![
+        ubuntu("CVE-2024-0011", "openssl"),
+        ubuntu("CVE-2024-0012", "curl"),
+        ubuntu("CVE-2024-0013", "openssl"),
+    ]
+}
+
+#[test]
+fn ubuntu_tracker_states_show_as_trivy_shows_them() {
+    let sb = Sandbox::new();
+    sb.import(&ubuntu_advisories());
+    let img = ubuntu_image();
+    let all_affected = pairs_of(&[
+        ("CVE-2024-0011", "affected"),
+        ("CVE-2024-0012", "affected"),
+        ("CVE-2024-0013", "affected"),
+    ]);
+    assert_eq!(states(&sb.image_json(&img, &["--offline"])), all_affected);
+
+    let file = sb.path("ubuntu-cve-tracker-master.tar.gz");
+    std::fs::write(&file, ubuntu_snapshot()).unwrap();
+    let (stdout, _) = sb.run_ok(["db".as_ref(), "import".as_ref(), file.as_os_str()]);
+    let stdout = String::from_utf8_lossy(&stdout);
+    assert!(stdout.contains("2 Ubuntu tracker records"), "{stdout}");
+    let after = pairs_of(&[
+        ("CVE-2024-0011", "will_not_fix"),
+        ("CVE-2024-0012", "fix_deferred"),
+        ("CVE-2024-0013", "affected"),
+    ]);
+    assert_eq!(states(&sb.image_json(&img, &["--offline"])), after);
+    let kept = sb.image_json(
+        &img,
+        &["--offline", "--ignore-status", "will_not_fix,fix_deferred"],
+    );
+    assert_eq!(states(&kept), pairs_of(&[("CVE-2024-0013", "affected")]));
+
+    // The same data from a loopback peer.
+    let stub = Stub::start();
+    stub.serve(
+        "/snapshot.tar.gz",
+        Reply::Export {
+            body: ubuntu_snapshot(),
+            etag: "\"u1\"".into(),
+        },
+    );
+    let sb = Sandbox::new();
+    let url = format!("{}/snapshot.tar.gz", stub.url);
+    let (stdout, _) = sb.run_ok([
+        "db",
+        "update",
+        "--ubuntu-tracker",
+        "--ubuntu-tracker-url",
+        &url,
+    ]);
+    let stdout = String::from_utf8_lossy(&stdout);
+    assert!(
+        stdout.contains("Ubuntu tracker: updated, 2 records"),
+        "{stdout}"
+    );
+    sb.import(&ubuntu_advisories());
+    assert_eq!(states(&sb.image_json(&img, &["--offline"])), after);
+}

@@ -62,6 +62,9 @@ pub fn match_inventory(inventory: &Inventory, db: &VulnDb) -> Result<Vec<Finding
             if eco.base == Base::Debian {
                 debian_states(&mut found, db, eco, name)?;
             }
+            if eco.base == Base::Ubuntu {
+                ubuntu_states(&mut found, db, &pkg_db.ecosystems, name)?;
+            }
             if eco.base == Base::RedHat {
                 redhat_unfixed(&mut found, db, &at, name, version)?;
             }
@@ -199,6 +202,53 @@ fn redhat_unfixed(
             }),
             id: cve,
         });
+    }
+    Ok(())
+}
+
+/// Gives unfixed Ubuntu findings the state Ubuntu's CVE tracker records
+/// for their source package in their release (`will_not_fix`,
+/// `fix_deferred`), when tracker data was imported. With Ubuntu Pro on,
+/// the ESM pocket's state (`esm-infra/focal`) is asked first: that is
+/// where the image's fixes come from.
+fn ubuntu_states(
+    findings: &mut [Finding],
+    db: &VulnDb,
+    ecosystems: &[Ecosystem],
+    source: &str,
+) -> Result<()> {
+    let mut releases = Vec::new();
+    for eco in ecosystems {
+        let Some(release) = eco.release.as_deref() else {
+            continue;
+        };
+        let release = release.strip_suffix(":LTS").unwrap_or(release);
+        if release.starts_with("Pro:") {
+            releases.insert(0, release.to_string());
+        } else {
+            releases.push(release.to_string());
+        }
+    }
+    for finding in findings {
+        let cves: Vec<String> = std::iter::once(&finding.id)
+            .chain(&finding.aliases)
+            .filter(|id| id.starts_with("CVE-"))
+            .cloned()
+            .collect();
+        let Detail::Vulnerability(vuln) = &mut finding.detail else {
+            continue;
+        };
+        if vuln.status != Status::Affected {
+            continue;
+        }
+        'found: for release in &releases {
+            for cve in &cves {
+                if let Some(state) = db.ubuntu_tracker_status(release, source, cve)? {
+                    vuln.status = state;
+                    break 'found;
+                }
+            }
+        }
     }
     Ok(())
 }

@@ -40,7 +40,7 @@ pub struct Evaluator<'a> {
     pub budget: &'a Cell<usize>,
 }
 
-impl Evaluator<'_> {
+impl<'a> Evaluator<'a> {
     /// A copy with `name` bound to `value`.
     pub fn with(&self, name: &str, value: Value) -> Self {
         let mut bindings = self.bindings.clone();
@@ -59,6 +59,63 @@ impl Evaluator<'_> {
         let granted = n.min(left);
         self.budget.set(left - granted);
         granted
+    }
+
+    /// The instances a block's `count` or `for_each` value makes: the
+    /// instance key as Terraform writes it (`[0]`, `["a"]`) and an
+    /// evaluator with `count`/`each` bound; `None` when it has neither.
+    /// Trivy's rules for what is not known: an unknown count is one
+    /// instance, an unknown `for_each` none. At most [`MAX_ITEMS`], within
+    /// the budget.
+    pub fn instances(
+        &self,
+        count: Option<Value>,
+        for_each: Option<Value>,
+    ) -> Option<Vec<(String, Evaluator<'a>)>> {
+        if let Some(count) = count {
+            let count = match count.as_i64() {
+                Some(n) => usize::try_from(n).unwrap_or(0).min(MAX_ITEMS),
+                None => 1,
+            };
+            return Some(
+                (0..self.spend(count))
+                    .map(|i| {
+                        let bound = Value::Object(vec![("index".into(), Value::Number(i as f64))]);
+                        (format!("[{i}]"), self.with("count", bound))
+                    })
+                    .collect(),
+            );
+        }
+        let keys: Vec<(String, Value)> = match for_each? {
+            map @ Value::Object(_) => iterate(&map)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v)))
+                .collect(),
+            // A set (or list) of strings: each key is its value.
+            Value::List(items) => {
+                let mut keys: Vec<String> = items.iter().filter_map(functions::to_text).collect();
+                keys.sort();
+                keys.dedup();
+                keys.into_iter()
+                    .map(|k| (k.clone(), Value::String(k)))
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        let allowed = self.spend(keys.len().min(MAX_ITEMS));
+        Some(
+            keys.into_iter()
+                .take(allowed)
+                .map(|(key, value)| {
+                    let bound = Value::Object(vec![
+                        ("key".into(), Value::String(key.clone())),
+                        ("value".into(), value),
+                    ]);
+                    (format!("[{key:?}]"), self.with("each", bound))
+                })
+                .collect(),
+        )
     }
 
     fn bound(&self, name: &str) -> Option<&Value> {

@@ -23,7 +23,7 @@ use std::collections::HashMap;
 /// How many blocks `count`, `for_each` and `dynamic` may add to one file's
 /// conversion, and items `for` expressions may make: nested expansions
 /// multiply, and a hostile file must not make us allocate without bound.
-const EXPANSION_BUDGET: usize = 20_000;
+pub const EXPANSION_BUDGET: usize = 20_000;
 
 /// A parsed `.tf` file: its top-level blocks in file order.
 #[derive(Debug, Clone)]
@@ -334,19 +334,13 @@ impl Source {
     }
 }
 
-/// A string of Terraform's JSON syntax evaluated in `scope`: `"${expr}"`
-/// alone is `expr` itself, other templates are rendered when every
-/// interpolation is known, and text without `${` is a plain string.
-pub fn eval_template(text: &str, scope: &Scope) -> Value {
+/// A string of Terraform's JSON syntax evaluated by `evaluator`:
+/// `"${expr}"` alone is `expr` itself, other templates are rendered when
+/// every interpolation is known, and text without `${` is a plain string.
+pub fn eval_template(text: &str, evaluator: &Evaluator) -> Value {
     if !text.contains("${") && !text.contains("%{") {
         return Value::String(text.to_string());
     }
-    let budget = Cell::new(EXPANSION_BUDGET);
-    let evaluator = Evaluator {
-        scope,
-        bindings: Vec::new(),
-        budget: &budget,
-    };
     match hcl_edit::parser::parse_template(text) {
         Ok(template) => evaluator.template(&template).unwrap_or(Value::Unknown),
         Err(_) => Value::Unknown,
@@ -404,61 +398,25 @@ impl<'a> Converter<'a> {
         self.eval.expr(expr)
     }
 
-    /// The instances `count` or `for_each` make of a top-level block: the
-    /// instance key as Terraform writes it (`[0]`, `["a"]`) and a
-    /// converter with `count`/`each` bound. Without either, one instance
-    /// with no key. Trivy's rules for what is not known: an unknown count
-    /// is one instance, an unknown `for_each` none.
+    /// The instances `count` or `for_each` make of a top-level resource,
+    /// data source or module ([`Evaluator::instances`]); any other block,
+    /// or one with neither, is one instance with no key.
     fn instances(&self, block: &hcl_edit::structure::Block) -> Vec<(String, Converter<'a>)> {
         let plain = || vec![(String::new(), self.clone())];
         if !matches!(block.ident.as_str(), "resource" | "data" | "module") {
             return plain();
         }
-        if let Some(count) = block.body.get_attribute("count") {
-            let count = match self.expr(&count.value).as_i64() {
-                Some(n) => usize::try_from(n).unwrap_or(0).min(MAX_ITEMS),
-                None => 1,
-            };
-            return (0..self.eval.spend(count))
-                .map(|i| {
-                    let bound = Value::Object(vec![("index".into(), Value::Number(i as f64))]);
-                    (format!("[{i}]"), self.with("count", bound))
-                })
-                .collect();
-        }
-        if let Some(for_each) = block.body.get_attribute("for_each") {
-            let keys: Vec<(String, Value)> = match self.expr(&for_each.value) {
-                map @ Value::Object(_) => iterate(&map)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v)))
-                    .collect(),
-                // A set (or list) of strings: each key is its value.
-                Value::List(items) => {
-                    let mut keys: Vec<String> =
-                        items.iter().filter_map(super::functions::to_text).collect();
-                    keys.sort();
-                    keys.dedup();
-                    keys.into_iter()
-                        .map(|k| (k.clone(), Value::String(k)))
-                        .collect()
-                }
-                _ => Vec::new(),
-            };
-            let allowed = self.eval.spend(keys.len().min(MAX_ITEMS));
-            return keys
+        let value = |name| block.body.get_attribute(name).map(|a| self.expr(&a.value));
+        match self.eval.instances(value("count"), value("for_each")) {
+            Some(instances) => instances
                 .into_iter()
-                .take(allowed)
-                .map(|(key, value)| {
-                    let bound = Value::Object(vec![
-                        ("key".into(), Value::String(key.clone())),
-                        ("value".into(), value),
-                    ]);
-                    (format!("[{key:?}]"), self.with("each", bound))
+                .map(|(key, eval)| {
+                    let lines = self.lines;
+                    (key, Converter { lines, eval })
                 })
-                .collect();
+                .collect(),
+            None => plain(),
         }
-        plain()
     }
 
     fn block(&self, block: &hcl_edit::structure::Block) -> Block {

@@ -7,14 +7,28 @@
 //!   variables, locals and modules are already resolved. Values Terraform
 //!   only knows after apply (`after_unknown`) are [`Value::Unknown`].
 //!
+//! `count` and `for_each` expand `.tf.json` resources and data sources as
+//! they do in `.tf` ([`Evaluator::instances`]).
+//!
 //! JSON cannot tell a nested block from an object attribute without the
 //! provider's schema, so an object (or a list of objects) is both: an
 //! attribute holding the value and nested blocks, which is what the rules
 //! look for either way.
 
-use super::hcl::{self, Attr, Block, Module, ModuleCall, Scope, Value};
+use super::eval::Evaluator;
+use super::hcl::{self, Attr, Block, Module, ModuleCall, Scope, Value, EXPANSION_BUDGET};
 use crate::config::yaml::{Node, Value as Json};
+use std::cell::Cell;
 use std::collections::HashMap;
+
+/// An evaluator of `scope` with nothing bound.
+fn evaluator<'a>(scope: &'a Scope, budget: &'a Cell<usize>) -> Evaluator<'a> {
+    Evaluator {
+        scope,
+        bindings: Vec::new(),
+        budget,
+    }
+}
 
 /// A parsed `.tf.json` file, converted once per scope like [`hcl::Source`].
 pub struct Source {
@@ -44,11 +58,12 @@ impl Source {
     }
 
     pub fn variable_defaults(&self) -> Vec<(String, Value)> {
-        let empty = Scope::default();
+        let (empty, budget) = (Scope::default(), Cell::new(EXPANSION_BUDGET));
+        let eval = evaluator(&empty, &budget);
         self.labelled("variable")
             .into_iter()
             .filter_map(|(name, body)| {
-                let value = convert_value(body.get("default")?, &empty);
+                let value = convert_value(body.get("default")?, &eval);
                 (!matches!(value, Value::Unknown | Value::Reference(_)))
                     .then(|| (name.to_string(), value))
             })
@@ -59,20 +74,24 @@ impl Source {
         let Some(locals) = self.root.get("locals") else {
             return Vec::new();
         };
+        let budget = Cell::new(EXPANSION_BUDGET);
+        let eval = evaluator(scope, &budget);
         bodies(locals)
             .into_iter()
             .flat_map(|body| body.entries())
             .filter_map(|(key, value)| {
-                Some((key.as_str()?.to_string(), convert_value(value, scope)))
+                Some((key.as_str()?.to_string(), convert_value(value, &eval)))
             })
             .collect()
     }
 
     pub fn module_calls(&self, scope: &Scope) -> Vec<ModuleCall> {
+        let budget = Cell::new(EXPANSION_BUDGET);
+        let eval = evaluator(scope, &budget);
         self.labelled("module")
             .into_iter()
             .filter_map(|(name, body)| {
-                let source = convert_value(body.get("source")?, scope);
+                let source = convert_value(body.get("source")?, &eval);
                 let inputs = body
                     .entries()
                     .iter()
@@ -88,7 +107,7 @@ impl Source {
                         ]
                         .contains(k)
                     })
-                    .map(|(k, v)| (k.to_string(), convert_value(v, scope)))
+                    .map(|(k, v)| (k.to_string(), convert_value(v, &eval)))
                     .collect();
                 Some(ModuleCall {
                     name: name.to_string(),
@@ -101,6 +120,8 @@ impl Source {
     }
 
     pub fn convert(&self, scope: &Scope) -> Module {
+        let budget = Cell::new(EXPANSION_BUDGET);
+        let eval = evaluator(scope, &budget);
         let mut blocks = Vec::new();
         for kind in ["resource", "data"] {
             let Some(by_type) = self.root.get(kind) else {
@@ -115,8 +136,14 @@ impl Source {
                         continue;
                     };
                     for body in bodies(body) {
-                        let labels = vec![resource_type.to_string(), name.to_string()];
-                        blocks.push(block(kind, labels, body, scope));
+                        let value = |key| body.get(key).map(|v| convert_value(v, &eval));
+                        let instances = eval
+                            .instances(value("count"), value("for_each"))
+                            .unwrap_or_else(|| vec![(String::new(), eval.clone())]);
+                        for (key, instance) in instances {
+                            let labels = vec![resource_type.to_string(), format!("{name}{key}")];
+                            blocks.push(block(kind, labels, body, &instance));
+                        }
                     }
                 }
             }
@@ -135,7 +162,7 @@ fn bodies(node: &Node) -> Vec<&Node> {
 
 /// A JSON object as a block: scalars are attributes, objects and lists of
 /// objects are both attributes and nested blocks.
-fn block(kind: &str, labels: Vec<String>, body: &Node, scope: &Scope) -> Block {
+fn block(kind: &str, labels: Vec<String>, body: &Node, eval: &Evaluator) -> Block {
     let mut attrs = Vec::new();
     let mut blocks = Vec::new();
     for (key, value) in body.entries() {
@@ -152,11 +179,11 @@ fn block(kind: &str, labels: Vec<String>, body: &Node, scope: &Scope) -> Block {
             _ => Vec::new(),
         };
         for child in nested {
-            blocks.push(block(key, Vec::new(), child, scope));
+            blocks.push(block(key, Vec::new(), child, eval));
         }
         attrs.push(Attr {
             key: key.to_string(),
-            value: convert_value(value, scope),
+            value: convert_value(value, eval),
             line: value.line,
             end_line: value.last_line(),
         });
@@ -171,15 +198,15 @@ fn block(kind: &str, labels: Vec<String>, body: &Node, scope: &Scope) -> Block {
 }
 
 /// A JSON value as an HCL value; strings are templates.
-fn convert_value(node: &Node, scope: &Scope) -> Value {
+fn convert_value(node: &Node, eval: &Evaluator) -> Value {
     match &node.value {
         Json::Null => Value::Null,
-        Json::Scalar(text) => hcl::eval_template(text, scope),
-        Json::Seq(items) => Value::List(items.iter().map(|i| convert_value(i, scope)).collect()),
+        Json::Scalar(text) => hcl::eval_template(text, eval),
+        Json::Seq(items) => Value::List(items.iter().map(|i| convert_value(i, eval)).collect()),
         Json::Map(entries) => Value::Object(
             entries
                 .iter()
-                .filter_map(|(k, v)| Some((k.as_str()?.to_string(), convert_value(v, scope))))
+                .filter_map(|(k, v)| Some((k.as_str()?.to_string(), convert_value(v, eval))))
                 .collect(),
         ),
     }
@@ -246,11 +273,12 @@ fn collect_plan_resources<'a>(
             "",
             1,
         );
+        let (empty, budget) = (Scope::default(), Cell::new(EXPANSION_BUDGET));
         let mut block = block(
             kind,
             vec![resource_type.to_string(), name],
             values,
-            &Scope::default(),
+            &evaluator(&empty, &budget),
         );
         block.line = resource.line;
         if let Some(unknown) = unknown.get(address) {

@@ -16,6 +16,8 @@
 //! - [`redhat_vex`] reads Red Hat's CSAF VEX files: the unfixed states
 //!   (`will_not_fix`, `fix_deferred`, `end_of_life`, `affected`) of the
 //!   CVEs OSV's Red Hat records (fixed RHSAs only) do not have;
+//! - [`ubuntu_tracker`] reads Ubuntu's CVE tracker: the unfixed states
+//!   (`will_not_fix`, `fix_deferred`) OSV's Ubuntu records lack;
 //! - [`update`] downloads them from configurable URLs.
 
 pub mod debian_tracker;
@@ -23,6 +25,7 @@ pub mod epss;
 pub mod kev;
 pub mod nvd;
 pub mod redhat_vex;
+pub mod ubuntu_tracker;
 pub mod update;
 
 use super::store::VulnDb;
@@ -66,6 +69,14 @@ CREATE TABLE IF NOT EXISTS redhat_vex (
     PRIMARY KEY (package, module, stream, cve)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS redhat_vex_cve ON redhat_vex (cve);
+CREATE TABLE IF NOT EXISTS ubuntu_tracker (
+    release TEXT NOT NULL,
+    package TEXT NOT NULL,
+    cve     TEXT NOT NULL,
+    status  TEXT NOT NULL,
+    PRIMARY KEY (release, package, cve)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS ubuntu_tracker_cve ON ubuntu_tracker (cve);
 ";
 
 /// One of the three feeds.
@@ -78,15 +89,18 @@ pub enum Feed {
     DebianTracker,
     /// Red Hat's CSAF VEX files (unfixed states).
     RedHatVex,
+    /// Ubuntu's CVE tracker (unfixed states).
+    UbuntuTracker,
 }
 
 impl Feed {
-    pub const ALL: [Feed; 5] = [
+    pub const ALL: [Feed; 6] = [
         Feed::Nvd,
         Feed::Kev,
         Feed::Epss,
         Feed::DebianTracker,
         Feed::RedHatVex,
+        Feed::UbuntuTracker,
     ];
 
     /// The name of its bookkeeping in the `sources` table.
@@ -97,6 +111,7 @@ impl Feed {
             Feed::Epss => "EPSS",
             Feed::DebianTracker => "Debian tracker",
             Feed::RedHatVex => "Red Hat VEX",
+            Feed::UbuntuTracker => "Ubuntu tracker",
         }
     }
 
@@ -107,6 +122,7 @@ impl Feed {
             Feed::Epss => "epss",
             Feed::DebianTracker => "debian_tracker",
             Feed::RedHatVex => "redhat_vex",
+            Feed::UbuntuTracker => "ubuntu_tracker",
         }
     }
 
@@ -115,13 +131,20 @@ impl Feed {
     /// EPSS's CSV starts with `#model_version` or its header, Debian's
     /// tracker is an object of packages whose CVEs have `releases` with
     /// `repositories`, a Red Hat VEX file (or a tar archive of them) says
-    /// `"csaf_vex"` in its `document`.
+    /// `"csaf_vex"` in its `document`, Ubuntu's tracker is a tar of the
+    /// `ubuntu-cve-tracker` repository (or one of its CVE files, starting
+    /// with `PublicDateAtUSN:` or `Candidate:`).
     pub fn sniff(head: &[u8]) -> Option<Feed> {
         let text = String::from_utf8_lossy(head);
         let start = text.trim_start();
         let tar = head.len() > 262 && &head[257..262] == b"ustar";
         if (start.starts_with('{') || tar) && text.contains("\"csaf_vex\"") {
             Some(Feed::RedHatVex)
+        } else if (tar && text.contains("ubuntu-cve-tracker"))
+            || start.starts_with("PublicDateAtUSN:")
+            || start.starts_with("Candidate: CVE-")
+        {
+            Some(Feed::UbuntuTracker)
         } else if start.starts_with("#model_version") || start.starts_with("cve,epss,percentile") {
             Some(Feed::Epss)
         } else if start.starts_with('{') && text.contains("\"NVD_CVE\"") {
@@ -452,5 +475,15 @@ mod tests {
         );
         let tar = redhat_vex::tests::archive(&[("2023/cve-2023-5344.json", vex)]);
         assert_eq!(Feed::sniff(&tar[..4096]), Some(Feed::RedHatVex));
+        let ubuntu = ubuntu_tracker::tests::SAMPLE.as_bytes();
+        assert_eq!(Feed::sniff(ubuntu), Some(Feed::UbuntuTracker));
+        let tar = redhat_vex::tests::archive(&[(
+            "ubuntu-cve-tracker-master/active/CVE-2024-2511",
+            ubuntu.to_vec(),
+        )]);
+        assert_eq!(
+            Feed::sniff(&tar[..4096.min(tar.len())]),
+            Some(Feed::UbuntuTracker)
+        );
     }
 }

@@ -8,7 +8,7 @@
 //! then the `modified` feed; after that only the `modified` feed. Each is
 //! asked for conditionally; within the TTL nothing is asked.
 
-use super::{debian_tracker, epss, kev, nvd, redhat_vex, Feed};
+use super::{debian_tracker, epss, kev, nvd, redhat_vex, ubuntu_tracker, Feed};
 use crate::error::{Error, Result};
 use crate::vulndb::fetch::{self, Fetched, Validators};
 use crate::vulndb::store::{SourceState, VulnDb};
@@ -33,6 +33,10 @@ pub const DEFAULT_DEBIAN_TRACKER_URL: &str =
 /// archive of every VEX file (`csaf_vex_YYYY-MM-DD.tar.zst`) beside it.
 pub const DEFAULT_REDHAT_VEX_URL: &str = "https://security.access.redhat.com/data/csaf/v2/vex";
 
+/// Ubuntu's CVE tracker: a snapshot of its repository (Launchpad's cgit).
+pub const DEFAULT_UBUNTU_TRACKER_URL: &str =
+    "https://git.launchpad.net/ubuntu-cve-tracker/snapshot/ubuntu-cve-tracker-master.tar.gz";
+
 /// The `modified` feed holds the last eight days of changes.
 const MODIFIED_COVERS: i64 = 8 * 86_400;
 /// NVD's first yearly feed.
@@ -48,6 +52,8 @@ pub struct FeedOptions {
     pub debian_tracker_url: String,
     /// The directory holding `archive_latest.txt` and the archive.
     pub redhat_vex_url: String,
+    /// A tarball of the `ubuntu-cve-tracker` repository.
+    pub ubuntu_tracker_url: String,
     pub ttl: Duration,
     pub force: bool,
 }
@@ -109,6 +115,7 @@ pub fn update(
                 &options.redhat_vex_url,
                 dir,
             )?],
+            Feed::UbuntuTracker => vec![options.ubuntu_tracker_url.clone()],
         };
         // Conditional requests only for a single-file refresh: the
         // validators kept are those of the last file fetched.
@@ -231,6 +238,7 @@ pub fn import_file(db: &mut VulnDb, feed: Feed, path: &Path, shown: &str) -> Res
         Feed::Epss => epss::import(db, reader, shown)?,
         Feed::DebianTracker => debian_tracker::import(db, reader, shown)?,
         Feed::RedHatVex => redhat_vex::import(db, reader, shown)?,
+        Feed::UbuntuTracker => ubuntu_tracker::import(db, reader, shown)?,
     };
     tracing::info!("{shown}: {records} {} records", feed.source());
     Ok(records)
