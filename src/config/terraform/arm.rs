@@ -10,7 +10,8 @@
 //! never fires on an unknown value. Child resources (nested `resources`)
 //! are adapted with their full type.
 
-use super::adapt::{self, child, hoist, map_value, rename, set};
+use super::adapt;
+use super::arm_types::{fix_up, parent_key, terraform_type};
 use super::hcl::{Block, Module, Value};
 use crate::config::yaml::{Node, Value as Json};
 
@@ -31,7 +32,7 @@ pub fn module(content: &str) -> Result<Module, String> {
     let template = Template { root: &root };
     let mut blocks = Vec::new();
     for (index, resource) in resources.items().iter().enumerate() {
-        template.adapt(resource, None, index, &mut blocks, 0);
+        template.adapt(resource, None, None, index, &mut blocks, 0);
     }
     Ok(Module { blocks })
 }
@@ -87,11 +88,13 @@ impl Template<'_> {
             .map_or(Value::Unknown, |v| self.eval(v))
     }
 
-    /// Adapts one resource and its child resources.
+    /// Adapts one resource and its child resources; `root` is the name of
+    /// the top-level resource a child is nested in.
     fn adapt(
         &self,
         resource: &Node,
         parent: Option<&str>,
+        root: Option<&str>,
         index: usize,
         blocks: &mut Vec<Block>,
         depth: usize,
@@ -108,10 +111,14 @@ impl Template<'_> {
             }
             _ => kind.to_string(),
         };
-        let name = match resource.get("name").map(|n| self.eval(n)) {
-            Some(Value::String(name)) => name.replace('/', "_"),
-            _ => format!("resource{index}"),
+        let raw_name = match resource.get("name").map(|n| self.eval(n)) {
+            Some(Value::String(name)) => Some(name),
+            _ => None,
         };
+        let name = raw_name
+            .as_ref()
+            .map_or_else(|| format!("resource{index}"), |n| n.replace('/', "_"));
+        let root = root.or(raw_name.as_deref());
         if let Some(tf_type) = terraform_type(&kind, resource) {
             let eval = |n: &Node| self.eval(n);
             let mut block = adapt::block(
@@ -135,7 +142,24 @@ impl Template<'_> {
                     .blocks
                     .push(adapt::block("sku", Vec::new(), sku.line, Some(sku), &eval));
             }
+            if let (Some(raw), None) = (&raw_name, block.attr("name")) {
+                adapt::set(
+                    &mut block,
+                    "name",
+                    Value::String(raw.clone()),
+                    resource.line,
+                );
+            }
             fix_up(tf_type, &mut block);
+            if let (Some(key), Some(root)) = (parent_key(tf_type), root) {
+                // A child (`account/default/name`, or nested in the account)
+                // names its parent by the first segment of the top-level
+                // name, as Terraform's `storage_account_name`/`server_id`.
+                if let Some(parent) = root.split('/').next() {
+                    let parent = Value::String(parent.to_string());
+                    adapt::set(&mut block, key, parent, resource.line);
+                }
+            }
             blocks.push(block);
         }
         for (i, nested) in resource
@@ -145,7 +169,7 @@ impl Template<'_> {
             .iter()
             .enumerate()
         {
-            self.adapt(nested, Some(&kind), i, blocks, depth + 1);
+            self.adapt(nested, Some(&kind), root, i, blocks, depth + 1);
         }
     }
 }
@@ -333,261 +357,6 @@ impl Expression<'_, '_> {
             }
             _ => Value::Unknown,
         }
-    }
-}
-
-/// The Terraform resource type an ARM type (with its resource) adapts to.
-fn terraform_type(kind: &str, resource: &Node) -> Option<&'static str> {
-    let kind = kind.to_ascii_lowercase();
-    Some(match kind.as_str() {
-        "microsoft.storage/storageaccounts" => "azurerm_storage_account",
-        "microsoft.storage/storageaccounts/blobservices/containers" => "azurerm_storage_container",
-        "microsoft.network/networksecuritygroups" => "azurerm_network_security_group",
-        "microsoft.network/networksecuritygroups/securityrules" => "azurerm_network_security_rule",
-        "microsoft.network/networkinterfaces" => "azurerm_network_interface",
-        "microsoft.keyvault/vaults" => "azurerm_key_vault",
-        "microsoft.keyvault/vaults/secrets" => "azurerm_key_vault_secret",
-        "microsoft.keyvault/vaults/keys" => "azurerm_key_vault_key",
-        "microsoft.sql/servers" => "azurerm_mssql_server",
-        "microsoft.dbforpostgresql/servers" => "azurerm_postgresql_server",
-        "microsoft.dbformysql/servers" => "azurerm_mysql_server",
-        "microsoft.dbformariadb/servers" => "azurerm_mariadb_server",
-        "microsoft.web/sites" => {
-            let kind = resource.get("kind").and_then(Node::as_str).unwrap_or("");
-            if kind.contains("functionapp") {
-                "azurerm_linux_function_app"
-            } else {
-                "azurerm_linux_web_app"
-            }
-        }
-        "microsoft.containerservice/managedclusters" => "azurerm_kubernetes_cluster",
-        "microsoft.compute/disks" => "azurerm_managed_disk",
-        "microsoft.compute/virtualmachines" => "azurerm_linux_virtual_machine",
-        "microsoft.datafactory/factories" => "azurerm_data_factory",
-        "microsoft.synapse/workspaces" => "azurerm_synapse_workspace",
-        "microsoft.network/networkwatchers/flowlogs" => "azurerm_network_watcher_flow_log",
-        _ => return None,
-    })
-}
-
-/// `"Enabled"`/`"Disabled"` as a boolean.
-fn enabled(text: &str) -> Option<Value> {
-    match text.to_ascii_lowercase().as_str() {
-        "enabled" | "true" => Some(Value::Bool(true)),
-        "disabled" | "false" => Some(Value::Bool(false)),
-        _ => None,
-    }
-}
-
-/// What Terraform names differently, per adapted type.
-fn fix_up(tf_type: &str, block: &mut Block) {
-    match tf_type {
-        "azurerm_storage_account" => {
-            rename(
-                block,
-                "supports_https_traffic_only",
-                "https_traffic_only_enabled",
-            );
-            rename(block, "minimum_tls_version", "min_tls_version");
-            rename(
-                block,
-                "allow_blob_public_access",
-                "allow_nested_items_to_be_public",
-            );
-            rename(block, "network_acls", "network_rules");
-            for rules in block
-                .blocks
-                .iter_mut()
-                .filter(|b| b.kind == "network_rules")
-            {
-                map_value(rules, "bypass", |b| {
-                    Some(Value::List(
-                        b.split(',')
-                            .map(|p| Value::String(p.trim().to_string()))
-                            .collect(),
-                    ))
-                });
-            }
-            let infrastructure = block
-                .blocks
-                .iter()
-                .find(|b| b.kind == "encryption")
-                .and_then(|e| e.attr("require_infrastructure_encryption"))
-                .cloned();
-            if let Some(attr) = infrastructure {
-                set(
-                    block,
-                    "infrastructure_encryption_enabled",
-                    attr.value,
-                    attr.line,
-                );
-            }
-            let replication = block.blocks("sku").find_map(|s| s.attr("name")).cloned();
-            if let Some(attr) = replication {
-                let value = match attr.value.as_str().and_then(|s| s.split_once('_')) {
-                    Some((_, replication)) => Value::String(replication.to_string()),
-                    None => Value::Unknown,
-                };
-                set(block, "account_replication_type", value, attr.line);
-            }
-        }
-        "azurerm_storage_container" => {
-            rename(block, "public_access", "container_access_type");
-            map_value(block, "container_access_type", |a| {
-                Some(Value::String(match a.to_ascii_lowercase().as_str() {
-                    "none" => "private".to_string(),
-                    other => other.to_string(),
-                }))
-            });
-        }
-        "azurerm_network_security_group" => {
-            rename(block, "security_rules", "security_rule");
-            for rule in block
-                .blocks
-                .iter_mut()
-                .filter(|b| b.kind == "security_rule")
-            {
-                hoist(rule, "properties");
-            }
-        }
-        "azurerm_network_interface" => {
-            rename(block, "ip_configurations", "ip_configuration");
-            for config in block
-                .blocks
-                .iter_mut()
-                .filter(|b| b.kind == "ip_configuration")
-            {
-                hoist(config, "properties");
-                let public = config
-                    .blocks
-                    .iter()
-                    .find(|b| b.kind == "public_ip_address")
-                    .and_then(|p| p.attr("id"))
-                    .cloned();
-                if let Some(attr) = public {
-                    set(config, "public_ip_address_id", attr.value, attr.line);
-                }
-            }
-        }
-        "azurerm_key_vault" => {
-            rename(block, "enable_purge_protection", "purge_protection_enabled");
-            rename(
-                block,
-                "soft_delete_retention_in_days",
-                "soft_delete_retention_days",
-            );
-        }
-        "azurerm_key_vault_secret" | "azurerm_key_vault_key" => {
-            let expiry = block
-                .blocks
-                .iter()
-                .find(|b| b.kind == "attributes")
-                .and_then(|a| a.attr("exp"))
-                .cloned();
-            if let Some(attr) = expiry {
-                set(block, "expiration_date", attr.value, attr.line);
-            }
-        }
-        "azurerm_mssql_server" => {
-            rename(block, "minimal_tls_version", "minimum_tls_version");
-            rename(
-                block,
-                "public_network_access",
-                "public_network_access_enabled",
-            );
-            map_value(block, "public_network_access_enabled", enabled);
-        }
-        "azurerm_postgresql_server" | "azurerm_mysql_server" | "azurerm_mariadb_server" => {
-            rename(block, "ssl_enforcement", "ssl_enforcement_enabled");
-            map_value(block, "ssl_enforcement_enabled", enabled);
-            rename(
-                block,
-                "minimal_tls_version",
-                "ssl_minimal_tls_version_enforced",
-            );
-            rename(
-                block,
-                "public_network_access",
-                "public_network_access_enabled",
-            );
-            map_value(block, "public_network_access_enabled", enabled);
-        }
-        "azurerm_linux_web_app" | "azurerm_linux_function_app" => {
-            rename(block, "client_cert_enabled", "client_certificate_enabled");
-            for site in block.blocks.iter_mut().filter(|b| b.kind == "site_config") {
-                rename(site, "min_tls_version", "minimum_tls_version");
-                rename(site, "http20_enabled", "http2_enabled");
-            }
-        }
-        "azurerm_kubernetes_cluster" => {
-            rename(block, "enable_rbac", "role_based_access_control_enabled");
-            let private = block
-                .blocks
-                .iter()
-                .find(|b| b.kind == "api_server_access_profile")
-                .and_then(|p| p.attr("enable_private_cluster"))
-                .cloned();
-            if let Some(attr) = private {
-                set(block, "private_cluster_enabled", attr.value, attr.line);
-            }
-            let addon = |block: &Block, name: &str| {
-                block
-                    .blocks
-                    .iter()
-                    .filter(|b| b.kind == "addon_profiles")
-                    .flat_map(|p| p.blocks.iter())
-                    .find(|a| a.kind.eq_ignore_ascii_case(name))
-                    .and_then(|a| a.attr("enabled"))
-                    .cloned()
-            };
-            if let Some(attr) = addon(block, "omsagent").or_else(|| addon(block, "oms_agent")) {
-                if attr.value.as_bool() == Some(true) {
-                    child(block, "oms_agent").line = attr.line;
-                }
-            }
-            if let Some(attr) = addon(block, "azurepolicy").or_else(|| addon(block, "azure_policy"))
-            {
-                set(block, "azure_policy_enabled", attr.value, attr.line);
-            }
-        }
-        "azurerm_managed_disk" => {
-            rename(
-                block,
-                "encryption_settings_collection",
-                "encryption_settings",
-            );
-        }
-        "azurerm_linux_virtual_machine" => {
-            let password = block
-                .blocks
-                .iter()
-                .filter(|b| b.kind == "os_profile")
-                .flat_map(|p| p.blocks.iter().filter(|b| b.kind == "linux_configuration"))
-                .find_map(|l| l.attr("disable_password_authentication"))
-                .cloned();
-            if let Some(attr) = password {
-                set(
-                    block,
-                    "disable_password_authentication",
-                    attr.value,
-                    attr.line,
-                );
-            }
-        }
-        "azurerm_data_factory" => {
-            rename(block, "public_network_access", "public_network_enabled");
-            map_value(block, "public_network_enabled", enabled);
-        }
-        "azurerm_synapse_workspace" => {
-            let managed = block.attr("managed_virtual_network").cloned();
-            if let Some(attr) = managed {
-                let value = attr.value.as_str().map_or(Value::Unknown, |v| {
-                    Value::Bool(v.eq_ignore_ascii_case("default"))
-                });
-                set(block, "managed_virtual_network_enabled", value, attr.line);
-            }
-        }
-        _ => {}
     }
 }
 

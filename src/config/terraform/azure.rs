@@ -122,14 +122,15 @@ pub(super) fn check(module: &Module, found: &mut Vec<Violation>) {
 }
 
 /// An inbound allow rule from the internet whose destination ports include
-/// 22 or 3389.
+/// 22 or 3389. Direction and access default to inbound and allow, as in
+/// Trivy's adapter (Terraform requires both anyway).
 fn check_security_rule(rule: &Block, path: String, found: &mut Vec<Violation>) {
     let is = |key: &str, expected: &str| {
         rule.value(key)
             .and_then(Value::as_str)
             .is_some_and(|v| v.eq_ignore_ascii_case(expected))
     };
-    if !is("direction", "Inbound") || !is("access", "Allow") || is("protocol", "Icmp") {
+    if is("direction", "Outbound") || is("access", "Deny") || is("protocol", "Icmp") {
         return;
     }
     let Some(source) = internet_source(rule) else {

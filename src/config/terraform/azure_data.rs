@@ -398,15 +398,20 @@ pub(super) fn referencing<'a>(
     module.resources(kind).filter(move |candidate| {
         keys.iter()
             .filter_map(|k| candidate.value(k))
-            .any(|v| match v {
-                Value::Reference(r) => r
-                    .strip_prefix(block.address().as_str())
-                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('.')),
-                Value::Unknown => true,
-                Value::String(name) => block.value("name").and_then(Value::as_str) == Some(name),
-                _ => false,
-            })
+            .any(|v| matches!(v, Value::Unknown) || refers_to(v, block))
     })
+}
+
+/// Whether a value names `target`: a reference to it (`azurerm_x.name`,
+/// `azurerm_x.name.id`) or its literal `name`.
+pub(super) fn refers_to(value: &Value, target: &Block) -> bool {
+    match value {
+        Value::Reference(r) => r
+            .strip_prefix(target.address().as_str())
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.')),
+        Value::String(name) => target.value("name").and_then(Value::as_str) == Some(name),
+        _ => false,
+    }
 }
 
 const ACCOUNT_KEYS: &[&str] = &["storage_account_id", "storage_account_name"];

@@ -44,9 +44,11 @@ pub(super) static CHECKS: &[Check] = &[
     Check {
         rule: trivy_rule!(
             "SG-TF-201", "GCP-0036", "google-compute-no-oslogin-override", Medium,
-            "Instance metadata turns OS Login off",
-            "OS Login ties SSH access to IAM, so it is granted, audited and revoked centrally.",
-            "Remove `enable-oslogin = false` (or set it to true) in the instance's metadata.",
+            "Instance metadata turns OS Login off or leaves it out",
+            "OS Login ties SSH access to IAM, so it is granted, audited and revoked centrally. \
+             Metadata written on the instance without `enable-oslogin` counts as off (as in \
+             Trivy).",
+            "Set `enable-oslogin = \"TRUE\"` in the instance's metadata.",
         ),
         resources: INSTANCE,
         test: Test::Custom(oslogin_override),
@@ -456,6 +458,22 @@ fn project_ssh_keys(_: &Module, block: &Block, rule: &'static Rule, found: &mut 
     }
 }
 
+/// A metadata value as a boolean, read as Trivy reads it: `true`, `yes`,
+/// `y`, `on`, `1` (any case) and their opposites, or a number 1/0.
+pub(super) fn metadata_bool(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(b) => Some(*b),
+        Value::Number(n) if *n == 1.0 => Some(true),
+        Value::Number(n) if *n == 0.0 => Some(false),
+        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "yes" | "y" | "1" | "on" => Some(true),
+            "false" | "no" | "n" | "0" | "off" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// A metadata key set to a literal boolean, reported on the metadata.
 fn metadata_flag(
     block: &Block,
@@ -464,7 +482,7 @@ fn metadata_flag(
     rule: &'static Rule,
     found: &mut Vec<Violation>,
 ) {
-    if metadata_value(block, key).and_then(Value::as_bool) == Some(bad) {
+    if metadata_value(block, key).and_then(metadata_bool) == Some(bad) {
         if let Some(attr) = block.attr("metadata") {
             found.push(Violation {
                 message: format!("Instance metadata sets `{key} = {bad}`."),
@@ -475,8 +493,24 @@ fn metadata_flag(
     }
 }
 
+/// GCP-0036, as Trivy's adapter reads it: an instance that sets its own
+/// literal metadata without `enable-oslogin` turns OS Login off too.
 fn oslogin_override(_: &Module, block: &Block, rule: &'static Rule, found: &mut Vec<Violation>) {
-    metadata_flag(block, "enable-oslogin", false, rule, found);
+    let Some(attr) = block.attr("metadata") else {
+        return;
+    };
+    let Value::Object(entries) = &attr.value else {
+        return;
+    };
+    if entries.iter().any(|(k, _)| k == "enable-oslogin") {
+        metadata_flag(block, "enable-oslogin", false, rule, found);
+    } else {
+        found.push(Violation {
+            message: "Instance metadata does not set `enable-oslogin`, so OS Login is off.".into(),
+            subject: format!("{}.metadata.enable-oslogin", block.address()),
+            ..wrong(rule, block, "", attr)
+        });
+    }
 }
 
 fn serial_port(_: &Module, block: &Block, rule: &'static Rule, found: &mut Vec<Violation>) {
@@ -714,10 +748,26 @@ fn open_ssh(_: &Module, block: &Block, rule: &'static Rule, found: &mut Vec<Viol
     open_port(block, 22, rule, found);
 }
 
+/// GCP-0070 (unlike GCP-0071) leaves rules scoped by network tags alone,
+/// as Trivy does.
 fn open_rdp(_: &Module, block: &Block, rule: &'static Rule, found: &mut Vec<Violation>) {
-    open_port(block, 3389, rule, found);
+    if !uses_tags(block) {
+        open_port(block, 3389, rule, found);
+    }
 }
 
+/// Whether a firewall rule is scoped by source or target network tags (a
+/// computed tag list counts as scoped).
+pub(super) fn uses_tags(block: &Block) -> bool {
+    ["source_tags", "target_tags"]
+        .iter()
+        .filter_map(|k| block.value(k))
+        .any(|v| !matches!(v, Value::List(items) if items.is_empty()) && !matches!(v, Value::Null))
+}
+
+/// GCP-0072, as Trivy checks it: any enabled allow rule (ingress or
+/// egress, any protocol) without `ports`, with `0-65535`, or for all
+/// protocols.
 fn all_ports(_: &Module, block: &Block, rule: &'static Rule, found: &mut Vec<Violation>) {
     for (index, allow) in allows(block).into_iter().enumerate() {
         let protocol = allow
@@ -725,9 +775,6 @@ fn all_ports(_: &Module, block: &Block, rule: &'static Rule, found: &mut Vec<Vio
             .and_then(Value::as_str)
             .unwrap_or("tcp")
             .to_ascii_lowercase();
-        if !matches!(protocol.as_str(), "tcp" | "udp" | "all" | "sctp") {
-            continue;
-        }
         match allow.attr("ports") {
             None => found.push(missing(
                 rule,
@@ -737,11 +784,12 @@ fn all_ports(_: &Module, block: &Block, rule: &'static Rule, found: &mut Vec<Vio
                 "ports",
             )),
             Some(attr)
-                if attr
-                    .value
-                    .strings()
-                    .iter()
-                    .any(|p| matches!(p.trim(), "0-65535" | "1-65535")) =>
+                if matches!(protocol.as_str(), "all" | "-1")
+                    || attr
+                        .value
+                        .strings()
+                        .iter()
+                        .any(|p| matches!(p.trim(), "0-65535" | "1-65535")) =>
             {
                 found.push(wrong(rule, block, &format!("allow[{index}]."), attr))
             }
@@ -750,6 +798,8 @@ fn all_ports(_: &Module, block: &Block, rule: &'static Rule, found: &mut Vec<Vio
     }
 }
 
+/// GCP-0074: ingress `allow` or `deny` ranges of more than 30 ports; no
+/// `ports` means all of them.
 fn large_port_range(_: &Module, block: &Block, rule: &'static Rule, found: &mut Vec<Violation>) {
     if is_egress(block) {
         return;
@@ -759,7 +809,12 @@ fn large_port_range(_: &Module, block: &Block, rule: &'static Rule, found: &mut 
         .chain(block.blocks("deny"))
         .enumerate()
     {
+        let prefix = format!("{}[{index}].", allow.kind);
         let Some(attr) = allow.attr("ports") else {
+            found.push(Violation {
+                message: "`ports` is not set, so the rule covers all 65535 ports.".into(),
+                ..missing(rule, block, allow, &prefix, "ports")
+            });
             continue;
         };
         let wide = attr.value.strings().iter().any(|p| {
@@ -771,12 +826,7 @@ fn large_port_range(_: &Module, block: &Block, rule: &'static Rule, found: &mut 
             })
         });
         if wide {
-            found.push(wrong(
-                rule,
-                block,
-                &format!("{}[{index}].", allow.kind),
-                attr,
-            ));
+            found.push(wrong(rule, block, &prefix, attr));
         }
     }
 }
@@ -841,6 +891,29 @@ fn default_account_members(
         m.ends_with("-compute@developer.gserviceaccount.com")
             || m.ends_with("@appspot.gserviceaccount.com")
     });
+    // A reference to a `*_default_service_account` data source or resource
+    // names the default account too (as Trivy resolves it).
+    let default_ref = |v: &Value| {
+        matches!(v, Value::Reference(r) if r
+            .trim_start_matches("data.")
+            .split('.')
+            .next()
+            .is_some_and(|t| t.ends_with("_default_service_account")))
+    };
+    let attr = block
+        .attr("member")
+        .filter(|a| default_ref(&a.value))
+        .or_else(|| {
+            block
+                .attr("members")
+                .filter(|a| matches!(&a.value, Value::List(items) if items.iter().any(default_ref)))
+        });
+    if let Some(attr) = attr {
+        found.push(Violation {
+            message: format!("A default service account is granted `{}`.", role(block)),
+            ..wrong(rule, block, "", attr)
+        });
+    }
 }
 
 fn impersonation_roles(_: &Module, block: &Block, rule: &'static Rule, found: &mut Vec<Violation>) {
@@ -867,13 +940,21 @@ const PERSONAL_DOMAINS: &[&str] = &[
     "zoho.com",
 ];
 
+/// GCP-0069: one finding per personal address, as Trivy reports them.
 fn personal_emails(_: &Module, block: &Block, rule: &'static Rule, found: &mut Vec<Violation>) {
-    report_members(block, rule, found, |m| {
-        m.starts_with("user:")
-            && m.rsplit_once('@').is_some_and(|(_, domain)| {
+    for (member, attr) in members(block) {
+        let personal = member.starts_with("user:")
+            && member.rsplit_once('@').is_some_and(|(_, domain)| {
                 PERSONAL_DOMAINS.contains(&domain.to_ascii_lowercase().as_str())
-            })
-    });
+            });
+        if personal {
+            found.push(Violation {
+                message: format!("IAM member {member:?} uses a personal email domain."),
+                subject: format!("{}.{}.{member}", block.address(), attr.key),
+                ..wrong(rule, block, "", attr)
+            });
+        }
+    }
 }
 
 #[cfg(test)]

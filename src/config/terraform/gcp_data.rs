@@ -432,7 +432,13 @@ fn gke_service_account(
         .blocks("cluster_autoscaling")
         .flat_map(|c| c.blocks("auto_provisioning_defaults"))
         .any(|d| d.attr("service_account").is_some());
-    if is_pool(block) || !autoscaling_account {
+    // A cluster that removes its default pool has no nodes of its own to
+    // judge (its pools are judged as `google_container_node_pool`).
+    let removes_default_pool = block
+        .value("remove_default_node_pool")
+        .and_then(Value::as_bool)
+        == Some(true);
+    if is_pool(block) || (!autoscaling_account && !removes_default_pool) {
         Test::Present("node_config.service_account").run_on(module, block, rule, found);
     }
 }
@@ -461,20 +467,50 @@ fn gke_logging(_: &Module, block: &Block, rule: &'static Rule, found: &mut Vec<V
     }
 }
 
-fn gke_cos(_: &Module, block: &Block, rule: &'static Rule, found: &mut Vec<Violation>) {
-    for config in block.blocks("node_config") {
-        if let Some(attr) = config.attr("image_type") {
-            let cos = |t: &str| {
-                matches!(
-                    t.to_ascii_lowercase().as_str(),
-                    "cos" | "cos_containerd" | ""
-                )
-            };
-            if attr.value.as_str().is_some_and(|t| !cos(t)) {
-                found.push(wrong(rule, block, "node_config.", attr));
-            }
+/// GCP-0054. As in Trivy, a node pool of a cluster this module defines
+/// that does not state `image_type` is reported too (Trivy reads the
+/// missing value as "not COS").
+fn gke_cos(module: &Module, block: &Block, rule: &'static Rule, found: &mut Vec<Violation>) {
+    let cos = |t: &str| {
+        matches!(
+            t.to_ascii_lowercase().as_str(),
+            "cos" | "cos_containerd" | ""
+        )
+    };
+    let config = block.blocks("node_config").next();
+    match config.and_then(|c| c.attr("image_type")) {
+        Some(attr)
+            if attr
+                .value
+                .as_str()
+                .is_some_and(|t| !cos(t) || (t.is_empty() && is_pool(block))) =>
+        {
+            found.push(wrong(rule, block, "node_config.", attr))
         }
+        Some(_) => {}
+        None if is_pool(block) && in_module_cluster(module, block) => found.push(missing(
+            rule,
+            block,
+            config.unwrap_or(block),
+            "node_config.",
+            "image_type",
+        )),
+        None => {}
     }
+}
+
+/// Whether a node pool's `cluster` refers to a cluster of this module (as
+/// Trivy's adapter attaches pools; other pools are not judged on
+/// defaults).
+fn in_module_cluster(module: &Module, pool: &Block) -> bool {
+    let Some(Value::Reference(target)) = pool.value("cluster") else {
+        return false;
+    };
+    module.resources("google_container_cluster").any(|c| {
+        target
+            .strip_prefix(c.address().as_str())
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    })
 }
 
 fn gke_network_policy(
@@ -492,8 +528,32 @@ fn gke_network_policy(
 
 /// GCP-0057: a `workload_metadata_config` whose mode exposes the node's
 /// metadata (a block without a mode counts as `UNSPECIFIED`).
-fn gke_node_metadata(_: &Module, block: &Block, rule: &'static Rule, found: &mut Vec<Violation>) {
+fn gke_node_metadata(
+    module: &Module,
+    block: &Block,
+    rule: &'static Rule,
+    found: &mut Vec<Violation>,
+) {
     const EXPOSING: &[&str] = &["UNSPECIFIED", "EXPOSE", "MODE_UNSPECIFIED", "GCE_METADATA"];
+    // A `node_config` without the block leaves the mode unspecified (as
+    // Trivy reads it); pools count when they belong to a cluster here.
+    let judged = !is_pool(block) || in_module_cluster(module, block);
+    for node_config in block.blocks("node_config") {
+        if judged
+            && node_config
+                .blocks("workload_metadata_config")
+                .next()
+                .is_none()
+        {
+            found.push(missing(
+                rule,
+                block,
+                node_config,
+                "node_config.",
+                "workload_metadata_config",
+            ));
+        }
+    }
     for config in block
         .blocks("node_config")
         .flat_map(|c| c.blocks("workload_metadata_config"))

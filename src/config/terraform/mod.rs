@@ -5,13 +5,15 @@
 //!
 //! Most rules are declarative entries of a catalog (`spec.rs`; one table
 //! per family: `aws_data.rs`, `aws_compute.rs`, `aws_services.rs`,
-//! `azure_data.rs`, `azure_compute.rs`, `gcp_data.rs`, `gcp_compute.rs`),
+//! `azure_data.rs`, `azure_compute.rs`, `azure_workloads.rs`,
+//! `azure_governance.rs`, `gcp_data.rs`, `gcp_compute.rs`, `gcp_project.rs`),
 //! each with its Trivy ids, documentation and a failing and a passing
 //! example; the first rules are hand-written modules. What is and is not
 //! evaluated is described in `hcl.rs`.
 
 mod adapt;
 mod arm;
+mod arm_types;
 mod aws_cloudtrail;
 mod aws_clusters;
 mod aws_compute;
@@ -29,13 +31,17 @@ mod aws_user_data;
 mod azure;
 mod azure_compute;
 mod azure_data;
+mod azure_governance;
+mod azure_workloads;
 mod cloudformation;
 mod cloudformation_types;
+mod custom_data;
 mod eval;
 mod functions;
 mod gcp;
 mod gcp_compute;
 mod gcp_data;
+mod gcp_project;
 mod hcl;
 mod project;
 mod spec;
@@ -123,6 +129,9 @@ static CATALOGS: &[&[spec::Check]] = &[
     azure_compute::CHECKS,
     gcp_data::CHECKS,
     gcp_compute::CHECKS,
+    azure_workloads::CHECKS,
+    azure_governance::CHECKS,
+    gcp_project::CHECKS,
 ];
 
 /// Every Terraform rule: the hand-written ones, then each catalog's.
