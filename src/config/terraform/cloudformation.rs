@@ -354,4 +354,40 @@ Resources:
         assert!(module("AWSTemplateFormatVersion: x\n").is_err());
         assert!(module("{\"Resources\": [}").is_err());
     }
+
+    #[test]
+    fn launch_configurations_and_databases_take_cloudformation_defaults() {
+        let template = r#"Resources:
+  Config:
+    Type: AWS::AutoScaling::LaunchConfiguration
+    Properties:
+      BlockDeviceMappings:
+        - DeviceName: root
+          Ebs:
+            Encrypted: true
+        - DeviceName: data
+          Ebs:
+            Encrypted: false
+  Db:
+    Type: AWS::RDS::DBInstance
+    Properties:
+      Engine: postgres
+  PrivateDb:
+    Type: AWS::RDS::DBInstance
+    Properties:
+      DBSubnetGroupName: private
+"#;
+        let module = module(template).expect("template");
+        let config = &module.blocks[0];
+        let root = config.blocks("root_block_device").next().expect("root");
+        assert_eq!(root.value("encrypted"), Some(&Value::String("true".into())));
+        let data = config.blocks("ebs_block_device").next().expect("data");
+        assert_eq!(data.attr("encrypted").map(|a| a.line), Some(11));
+        // Outside a subnet group an instance is public by default.
+        assert_eq!(
+            module.blocks[1].value("publicly_accessible"),
+            Some(&Value::Bool(true))
+        );
+        assert_eq!(module.blocks[2].value("publicly_accessible"), None);
+    }
 }
