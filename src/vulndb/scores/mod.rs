@@ -21,6 +21,7 @@
 //! - [`update`] downloads them from configurable URLs.
 
 pub mod debian_tracker;
+mod documents;
 pub mod epss;
 pub mod kev;
 pub mod nvd;

@@ -37,7 +37,8 @@
 //! finding for an installed package of an image whose streams the row's
 //! stream covers (see [`stream_covers`]).
 
-use super::{ensure_tables, Skips};
+use super::documents::{self, Input};
+use super::ensure_tables;
 use crate::error::{Error, Result};
 use crate::finding::Status;
 use crate::inventory::purl::decode;
@@ -426,9 +427,7 @@ pub fn stream_covers(row: &str, image: &str) -> bool {
 /// CSAF VEX is skipped with a warning in an archive and an error naming
 /// `file` on its own.
 pub fn import(db: &mut VulnDb, reader: impl Read, file: &str) -> Result<u64> {
-    let mut reader = std::io::BufReader::with_capacity(64 * 1024, reader.take(MAX_BYTES));
-    let head = std::io::BufRead::fill_buf(&mut reader).map_err(|e| Error::io(file, e))?;
-    let is_tar = head.len() > 262 && &head[257..262] == b"ustar";
+    let input = documents::open(reader, file, MAX_BYTES)?;
     let path = db.path.clone();
     let db_err = |e: rusqlite::Error| crate::vulndb::schema::db_error(&path, e);
     let tx = db.conn.transaction().map_err(db_err)?;
@@ -448,66 +447,36 @@ pub fn import(db: &mut VulnDb, reader: impl Read, file: &str) -> Result<u64> {
         }
         Ok(rows.len() as u64)
     };
-    let mut stored = 0;
-    if is_tar {
-        tx.execute("DELETE FROM redhat_vex", []).map_err(db_err)?;
-        let mut skips = Skips::new(file);
-        let mut documents = 0u64;
-        let mut archive = tar::Archive::new(reader);
-        let entries = archive
-            .entries()
-            .map_err(|e| Error::input(file, format!("not a tar archive: {e}")))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| Error::input(file, format!("broken archive: {e}")))?;
-            let name = entry
-                .path()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default();
-            if !entry.header().entry_type().is_file() || !name.ends_with(".json") {
-                continue;
-            }
-            let mut bytes = Vec::new();
-            entry
-                .take(MAX_DOCUMENT + 1)
-                .read_to_end(&mut bytes)
-                .map_err(|e| Error::input(file, format!("{name}: {e}")))?;
-            if bytes.len() as u64 > MAX_DOCUMENT {
-                skips.skip(&name, "larger than 64 MiB");
-                continue;
-            }
-            match rows_of(&bytes) {
-                Ok((_, rows)) => {
-                    documents += 1;
-                    stored += store(&rows)?;
-                }
-                Err(why) => skips.skip(&name, &why),
-            }
-        }
-        skips.finish();
-        if documents == 0 {
-            return Err(Error::input(
+    let stored = match input {
+        Input::Archive(mut archive) => {
+            tx.execute("DELETE FROM redhat_vex", []).map_err(db_err)?;
+            documents::each_member(
+                &mut archive,
                 file,
+                MAX_DOCUMENT,
+                |name| name.ends_with(".json"),
                 "no Red Hat CSAF VEX document in the archive",
-            ));
+                |bytes| match rows_of(bytes) {
+                    Ok((_, rows)) => store(&rows).map(Ok),
+                    Err(why) => Ok(Err(why)),
+                },
+            )?
         }
-    } else {
-        let mut bytes = Vec::new();
-        reader
-            .take(MAX_DOCUMENT + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| Error::io(file, e))?;
-        if bytes.len() as u64 > MAX_DOCUMENT {
-            return Err(Error::input(
-                file,
-                "larger than 64 MiB: not one VEX document",
-            ));
+        Input::Single(reader) => {
+            let bytes = documents::read_bounded(reader, MAX_DOCUMENT)
+                .map_err(|e| Error::io(file, e))?
+                .ok_or_else(|| {
+                    let why = documents::too_large(MAX_DOCUMENT);
+                    Error::input(file, format!("{why}: not one VEX document"))
+                })?;
+            let (cve, rows) = rows_of(&bytes).map_err(|why| {
+                Error::input(file, format!("not a Red Hat CSAF VEX document: {why}"))
+            })?;
+            tx.execute("DELETE FROM redhat_vex WHERE cve = ?1", [&cve])
+                .map_err(db_err)?;
+            store(&rows)?
         }
-        let (cve, rows) = rows_of(&bytes)
-            .map_err(|why| Error::input(file, format!("not a Red Hat CSAF VEX document: {why}")))?;
-        tx.execute("DELETE FROM redhat_vex WHERE cve = ?1", [&cve])
-            .map_err(db_err)?;
-        stored += store(&rows)?;
-    }
+    };
     drop(insert);
     tx.commit().map_err(db_err)?;
     Ok(stored)

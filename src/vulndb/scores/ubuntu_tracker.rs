@@ -21,7 +21,8 @@
 //! release (`22.04`, or `Pro:16.04` for the ESM releases Ubuntu Pro's
 //! ecosystems cover), source package, CVE, state.
 
-use super::{ensure_tables, Skips};
+use super::documents::{self, Input};
+use super::ensure_tables;
 use crate::error::{Error, Result};
 use crate::finding::Status;
 use crate::vulndb::store::VulnDb;
@@ -126,9 +127,7 @@ fn is_cve_file(path: &str) -> bool {
 /// Imports a tarball of the tracker (replacing every stored state) or one
 /// CVE file (replacing that CVE's). Returns the rows stored.
 pub fn import(db: &mut VulnDb, reader: impl Read, file: &str) -> Result<u64> {
-    let mut reader = std::io::BufReader::with_capacity(64 * 1024, reader.take(MAX_BYTES));
-    let head = std::io::BufRead::fill_buf(&mut reader).map_err(|e| Error::io(file, e))?;
-    let is_tar = head.len() > 262 && &head[257..262] == b"ustar";
+    let input = documents::open(reader, file, MAX_BYTES)?;
     let path = db.path.clone();
     let db_err = |e: rusqlite::Error| crate::vulndb::schema::db_error(&path, e);
     let tx = db.conn.transaction().map_err(db_err)?;
@@ -146,67 +145,38 @@ pub fn import(db: &mut VulnDb, reader: impl Read, file: &str) -> Result<u64> {
         }
         Ok(rows.len() as u64)
     };
-    let mut stored = 0;
-    if is_tar {
-        tx.execute("DELETE FROM ubuntu_tracker", [])
-            .map_err(db_err)?;
-        let mut skips = Skips::new(file);
-        let mut files = 0u64;
-        let mut archive = tar::Archive::new(reader);
-        let entries = archive
-            .entries()
-            .map_err(|e| Error::input(file, format!("not a tar archive: {e}")))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| Error::input(file, format!("broken archive: {e}")))?;
-            let name = entry
-                .path()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default();
-            if !entry.header().entry_type().is_file() || !is_cve_file(&name) {
-                continue;
-            }
-            let mut bytes = Vec::new();
-            entry
-                .take(MAX_FILE + 1)
-                .read_to_end(&mut bytes)
-                .map_err(|e| Error::input(file, format!("{name}: {e}")))?;
-            if bytes.len() as u64 > MAX_FILE {
-                skips.skip(&name, "larger than 8 MiB");
-                continue;
-            }
-            match rows_of(&String::from_utf8_lossy(&bytes)) {
-                Some((cve, rows)) => {
-                    files += 1;
-                    stored += store(&cve, &rows)?;
-                }
-                None => skips.skip(&name, "no `Candidate: CVE-…` line"),
-            }
-        }
-        skips.finish();
-        if files == 0 {
-            return Err(Error::input(
+    let stored = match input {
+        Input::Archive(mut archive) => {
+            tx.execute("DELETE FROM ubuntu_tracker", [])
+                .map_err(db_err)?;
+            documents::each_member(
+                &mut archive,
                 file,
+                MAX_FILE,
+                is_cve_file,
                 "no Ubuntu CVE tracker file (active/CVE-…) in the archive",
-            ));
+                |bytes| match rows_of(&String::from_utf8_lossy(bytes)) {
+                    Some((cve, rows)) => store(&cve, &rows).map(Ok),
+                    None => Ok(Err("no `Candidate: CVE-…` line".to_string())),
+                },
+            )?
         }
-    } else {
-        let mut bytes = Vec::new();
-        reader
-            .take(MAX_FILE + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| Error::io(file, e))?;
-        let (cve, rows) = rows_of(&String::from_utf8_lossy(&bytes))
-            .filter(|_| bytes.len() as u64 <= MAX_FILE)
-            .ok_or_else(|| {
-                Error::input(
-                    file,
-                    "not an Ubuntu CVE tracker file (no `Candidate: CVE-…`)",
-                )
-            })?;
-        tx.execute("DELETE FROM ubuntu_tracker WHERE cve = ?1", [&cve])
-            .map_err(db_err)?;
-        stored += store(&cve, &rows)?;
-    }
+        Input::Single(reader) => {
+            let bytes =
+                documents::read_bounded(reader, MAX_FILE).map_err(|e| Error::io(file, e))?;
+            let (cve, rows) = bytes
+                .and_then(|bytes| rows_of(&String::from_utf8_lossy(&bytes)))
+                .ok_or_else(|| {
+                    Error::input(
+                        file,
+                        "not an Ubuntu CVE tracker file (no `Candidate: CVE-…`)",
+                    )
+                })?;
+            tx.execute("DELETE FROM ubuntu_tracker WHERE cve = ?1", [&cve])
+                .map_err(db_err)?;
+            store(&cve, &rows)?
+        }
+    };
     drop(insert);
     tx.commit().map_err(db_err)?;
     Ok(stored)
