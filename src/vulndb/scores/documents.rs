@@ -111,7 +111,7 @@ mod tests {
 
     #[test]
     fn a_tar_is_an_archive_and_anything_else_one_document() {
-        let tar = tar_of(&[("a.json", b"{}")]);
+        let tar = tar_of(&[("a.json", b"{}".as_slice())]);
         assert!(matches!(
             open(&tar[..], "t", 1 << 20),
             Ok(Input::Archive(_))
@@ -125,12 +125,13 @@ mod tests {
     #[test]
     fn members_are_filtered_bounded_and_skipped_without_stopping() {
         let big = vec![b'x'; (1 << 20) + 1];
+        let good: &[u8] = b"good";
         let tar = tar_of(&[
-            ("a.json", b"good"),
-            ("notes.txt", b"good"),
-            ("big.json", &big),
-            ("bad.json", b"bad"),
-            ("b.json", b"good"),
+            ("a.json", good),
+            ("notes.txt", good),
+            ("big.json", big.as_slice()),
+            ("bad.json", b"bad".as_slice()),
+            ("b.json", good),
         ]);
         let Ok(Input::Archive(mut archive)) = open(&tar[..], "t.tar", 1 << 30) else {
             panic!("not an archive");
@@ -161,7 +162,7 @@ mod tests {
 
     #[test]
     fn an_archive_without_a_document_is_an_error_naming_the_file() {
-        let tar = tar_of(&[("notes.txt", b"x")]);
+        let tar = tar_of(&[("notes.txt", b"x".as_slice())]);
         let Ok(Input::Archive(mut archive)) = open(&tar[..], "t.tar", 1 << 30) else {
             panic!("not an archive");
         };
